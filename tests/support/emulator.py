@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from moto.server import ThreadedMotoServer
+
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -55,8 +57,6 @@ class Emulator:
 @contextmanager
 def moto_server(port: int | None = None, host: str = "127.0.0.1") -> Iterator[Emulator]:
     """Run a ThreadedMotoServer for the duration of the block."""
-    from moto.server import ThreadedMotoServer
-
     port = port or free_port(host)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

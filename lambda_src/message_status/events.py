@@ -1,0 +1,56 @@
+"""The normalized event: one shape for every source, and the archive's line schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import ALL_ATTRIBUTES, Channel, Source
+from .timefmt import to_iso
+
+
+@dataclass(frozen=True)
+class NormalizedEvent:
+    """One delivery event, whatever source it came from."""
+
+    message_id: str
+    channel: Channel
+    source: Source
+    event_type: str  # the source's own name, e.g. "_SMS.SUCCESS", "Bounce", "TEXT_DELIVERED"
+    kind: str  # one of model.ALL_KINDS
+    status: str  # the status this event alone implies
+    final: bool  # whether this event alone makes that status final
+    time_ms: int
+    detail: str | None = None  # bounce type, SMS status, clicked link, ...
+    description: str | None = None  # free text that explains the detail, when the source has it
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def archive_line(self) -> dict[str, Any]:
+        """The flat JSON object written to S3: the same keys for every source."""
+        line: dict[str, Any] = {
+            "message_id": self.message_id,
+            "channel": self.channel.value,
+            "source": self.source.value,
+            "event_type": self.event_type,
+            "kind": self.kind,
+            "status": self.status,
+            "event_is_final": self.final,
+            "event_time": to_iso(self.time_ms),
+            "event_time_ms": self.time_ms,
+            "detail": self.detail,
+            "description": self.description,
+        }
+        for name in ALL_ATTRIBUTES:
+            line[name] = self.attributes.get(name)
+        return line
+
+
+@dataclass(frozen=True)
+class NotADeliveryEvent:
+    """A valid event that says nothing about a message's delivery (session, campaign, custom)."""
+
+    event_type: str
+
+
+class InvalidEvent(ValueError):
+    """An event that cannot be processed; the reason goes to the logs."""

@@ -1,0 +1,398 @@
+"""Parse one source event (Pinpoint, SES v2, End User Messaging SMS v2) into a NormalizedEvent.
+
+Pure functions over plain data. The field accessors below are hand-written
+rather than a pydantic model (the Powertools parser): the surface is small, and
+pydantic would add about 100 ms to every cold start of the transform.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import model
+from .events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
+from .ids import message_id_problem
+from .model import Channel, Finality, Source
+from .timefmt import BadTimestamp, check_epoch_ms, from_iso
+
+DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+
+Parsed = NormalizedEvent | NotADeliveryEvent
+
+_MISSING = object()
+
+
+# --- typed field access -----------------------------------------------------
+
+
+def _lookup(obj: Mapping[str, Any], path: str) -> Any:
+    current: Any = obj
+    for part in path.split("."):
+        if not isinstance(current, Mapping):
+            raise InvalidEvent(f"{path}: expected an object at {part!r}")
+        current = current.get(part, _MISSING)
+        if current is _MISSING:
+            return _MISSING
+    return current
+
+
+def req_str(obj: Mapping[str, Any], path: str) -> str:
+    value = _lookup(obj, path)
+    if value is _MISSING or value is None:
+        raise InvalidEvent(f"{path}: missing")
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{path}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def opt_str(obj: Mapping[str, Any], path: str) -> str | None:
+    value = _lookup(obj, path)
+    if value is _MISSING or value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{path}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def opt_number(obj: Mapping[str, Any], path: str) -> float | None:
+    value = _lookup(obj, path)
+    if value is _MISSING or value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidEvent(f"{path}: expected a number")
+    return float(value)
+
+
+def opt_bool(obj: Mapping[str, Any], path: str) -> bool | None:
+    value = _lookup(obj, path)
+    if value is _MISSING or value is None:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidEvent(f"{path}: expected true or false")
+    return value
+
+
+def opt_str_list(obj: Mapping[str, Any], path: str) -> list[str] | None:
+    value = _lookup(obj, path)
+    if value is _MISSING or value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidEvent(f"{path}: expected a list of strings")
+    return sorted(set(value)) or None
+
+
+def req_epoch_ms(obj: Mapping[str, Any], path: str) -> int:
+    value = _lookup(obj, path)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidEvent(f"{path}: expected epoch milliseconds")
+    try:
+        return check_epoch_ms(int(value))
+    except BadTimestamp as err:
+        raise InvalidEvent(f"{path}: {err}") from err
+
+
+def req_iso_ms(obj: Mapping[str, Any], path: str) -> int:
+    try:
+        return from_iso(req_str(obj, path))
+    except BadTimestamp as err:
+        raise InvalidEvent(f"{path}: {err}") from err
+
+
+def req_message_id(obj: Mapping[str, Any], path: str) -> str:
+    value = _lookup(obj, path)
+    if value is _MISSING or value is None:
+        raise InvalidEvent(f"{path}: no message id")
+    problem = message_id_problem(value)
+    if problem:
+        raise InvalidEvent(f"{path}: {problem}")
+    return str(value)
+
+
+def clip(text: str | None) -> str | None:
+    """Keep free-text details bounded so a message's item stays small."""
+    if text is None:
+        return None
+    return text[: model.MAX_DETAIL_LENGTH]
+
+
+def compact(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in attributes.items() if value is not None}
+
+
+# --- status and finality of one event ---------------------------------------
+
+
+def event_status(channel: Channel, kind: str, detail: str | None, event_type: str) -> str:
+    """The status one event implies: the kind's, except that an SMS success
+    is DELIVERED only when the carrier confirmed delivery."""
+    if kind == "success" and (
+        detail in model.SMS_DELIVERED_MARKERS or event_type in model.SMS_DELIVERED_MARKERS
+    ):
+        return "DELIVERED"
+    return model.KIND_STATUS[kind]
+
+
+def event_final(channel: Channel, status: str, source: Source, source_final: bool | None) -> bool:
+    rule = model.FINALITY[channel][status]
+    if rule is Finality.SOURCE_SAYS:
+        return bool(source_final)
+    if rule is Finality.UNLESS_PINPOINT:
+        return source is not Source.PINPOINT
+    return rule is Finality.ALWAYS
+
+
+def build_event(
+    *,
+    message_id: str,
+    source: Source,
+    event_type: str,
+    kind: str,
+    time_ms: int,
+    detail: str | None = None,
+    description: str | None = None,
+    source_final: bool | None = None,
+    attributes: Mapping[str, Any],
+) -> NormalizedEvent:
+    channel = model.kind_channel(kind)
+    status = event_status(channel, kind, detail, event_type)
+    return NormalizedEvent(
+        message_id=message_id,
+        channel=channel,
+        source=source,
+        event_type=event_type,
+        kind=kind,
+        status=status,
+        final=event_final(channel, status, source, source_final),
+        time_ms=time_ms,
+        detail=clip(detail),
+        description=clip(description),
+        attributes=compact(attributes),
+    )
+
+
+# --- Amazon Pinpoint event stream ---------------------------------------------
+
+PINPOINT_MAIL = "facets.email_channel.mail_event.mail"
+
+
+def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
+    event_type = req_str(event, "event_type")
+    kind = model.PINPOINT_EVENT_KINDS.get(event_type)
+    if kind is None:
+        return NotADeliveryEvent(event_type)
+    common = {
+        "aws_account_id": opt_str(event, "awsAccountId"),
+        "client": opt_str(event, "client.client_id"),
+        "campaign_id": opt_str(event, "attributes.campaign_id"),
+        "journey_id": opt_str(event, "attributes.journey_id"),
+    }
+    time_ms = req_epoch_ms(event, "event_timestamp")
+    if model.kind_channel(kind) is Channel.EMAIL:
+        return build_event(
+            message_id=req_message_id(event, f"{PINPOINT_MAIL}.message_id"),
+            source=Source.PINPOINT,
+            event_type=event_type,
+            kind=kind,
+            time_ms=time_ms,
+            detail=pinpoint_email_detail(event, kind),
+            attributes={
+                **common,
+                "from_address": opt_str(event, f"{PINPOINT_MAIL}.from_address"),
+                "destination": opt_str_list(event, f"{PINPOINT_MAIL}.destination"),
+            },
+        )
+    record_status = opt_str(event, "attributes.record_status")
+    return build_event(
+        message_id=req_message_id(event, "attributes.message_id"),
+        source=Source.PINPOINT,
+        event_type=event_type,
+        kind=kind,
+        time_ms=time_ms,
+        detail=record_status,
+        attributes={
+            **common,
+            "origination_phone_number": opt_str(event, "attributes.origination_phone_number"),
+            "destination_phone_number": opt_str(event, "attributes.destination_phone_number"),
+            "iso_country_code": opt_str(event, "attributes.iso_country_code"),
+            "message_type": opt_str(event, "attributes.message_type"),
+            "price_in_millicents_usd": opt_number(event, "metrics.price_in_millicents_usd"),
+        },
+    )
+
+
+def pinpoint_email_detail(event: Mapping[str, Any], kind: str) -> str | None:
+    if kind == "click":
+        link = opt_str(event, "facets.email_channel.mail_event.click.link")
+        if link:
+            return link
+    return opt_str(event, "attributes.feedback")
+
+
+# --- Amazon SES event publishing (configuration sets) -----------------------
+
+SES_DETAIL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "Delivery": ("delivery.smtpResponse",),
+    "DeliveryDelay": ("deliveryDelay.delayType",),
+    "Reject": ("reject.reason",),
+    "Complaint": ("complaint.complaintFeedbackType",),
+    "Click": ("click.link",),
+    "Rendering Failure": ("failure.errorMessage",),
+}
+SES_TIME_FIELDS: Mapping[str, str] = {
+    "Delivery": "delivery.timestamp",
+    "DeliveryDelay": "deliveryDelay.timestamp",
+    "Bounce": "bounce.timestamp",
+    "Complaint": "complaint.timestamp",
+    "Open": "open.timestamp",
+    "Click": "click.timestamp",
+    "Subscription": "subscription.timestamp",
+}
+SES_EVENT_TYPES = frozenset({*model.SES_EVENT_KINDS, "Bounce", "Subscription"})
+
+
+def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[str | None, str | None]:
+    """(kind, detail) of an SES event; kind None when it is no delivery event."""
+    if event_type == "Bounce":
+        bounce_type = req_str(event, "bounce.bounceType")
+        kind = model.SES_BOUNCE_KINDS.get(bounce_type)
+        if kind is None:
+            raise InvalidEvent(f"bounce.bounceType: unknown value {bounce_type!r}")
+        sub_type = opt_str(event, "bounce.bounceSubType")
+        return kind, f"{bounce_type}/{sub_type}" if sub_type else bounce_type
+    if event_type == "Subscription":
+        topics = ses_opted_out_topics(event)
+        return ("unsubscribe", ",".join(topics)) if topics else (None, None)
+    detail = None
+    for path in SES_DETAIL_FIELDS.get(event_type, ()):
+        detail = opt_str(event, path)
+    return model.SES_EVENT_KINDS[event_type], detail
+
+
+def ses_opted_out_topics(event: Mapping[str, Any]) -> list[str]:
+    """Topics the recipient opted out of; ["*"] for unsubscribe-all."""
+    preferences = _lookup(event, "subscription.newTopicPreferences")
+    if preferences is _MISSING or preferences is None:
+        return []
+    if not isinstance(preferences, Mapping):
+        raise InvalidEvent("subscription.newTopicPreferences: expected an object")
+    if opt_bool(preferences, "unsubscribeAll"):
+        return ["*"]
+    statuses = preferences.get("topicSubscriptionStatus") or []
+    if not isinstance(statuses, list) or not all(isinstance(s, Mapping) for s in statuses):
+        raise InvalidEvent("subscription.newTopicPreferences.topicSubscriptionStatus: bad type")
+    return sorted(
+        req_str(entry, "topicName")
+        for entry in statuses
+        if opt_str(entry, "subscriptionStatus") == "OptOut"
+    )
+
+
+def parse_ses(event: Mapping[str, Any]) -> Parsed:
+    event_type = req_str(event, "eventType")
+    kind, detail = ses_kind(event, event_type)
+    if kind is None:
+        return NotADeliveryEvent(event_type)
+    return build_event(
+        message_id=req_message_id(event, "mail.messageId"),
+        source=Source.SES,
+        event_type=event_type,
+        kind=kind,
+        time_ms=ses_time_ms(event, event_type),
+        detail=detail,
+        attributes={
+            "aws_account_id": opt_str(event, "mail.sendingAccountId"),
+            "from_address": opt_str(event, "mail.source"),
+            "destination": opt_str_list(event, "mail.destination"),
+            "campaign_id": ses_tag(event, "campaign_id"),
+            "journey_id": ses_tag(event, "journey_id"),
+        },
+    )
+
+
+def ses_time_ms(event: Mapping[str, Any], event_type: str) -> int:
+    """When the event happened: its own timestamp, else (Send, Reject, ...) the mail's."""
+    path = SES_TIME_FIELDS.get(event_type)
+    if path and _lookup(event, path) not in (_MISSING, None):
+        return req_iso_ms(event, path)
+    return req_iso_ms(event, "mail.timestamp")
+
+
+def ses_tag(event: Mapping[str, Any], name: str) -> str | None:
+    """First value of a message tag (SES puts tags in mail.tags as lists)."""
+    values = opt_str_list(event, f"mail.tags.{name}")
+    return values[0] if values else None
+
+
+# --- AWS End User Messaging SMS v2 ---------------------------------------------
+
+MILLICENTS_PER_USD = 100_000
+
+
+def sms_v2_kind(event_type: str) -> str | None:
+    if not event_type.startswith(model.SMS_V2_TEXT_PREFIX):
+        return None  # VOICE_* and MEDIA_* events are not text-message delivery events
+    return model.SMS_V2_EVENT_KINDS.get(event_type, "failure")
+
+
+def parse_sms_v2(event: Mapping[str, Any]) -> Parsed:
+    event_type = req_str(event, "eventType")
+    kind = sms_v2_kind(event_type)
+    if kind is None:
+        return NotADeliveryEvent(event_type)
+    price = opt_number(event, "totalMessagePrice")
+    status = opt_str(event, "messageStatus")
+    return build_event(
+        message_id=req_message_id(event, "messageId"),
+        source=Source.SMS_V2,
+        event_type=event_type,
+        kind=kind,
+        time_ms=req_epoch_ms(event, "eventTimestamp"),
+        detail=status or event_type.removeprefix(model.SMS_V2_TEXT_PREFIX),
+        description=opt_str(event, "messageStatusDescription"),
+        source_final=opt_bool(event, "isFinal"),
+        attributes={
+            "origination_phone_number": opt_str(event, "originationPhoneNumber"),
+            "destination_phone_number": opt_str(event, "destinationPhoneNumber"),
+            "iso_country_code": opt_str(event, "isoCountryCode"),
+            "message_type": opt_str(event, "messageType"),
+            "price_in_millicents_usd": None
+            if price is None
+            else round(price * MILLICENTS_PER_USD, 3),
+        },
+    )
+
+
+# --- dispatch ------------------------------------------------------------------
+
+
+def source_parser(event: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Parsed]:
+    """Pick the parser by the shape of the event."""
+    if "event_type" in event:
+        return parse_pinpoint
+    event_type = event.get("eventType")
+    if isinstance(event_type, str) and "mail" in event and event_type in SES_EVENT_TYPES:
+        return parse_ses
+    if isinstance(event_type, str) and "messageId" in event:
+        return parse_sms_v2
+    raise InvalidEvent("not a Pinpoint, SES or End User Messaging SMS event")
+
+
+def parse_event(event: object) -> Parsed:
+    """Normalize one decoded source event."""
+    if not isinstance(event, Mapping):
+        raise InvalidEvent("event is not a JSON object")
+    return source_parser(event)(event)
+
+
+def parse_record_data(data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Parsed:
+    """Normalize the decoded payload of one Firehose record."""
+    if len(data) > max_bytes:
+        raise InvalidEvent(f"record is {len(data)} bytes, over the {max_bytes}-byte limit")
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InvalidEvent(f"record is not JSON: {err}") from err
+    return parse_event(document)

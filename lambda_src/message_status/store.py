@@ -1,0 +1,228 @@
+"""DynamoDB edge: batched reads and optimistic-locking writes of message items.
+
+This is the only module that talks to AWS. Each distinct message in a batch
+costs one PutItem (none when the batch adds nothing new, as on a Firehose
+retry), plus a share of one BatchGetItem per 100 messages. A write is
+conditional on the ``version`` it read; when another invocation got there
+first, the item is read again and the merge redone, which is safe because the
+merge is order-free.
+
+Transport-level retries (throttling, 5xx, timeouts) are left to botocore's
+"standard" retry mode with exponential backoff and jitter; this module only
+retries what botocore cannot know about: unprocessed BatchGetItem keys and
+lost optimistic-locking races.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .events import NormalizedEvent
+from .item import BOOKKEEPING_FIELDS, from_item, to_item
+from .record import fold
+from .timefmt import to_iso
+
+BATCH_GET_LIMIT = 100
+RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 6},
+    connect_timeout=3,
+    read_timeout=10,
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class WriteResult(StrEnum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    result: WriteResult
+    attempts: int = 1
+    error: str | None = None
+
+
+class StoreError(Exception):
+    """Reading from the table failed after retries."""
+
+
+def to_dynamo_value(value: Any) -> Any:
+    """Python value -> something TypeSerializer accepts (floats become Decimals)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {key: to_dynamo_value(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo_value(inner) for inner in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(to_dynamo_value(value)) for key, value in item.items()}
+
+
+def deserialize(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in raw.items()}
+
+
+def content_equal(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> bool:
+    """True when ``stored`` already holds everything ``fresh`` would write."""
+    stored_content = {k: v for k, v in stored.items() if k not in BOOKKEEPING_FIELDS}
+    fresh_content = {k: v for k, v in fresh.items() if k not in BOOKKEEPING_FIELDS}
+    return bool(stored_content == fresh_content) and "status_facts" in stored
+
+
+def error_code(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Code", "Unknown"))
+
+
+class MessageStore:
+    """Reads and conditionally writes message items in one table."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        retention_days: int,
+        *,
+        max_write_attempts: int = 8,
+        max_get_rounds: int = 8,
+        write_concurrency: int = 8,
+        consistent_reads: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.table_name = table_name
+        self.retention_days = retention_days
+        self.max_write_attempts = max_write_attempts
+        self.max_get_rounds = max_get_rounds
+        self.write_concurrency = write_concurrency
+        # The transform reads consistently to lose fewer write races; the query
+        # can use cheaper eventually consistent reads.
+        self.consistent_reads = consistent_reads
+        self.sleep = sleep
+        self.clock = clock
+
+    # --- reads -----------------------------------------------------------------
+
+    def get(self, message_id: str) -> dict[str, Any] | None:
+        """One item, or None when the message has no item."""
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key={"message_id": {"S": message_id}},
+            ConsistentRead=self.consistent_reads,
+        )
+        raw = response.get("Item")
+        return deserialize(raw) if raw else None
+
+    def batch_get(self, message_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Items by id, in BatchGetItem calls of up to 100 keys; absent ids are left out."""
+        ids = sorted(set(message_ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), BATCH_GET_LIMIT):
+            chunk = ids[start : start + BATCH_GET_LIMIT]
+            found.update(self._batch_get_chunk(chunk))
+        return found
+
+    def _batch_get_chunk(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        request: dict[str, Any] = {
+            self.table_name: {
+                "Keys": [{"message_id": {"S": message_id}} for message_id in ids],
+                "ConsistentRead": self.consistent_reads,
+            }
+        }
+        found: dict[str, dict[str, Any]] = {}
+        for round_number in range(self.max_get_rounds):
+            response = self.client.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(self.table_name, []):
+                item = deserialize(raw)
+                found[item["message_id"]] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            self.backoff(round_number)
+        raise StoreError(f"BatchGetItem left keys unprocessed after {self.max_get_rounds} rounds")
+
+    # --- writes ----------------------------------------------------------------
+
+    def put_if_version(self, item: Mapping[str, Any], expected_version: int | None) -> None:
+        """Write ``item`` only if the stored version is still ``expected_version``."""
+        new_item = {
+            **item,
+            "version": (expected_version or 0) + 1,
+            "updated_at": to_iso(int(self.clock() * 1000)),
+        }
+        if expected_version is None:
+            condition = {"ConditionExpression": "attribute_not_exists(message_id)"}
+        else:
+            condition = {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        self.client.put_item(TableName=self.table_name, Item=serialize(new_item), **condition)
+
+    def apply_events(
+        self, message_id: str, events: Sequence[NormalizedEvent], current: dict[str, Any] | None
+    ) -> WriteOutcome:
+        """Merge ``events`` into the stored item, retrying lost races."""
+        for attempt in range(1, self.max_write_attempts + 1):
+            base = from_item(current) if current else None
+            fresh = to_item(fold(events, base), self.retention_days)
+            if current is not None and content_equal(current, fresh):
+                return WriteOutcome(WriteResult.UNCHANGED, attempt)
+            version = int(current["version"]) if current and "version" in current else None
+            try:
+                self.put_if_version(fresh, version)
+            except ClientError as err:
+                if error_code(err) != "ConditionalCheckFailedException":
+                    return WriteOutcome(WriteResult.FAILED, attempt, error_code(err))
+            except BotoCoreError as err:
+                return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
+            else:
+                return WriteOutcome(WriteResult.WRITTEN, attempt)
+            self.backoff(attempt)
+            try:
+                current = self.get(message_id)
+            except (ClientError, BotoCoreError) as err:
+                return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
+        return WriteOutcome(WriteResult.FAILED, self.max_write_attempts, "write race not settled")
+
+    def apply_all(self, groups: Mapping[str, Sequence[NormalizedEvent]]) -> dict[str, WriteOutcome]:
+        """Apply every message's events: one batched read, then one write per message."""
+        try:
+            existing = self.batch_get(groups)
+        except (ClientError, BotoCoreError, StoreError) as err:
+            reason = err.__class__.__name__
+            return {
+                message_id: WriteOutcome(WriteResult.FAILED, 0, reason) for message_id in groups
+            }
+
+        def apply_one(message_id: str) -> tuple[str, WriteOutcome]:
+            return message_id, self.apply_events(
+                message_id, groups[message_id], existing.get(message_id)
+            )
+
+        if self.write_concurrency <= 1 or len(groups) <= 1:
+            return dict(map(apply_one, groups))
+        with ThreadPoolExecutor(max_workers=self.write_concurrency) as pool:
+            return dict(pool.map(apply_one, groups))
+
+    def backoff(self, attempt: int) -> None:
+        """Full-jitter exponential backoff: up to 25 ms, 50 ms, ... capped at 1 s."""
+        self.sleep(random.uniform(0, min(1.0, 0.025 * 2**attempt)))  # noqa: S311

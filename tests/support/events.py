@@ -1,0 +1,185 @@
+"""Source events for tests, the benchmark and the demo, built from the AWS documentation examples.
+
+Each factory starts from a documented example in tests/fixtures/events/ and
+changes only what differs for the requested event type, id and time.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
+
+
+@cache
+def _fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """A fresh copy of a documented example, e.g. ``fixture("ses_bounce")``."""
+    return copy.deepcopy(_fixture(name))
+
+
+def iso(epoch_ms: int) -> str:
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+def pinpoint_email(event_type: str, message_id: str, time_ms: int, **attributes: Any) -> dict:
+    """A Pinpoint ``_email.*`` event (``event_type`` like ``"_email.click"``)."""
+    event = fixture("pinpoint_email_send")
+    event["event_type"] = event_type
+    event["event_timestamp"] = time_ms
+    event["arrival_timestamp"] = time_ms + 500
+    event["facets"]["email_channel"]["mail_event"]["mail"]["message_id"] = message_id
+    event["attributes"] = {"feedback": attributes.pop("feedback", event_type.split(".")[1])}
+    if "link" in attributes:
+        event["facets"]["email_channel"]["mail_event"]["click"] = {"link": attributes.pop("link")}
+    event["attributes"].update(attributes)
+    return event
+
+
+def pinpoint_sms(
+    event_type: str, message_id: str, time_ms: int, record_status: str, **attributes: Any
+) -> dict:
+    """A Pinpoint ``_SMS.*`` event."""
+    event = fixture("pinpoint_sms_success")
+    event["event_type"] = event_type
+    event["event_timestamp"] = time_ms
+    event["arrival_timestamp"] = time_ms + 500
+    event["attributes"].update(message_id=message_id, record_status=record_status, **attributes)
+    return event
+
+
+SES_BODIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "Send": ("send", {}),
+    "Delivery": ("delivery", {"smtpResponse": "250 2.6.0 Message received"}),
+    "Open": ("open", {"ipAddress": "192.0.2.1", "userAgent": "Mozilla/5.0"}),
+    "Click": ("click", {"ipAddress": "192.0.2.1", "link": "https://example.com/offer"}),
+    "Complaint": ("complaint", {"complaintFeedbackType": "abuse"}),
+    "Reject": ("reject", {"reason": "Bad content"}),
+    "Rendering Failure": ("failure", {"errorMessage": "Attribute 'name' is not present"}),
+    "DeliveryDelay": ("deliveryDelay", {"delayType": "MailboxFull"}),
+    "Subscription": (
+        "subscription",
+        {
+            "contactList": "news",
+            "newTopicPreferences": {
+                "unsubscribeAll": False,
+                "topicSubscriptionStatus": [
+                    {"topicName": "offers", "subscriptionStatus": "OptOut"},
+                ],
+            },
+        },
+    ),
+}
+
+
+def ses(event_type: str, message_id: str, time_ms: int, bounce_type: str = "Permanent") -> dict:
+    """An SES event-publishing event; ``bounce_type`` applies to ``"Bounce"``."""
+    if event_type == "Bounce":
+        event = fixture("ses_bounce")
+        event["bounce"]["bounceType"] = bounce_type
+        event["bounce"]["timestamp"] = iso(time_ms)
+    else:
+        event = fixture("ses_send")
+        event.pop("send", None)
+        event["eventType"] = event_type
+        key, body = SES_BODIES[event_type]
+        body = copy.deepcopy(body)
+        if key not in {"send", "reject", "failure"}:
+            body["timestamp"] = iso(time_ms)
+        event[key] = body
+    event["mail"]["messageId"] = message_id
+    event["mail"]["timestamp"] = iso(time_ms)
+    return event
+
+
+def sms_v2(
+    event_type: str,
+    message_id: str,
+    time_ms: int,
+    message_status: str | None = None,
+    *,
+    is_final: bool | None = None,
+    description: str | None = None,
+) -> dict:
+    """An End User Messaging SMS v2 ``TEXT_*`` event."""
+    event = fixture("eum_text_successful")
+    event["eventType"] = event_type
+    event["messageId"] = message_id
+    event["eventTimestamp"] = time_ms
+    event["messageStatus"] = message_status or event_type.removeprefix("TEXT_")
+    event["isFinal"] = is_final if is_final is not None else event_type != "TEXT_QUEUED"
+    event["messageStatusDescription"] = description or f"status {event['messageStatus']}"
+    return event
+
+
+def b64(payload: dict | bytes | str) -> str:
+    if isinstance(payload, dict):
+        payload = json.dumps(payload)
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return base64.b64encode(payload).decode()
+
+
+def firehose_event(payloads: list[dict | bytes | str], start: int = 0) -> dict:
+    """A Firehose data-transformation event with one record per payload."""
+    return {
+        "invocationId": "invocation-1",
+        "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/test",
+        "region": "us-east-1",
+        "records": [
+            {
+                "recordId": f"record-{start + index:05d}",
+                "approximateArrivalTimestamp": 1_700_000_000_000,
+                "data": b64(payload),
+            }
+            for index, payload in enumerate(payloads)
+        ],
+    }
+
+
+def http_event(
+    method: str, path: str, query: dict[str, str] | None = None, body: str | None = None
+) -> dict:
+    """An API Gateway HTTP API (payload 2.0) event for the query function."""
+    raw_query = "&".join(f"{key}={value}" for key, value in (query or {}).items())
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "headers": {
+            "content-type": "application/json",
+            "host": "example.execute-api.us-east-1.amazonaws.com",
+        },
+        "queryStringParameters": query or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "example",
+            "domainName": "example.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "example",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "pytest",
+            },
+            "requestId": "request-1",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "23/Nov/2026:00:00:00 +0000",
+            "timeEpoch": 1_795_392_000_000,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,233 @@
+################################################################################
+# Shared statements
+################################################################################
+
+data "aws_iam_policy_document" "lambda_assume" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid     = "LambdaAssumesExecutionRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+################################################################################
+# Transform function: read and write items, no Scan, no DeleteItem
+################################################################################
+
+resource "aws_iam_role" "transform" {
+  count = local.create ? 1 : 0
+
+  name               = "${var.name}-transform"
+  description        = "Execution role of the ${local.transform_function_name} Lambda function."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume[0].json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "transform" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid = "ReadAndWriteMessageRecords"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+    ]
+    resources = [aws_dynamodb_table.this[0].arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.transform[0].arn}:*"]
+  }
+
+  # X-Ray trace segments belong to no resource: these actions support only "*".
+  statement {
+    sid       = "SendTraces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_enabled ? [1] : []
+
+    content {
+      sid       = "UseCustomerManagedKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "transform" {
+  count = local.create ? 1 : 0
+
+  name   = "message-records-read-write"
+  role   = aws_iam_role.transform[0].id
+  policy = data.aws_iam_policy_document.transform[0].json
+}
+
+################################################################################
+# Query function: read items only
+################################################################################
+
+resource "aws_iam_role" "query" {
+  count = local.create ? 1 : 0
+
+  name               = "${var.name}-query"
+  description        = "Execution role of the ${local.query_function_name} Lambda function."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume[0].json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "query" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid = "ReadMessageRecords"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:GetItem",
+    ]
+    resources = [aws_dynamodb_table.this[0].arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.query[0].arn}:*"]
+  }
+
+  # X-Ray trace segments belong to no resource: these actions support only "*".
+  statement {
+    sid       = "SendTraces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_enabled ? [1] : []
+
+    content {
+      sid       = "UseCustomerManagedKey"
+      actions   = ["kms:Decrypt"]
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "query" {
+  count = local.create ? 1 : 0
+
+  name   = "message-records-read"
+  role   = aws_iam_role.query[0].id
+  policy = data.aws_iam_policy_document.query[0].json
+}
+
+################################################################################
+# Firehose: invoke the transform, write to the archive bucket
+################################################################################
+
+data "aws_iam_policy_document" "firehose_assume" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid     = "FirehoseAssumesRoleForThisStream"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["firehose.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.delivery_stream_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "firehose" {
+  count = local.create ? 1 : 0
+
+  name               = "${var.name}-firehose"
+  description        = "Role the ${local.delivery_stream_name} delivery stream uses to transform and archive events."
+  assume_role_policy = data.aws_iam_policy_document.firehose_assume[0].json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "firehose" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid = "InvokeTransform"
+    actions = [
+      "lambda:GetFunctionConfiguration",
+      "lambda:InvokeFunction",
+    ]
+    resources = [
+      aws_lambda_function.transform[0].arn,
+      "${aws_lambda_function.transform[0].arn}:*",
+    ]
+  }
+
+  statement {
+    sid = "ArchiveToBucket"
+    actions = [
+      "s3:AbortMultipartUpload",
+      "s3:GetBucketLocation",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:ListBucketMultipartUploads",
+      "s3:PutObject",
+    ]
+    resources = [
+      aws_s3_bucket.archive[0].arn,
+      "${aws_s3_bucket.archive[0].arn}/*",
+    ]
+  }
+
+  statement {
+    sid       = "WriteDeliveryLogs"
+    actions   = ["logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.firehose[0].arn}:*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_enabled ? [1] : []
+
+    content {
+      sid       = "EncryptArchiveObjects"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "firehose" {
+  count = local.create ? 1 : 0
+
+  name   = "transform-and-archive"
+  role   = aws_iam_role.firehose[0].id
+  policy = data.aws_iam_policy_document.firehose[0].json
+}

@@ -1,0 +1,42 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  create = var.create
+
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+
+  transform_function_name = "${var.name}-transform"
+  query_function_name     = "${var.name}-query"
+  delivery_stream_name    = "${var.name}-events"
+
+  # Built from its parts rather than read from the resource, so that trust
+  # policies of roles the stream depends on can name it without a cycle.
+  delivery_stream_arn = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${local.delivery_stream_name}"
+
+  # Powertools for AWS Lambda (Python) v3, published by AWS in account 017000801446
+  # per Region, Python version and architecture.
+  powertools_managed_layer_arn = format(
+    "arn:%s:lambda:%s:017000801446:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
+    local.partition,
+    local.region,
+    replace(var.lambda_runtime, ".", ""),
+    var.lambda_architecture,
+    var.powertools_layer_version,
+  )
+  powertools_layers = (
+    var.powertools_layer_arn == null ? [] :
+    var.powertools_layer_arn == "aws-managed" ? [local.powertools_managed_layer_arn] :
+    [var.powertools_layer_arn]
+  )
+
+  lambda_environment_common = {
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    POWERTOOLS_LOG_LEVEL         = var.powertools_log_level
+  }
+
+  kms_enabled = var.kms_key_arn != null
+}

@@ -1,0 +1,79 @@
+output "api_id" {
+  description = "ID of the HTTP API."
+  value       = try(aws_apigatewayv2_api.this[0].id, null)
+}
+
+output "api_endpoint" {
+  description = "Base URL of the HTTP API (its $default stage), without a trailing slash."
+  value       = try(aws_apigatewayv2_api.this[0].api_endpoint, null)
+}
+
+output "api_execution_arn" {
+  description = "Execution ARN of the HTTP API, for IAM policies that allow callers execute-api:Invoke (append /*/GET/messages/* and so on)."
+  value       = try(aws_apigatewayv2_api.this[0].execution_arn, null)
+}
+
+output "message_status_url" {
+  description = "URL template for one message's status: replace {message_id} with the id the sending service returned."
+  value       = try("${aws_apigatewayv2_api.this[0].api_endpoint}/messages/{message_id}", null)
+}
+
+output "table_name" {
+  description = "Name of the DynamoDB table that holds one status record per message."
+  value       = try(aws_dynamodb_table.this[0].name, null)
+}
+
+output "table_arn" {
+  description = "ARN of the DynamoDB table that holds one status record per message."
+  value       = try(aws_dynamodb_table.this[0].arn, null)
+}
+
+output "delivery_stream_arn" {
+  description = "ARN of the Kinesis Data Firehose stream that every source sends its events to."
+  value       = try(aws_kinesis_firehose_delivery_stream.this[0].arn, null)
+}
+
+output "delivery_stream_name" {
+  description = "Name of the Kinesis Data Firehose stream that every source sends its events to."
+  value       = try(aws_kinesis_firehose_delivery_stream.this[0].name, null)
+}
+
+output "transform_function_name" {
+  description = "Name of the Lambda function that turns source events into status records."
+  value       = try(aws_lambda_function.transform[0].function_name, null)
+}
+
+output "query_function_name" {
+  description = "Name of the Lambda function behind the HTTP API."
+  value       = try(aws_lambda_function.query[0].function_name, null)
+}
+
+output "archive_bucket_name" {
+  description = "Name of the S3 bucket that archives transformed records (events/), failed records (errors/) and, when enabled, raw records (raw/)."
+  value       = try(aws_s3_bucket.archive[0].id, null)
+}
+
+output "pinpoint_role_arn" {
+  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when pinpoint_application_ids is empty."
+  value       = try(aws_iam_role.pinpoint[0].arn, null)
+}
+
+output "ses_role_arn" {
+  description = "ARN of the role Amazon SES assumes to write to the delivery stream; null when ses_configuration_set_names is empty."
+  value       = try(aws_iam_role.ses[0].arn, null)
+}
+
+output "sms_event_destination_role_arn" {
+  description = "ARN of the role for AWS End User Messaging SMS event destinations (IamRoleArn of a KinesisFirehoseDestination); null when sms_configuration_set_names is empty."
+  value       = try(aws_iam_role.sms[0].arn, null)
+}
+
+output "log_group_names" {
+  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api)."
+  value = {
+    transform = try(aws_cloudwatch_log_group.transform[0].name, null)
+    query     = try(aws_cloudwatch_log_group.query[0].name, null)
+    firehose  = try(aws_cloudwatch_log_group.firehose[0].name, null)
+    api       = try(aws_cloudwatch_log_group.api[0].name, null)
+  }
+}

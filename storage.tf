@@ -1,0 +1,154 @@
+################################################################################
+# DynamoDB: one item per message, expiring through TTL
+################################################################################
+
+resource "aws_dynamodb_table" "this" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-owned key by default; with kms_key_arn set, the customer-managed key is used.
+  count = local.create ? 1 : 0
+
+  name                        = var.name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "message_id"
+  deletion_protection_enabled = var.deletion_protection_enabled
+  tags                        = var.tags
+
+  attribute {
+    name = "message_id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = var.point_in_time_recovery_enabled
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+}
+
+################################################################################
+# S3: archive of transformed records, Firehose errors and optional raw backup
+################################################################################
+
+resource "aws_s3_bucket" "archive" {
+  #checkov:skip=CKV_AWS_18:Server access logging needs a separate log bucket the caller owns; Firehose is the only writer and logs its deliveries to CloudWatch.
+  #checkov:skip=CKV_AWS_144:The archive is a convenience copy that expires after retention_days; the table is the system of record.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events of the archive.
+  #checkov:skip=CKV_AWS_21:Versioning is opt-in through archive_versioning_enabled; objects are written once by Firehose and expire.
+  count = local.create ? 1 : 0
+
+  # Account and Region make the name globally unique; name is at most 32 characters.
+  bucket        = "${var.name}-${local.account_id}-${local.region}"
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "archive" {
+  count = local.create ? 1 : 0
+
+  bucket                  = aws_s3_bucket.archive[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "archive" {
+  count = local.create ? 1 : 0
+
+  bucket = aws_s3_bucket.archive[0].id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "archive" {
+  count = local.create ? 1 : 0
+
+  bucket = aws_s3_bucket.archive[0].id
+
+  rule {
+    bucket_key_enabled = true
+
+    apply_server_side_encryption_by_default {
+      # aws:kms with no key id uses the AWS-managed aws/s3 key.
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "archive" {
+  count = local.create ? 1 : 0
+
+  bucket = aws_s3_bucket.archive[0].id
+
+  versioning_configuration {
+    status = var.archive_versioning_enabled ? "Enabled" : "Suspended"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "archive" {
+  count = local.create ? 1 : 0
+
+  bucket = aws_s3_bucket.archive[0].id
+
+  rule {
+    id     = "expire-after-retention"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.retention_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.archive]
+}
+
+data "aws_iam_policy_document" "archive_bucket" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.archive[0].arn, "${aws_s3_bucket.archive[0].arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "archive" {
+  count = local.create ? 1 : 0
+
+  bucket = aws_s3_bucket.archive[0].id
+  policy = data.aws_iam_policy_document.archive_bucket[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.archive]
+}

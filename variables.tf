@@ -1,0 +1,367 @@
+################################################################################
+# General
+################################################################################
+
+variable "create" {
+  type        = bool
+  description = "Whether to create any resources. Set to false to keep a module block in place while deploying nothing."
+  default     = true
+}
+
+variable "name" {
+  type        = string
+  description = "Prefix for every resource name, so that several instances can live in one account and Region. 1 to 32 characters: lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", var.name))
+    error_message = "name must be 1-32 characters of lowercase letters, digits and hyphens, and start and end with a letter or digit (it becomes part of S3, Lambda, IAM and Firehose names)."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to every taggable resource the module creates."
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "ARN of a customer-managed KMS key that encrypts the table, the archive bucket, the delivery stream, the log groups and the functions' environment. Null uses AWS-owned or AWS-managed keys. The key policy must let CloudWatch Logs, Firehose and DynamoDB use the key (see examples/complete)."
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (aliases are not accepted)."
+  }
+}
+
+variable "log_retention_in_days" {
+  type        = number
+  description = "How many days the module's CloudWatch log groups (functions, Firehose, API access logs) keep events. One of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+################################################################################
+# Sources
+################################################################################
+
+variable "pinpoint_application_ids" {
+  type        = set(string)
+  description = "IDs of existing Amazon Pinpoint projects whose event streams the module points at its delivery stream, one aws_pinpoint_event_stream each. A project has only one event stream, so this replaces any stream it already has."
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.pinpoint_application_ids : can(regex("^[a-zA-Z0-9]{1,64}$", id))])
+    error_message = "Each Pinpoint application ID must be alphanumeric (for example 0123456789abcdef0123456789abcdef)."
+  }
+}
+
+variable "pinpoint_applications" {
+  type        = map(string)
+  description = "Amazon Pinpoint project IDs keyed by a name of your choosing, handled like pinpoint_application_ids. Use this map when an ID is only known after apply (for example a project created in the same configuration): Terraform needs for_each keys at plan time, and the map's keys are."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, id in var.pinpoint_applications : can(regex("^[a-zA-Z0-9_-]{1,64}$", key))])
+    error_message = "Each key of pinpoint_applications must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "ses_configuration_set_names" {
+  type        = set(string)
+  description = "Names of existing Amazon SES (v2) configuration sets that get an enabled event destination sending SEND, REJECT, BOUNCE, COMPLAINT, DELIVERY, OPEN, CLICK, RENDERING_FAILURE, DELIVERY_DELAY and SUBSCRIPTION events to the delivery stream."
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.ses_configuration_set_names : can(regex("^[a-zA-Z0-9_-]{1,64}$", n))])
+    error_message = "Each SES configuration set name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "sms_configuration_set_names" {
+  type        = set(string)
+  description = "Names of AWS End User Messaging SMS (pinpoint-sms-voice-v2) configuration sets. The module creates the IAM role that sms-voice.amazonaws.com assumes to put their events into the delivery stream; you add the event destination itself (see the README), because its resource needs aws provider 6.x."
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.sms_configuration_set_names : can(regex("^[a-zA-Z0-9_-]{1,64}$", n))])
+    error_message = "Each SMS configuration set name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "ses_event_destination_name" {
+  type        = string
+  description = "Name of the event destination the module adds to each SES configuration set."
+  default     = "message-status"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,64}$", var.ses_event_destination_name))
+    error_message = "ses_event_destination_name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+################################################################################
+# Data: table, archive and retention
+################################################################################
+
+variable "retention_days" {
+  type        = number
+  description = "How many days a message's status is kept: the table's TTL (through the transform's RETENTION_DAYS) and the archive bucket's lifecycle expiry."
+  default     = 90
+
+  validation {
+    condition     = var.retention_days >= 1 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number of days, 1 or more."
+  }
+}
+
+variable "point_in_time_recovery_enabled" {
+  type        = bool
+  description = "Whether the DynamoDB table keeps continuous backups for point-in-time recovery."
+  default     = true
+}
+
+variable "deletion_protection_enabled" {
+  type        = bool
+  description = "Whether the DynamoDB table refuses to be deleted until this is turned off."
+  default     = false
+}
+
+variable "archive_versioning_enabled" {
+  type        = bool
+  description = "Whether the archive bucket keeps object versions. Noncurrent versions expire after retention_days too."
+  default     = false
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Whether destroying the module empties and deletes the archive bucket even when it still holds objects. Leave false in production."
+  default     = false
+}
+
+################################################################################
+# Firehose
+################################################################################
+
+variable "processor_buffer_interval_seconds" {
+  type        = number
+  description = "Longest time (0-900 s) Firehose waits to batch records before it invokes the transform function. Lower values make a status visible sooner; higher values mean fewer, larger invocations and so less cost. The AWS default is 60 s."
+  default     = 10
+
+  validation {
+    condition     = var.processor_buffer_interval_seconds >= 0 && var.processor_buffer_interval_seconds <= 900 && floor(var.processor_buffer_interval_seconds) == var.processor_buffer_interval_seconds
+    error_message = "processor_buffer_interval_seconds must be a whole number between 0 and 900."
+  }
+}
+
+variable "processor_buffer_size_mb" {
+  type        = number
+  description = "Largest batch (0.2-3 MiB) Firehose collects before it invokes the transform function, whichever of size and interval comes first. Smaller batches lower latency under load; larger batches mean fewer invocations."
+  default     = 1
+
+  validation {
+    condition     = var.processor_buffer_size_mb >= 0.2 && var.processor_buffer_size_mb <= 3
+    error_message = "processor_buffer_size_mb must be between 0.2 and 3."
+  }
+}
+
+variable "archive_buffer_interval_seconds" {
+  type        = number
+  description = "Longest time (0-900 s) Firehose buffers transformed records before writing an object to the archive bucket. The archive is not on the query path, so larger values (fewer, bigger objects) are cheaper."
+  default     = 300
+
+  validation {
+    condition     = var.archive_buffer_interval_seconds >= 0 && var.archive_buffer_interval_seconds <= 900 && floor(var.archive_buffer_interval_seconds) == var.archive_buffer_interval_seconds
+    error_message = "archive_buffer_interval_seconds must be a whole number between 0 and 900."
+  }
+}
+
+variable "archive_buffer_size_mb" {
+  type        = number
+  description = "Largest amount of data (1-128 MiB) Firehose buffers before writing an object to the archive bucket."
+  default     = 64
+
+  validation {
+    condition     = var.archive_buffer_size_mb >= 1 && var.archive_buffer_size_mb <= 128 && floor(var.archive_buffer_size_mb) == var.archive_buffer_size_mb
+    error_message = "archive_buffer_size_mb must be a whole number between 1 and 128."
+  }
+}
+
+variable "raw_backup_enabled" {
+  type        = bool
+  description = "Whether Firehose also writes every source record, untransformed, under the raw/ prefix of the archive bucket."
+  default     = false
+}
+
+################################################################################
+# Lambda
+################################################################################
+
+variable "lambda_runtime" {
+  type        = string
+  description = "Python runtime of both functions: python3.12, python3.13 or python3.14."
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.12", "python3.13", "python3.14"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.12, python3.13 or python3.14."
+  }
+}
+
+variable "lambda_architecture" {
+  type        = string
+  description = "Instruction set of both functions: arm64 (cheaper per GB-second) or x86_64."
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "powertools_layer_arn" {
+  type        = string
+  description = "Lambda layer that provides Powertools for AWS Lambda (Python) to both functions. \"aws-managed\" (the default) picks the AWS-managed Powertools v3 layer for the Region, runtime and architecture; a layer version ARN uses that layer; null attaches no layer (the code must then bring its own Powertools)."
+  default     = "aws-managed"
+
+  validation {
+    condition     = var.powertools_layer_arn == null || var.powertools_layer_arn == "aws-managed" || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[a-zA-Z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be \"aws-managed\", null, or a Lambda layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)."
+  }
+}
+
+variable "powertools_layer_version" {
+  type        = number
+  description = "Version of the AWS-managed Powertools v3 layer used when powertools_layer_arn is \"aws-managed\"."
+  default     = 27
+
+  validation {
+    condition     = var.powertools_layer_version >= 1 && floor(var.powertools_layer_version) == var.powertools_layer_version
+    error_message = "powertools_layer_version must be a positive whole number."
+  }
+}
+
+variable "powertools_log_level" {
+  type        = string
+  description = "Log level of both functions (POWERTOOLS_LOG_LEVEL): DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.powertools_log_level)
+    error_message = "powertools_log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+}
+
+variable "metrics_namespace" {
+  type        = string
+  description = "CloudWatch metrics namespace of both functions (POWERTOOLS_METRICS_NAMESPACE)."
+  default     = "MessageStatus"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9._#:/-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . _ # : / -, and must not start with AWS/."
+  }
+}
+
+variable "transform_memory_size" {
+  type        = number
+  description = "Memory (MB, 128-10240) of the transform function. CPU grows with memory."
+  default     = 256
+
+  validation {
+    condition     = var.transform_memory_size >= 128 && var.transform_memory_size <= 10240
+    error_message = "transform_memory_size must be between 128 and 10240."
+  }
+}
+
+variable "transform_timeout" {
+  type        = number
+  description = "Timeout (seconds, 1-300) of the transform function. Firehose waits at most 5 minutes for a processor."
+  default     = 60
+
+  validation {
+    condition     = var.transform_timeout >= 1 && var.transform_timeout <= 300
+    error_message = "transform_timeout must be between 1 and 300 (Firehose's limit for a processor)."
+  }
+}
+
+variable "query_memory_size" {
+  type        = number
+  description = "Memory (MB, 128-10240) of the query function."
+  default     = 256
+
+  validation {
+    condition     = var.query_memory_size >= 128 && var.query_memory_size <= 10240
+    error_message = "query_memory_size must be between 128 and 10240."
+  }
+}
+
+variable "query_timeout" {
+  type        = number
+  description = "Timeout (seconds, 1-30) of the query function. API Gateway gives up after 30 s."
+  default     = 10
+
+  validation {
+    condition     = var.query_timeout >= 1 && var.query_timeout <= 30
+    error_message = "query_timeout must be between 1 and 30 (API Gateway's integration timeout)."
+  }
+}
+
+################################################################################
+# API
+################################################################################
+
+variable "api_authorization_type" {
+  type        = string
+  description = "How callers of the HTTP API authenticate: \"AWS_IAM\" (SigV4, the default), \"JWT\" (needs jwt_issuer and jwt_audience) or \"NONE\". NONE makes every message's status, including recipients' addresses, readable by anyone who has the URL and a message id: choose it only behind another control."
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "JWT", "NONE"], var.api_authorization_type)
+    error_message = "api_authorization_type must be AWS_IAM, JWT or NONE."
+  }
+}
+
+variable "jwt_issuer" {
+  type        = string
+  description = "Issuer URL of the JWT authorizer (for example a Cognito user pool or an OIDC provider, https://...). Required when api_authorization_type is JWT."
+  default     = null
+
+  validation {
+    condition     = var.jwt_issuer == null || can(regex("^https://", var.jwt_issuer))
+    error_message = "jwt_issuer must be an https:// URL."
+  }
+}
+
+variable "jwt_audience" {
+  type        = list(string)
+  description = "Audiences (client IDs) a JWT must carry. Required, non-empty, when api_authorization_type is JWT."
+  default     = []
+}
+
+variable "api_throttling_burst_limit" {
+  type        = number
+  description = "Most concurrent requests the API's default stage accepts before it answers 429."
+  default     = 100
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 0 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
+    error_message = "api_throttling_burst_limit must be a whole number, 0 or more."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second the API's default stage accepts before it answers 429."
+  default     = 50
+
+  validation {
+    condition     = var.api_throttling_rate_limit >= 0
+    error_message = "api_throttling_rate_limit must be 0 or more."
+  }
+}

@@ -14,7 +14,8 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lambda_src"))  # the pure core, imported as message_status
 
-from tests.support.emulator import FAKE_CREDENTIALS, patched_environ  # noqa: E402
+from tests.support.calls import LambdaContextStub  # noqa: E402
+from tests.support.emulator import FAKE_CREDENTIALS  # noqa: E402
 from tests.support.handlers import source_app  # noqa: E402
 
 TABLE_NAME = "message-status-test"
@@ -64,22 +65,6 @@ def query(dynamodb: Any) -> Iterator[Any]:
         yield app
 
 
-class FakeContext:
-    """The parts of a LambdaContext that Powertools reads."""
-
-    function_name = "message-status-test"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:message-status-test"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
-
-
 @pytest.fixture
-def context() -> FakeContext:
-    return FakeContext()
-
-
-__all__ = ["TABLE_NAME", "FakeContext", "create_table", "patched_environ"]
+def context() -> LambdaContextStub:
+    return LambdaContextStub()

@@ -1,0 +1,349 @@
+"""Parsing: each documented source event and event type maps to the right kind and fields."""
+
+from __future__ import annotations
+
+import pytest
+from message_status import model
+from message_status.events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
+from message_status.model import Channel, Source
+from message_status.parse import parse_event, parse_record_data
+
+from tests.support.events import fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+
+
+def parsed(event: dict) -> NormalizedEvent:
+    result = parse_event(event)
+    assert isinstance(result, NormalizedEvent)
+    return result
+
+
+# --- the documented examples, field by field ------------------------------------
+
+
+def test_pinpoint_email_send_example_keeps_the_seed_attributes() -> None:
+    event = parsed(fixture("pinpoint_email_send"))
+    assert event.message_id == "0200000073rnbmd1-mbvdg3uo-q8ia-m3ku-ibd3-ms77kexample-000000"
+    assert (event.channel, event.source, event.kind, event.status) == (
+        Channel.EMAIL,
+        Source.PINPOINT,
+        "send",
+        "SENT",
+    )
+    assert event.time_ms == 1564618621380
+    assert event.attributes == {
+        "aws_account_id": "123456789012",
+        "client": "9a311b17-6f8e-4093-be61-4d0bbexample",
+        "from_address": "sender@example.com",
+        "destination": ["recipient@example.com"],
+    }
+    assert event.final is False
+
+
+def test_pinpoint_sms_success_example_with_delivered_record_status_is_delivered() -> None:
+    event = parsed(fixture("pinpoint_sms_success"))
+    assert (event.message_id, event.kind, event.status, event.detail) == (
+        "1111-2222-3333",
+        "success",
+        "DELIVERED",
+        "DELIVERED",
+    )
+    assert event.attributes["price_in_millicents_usd"] == 645.0
+    assert event.attributes["campaign_id"] == "52dc44b35c4742c98c5935269example"
+    assert event.attributes["origination_phone_number"] == "+12065550142"
+    assert event.attributes["destination_phone_number"] == "+14255550199"
+    assert event.attributes["iso_country_code"] == "US"
+    assert event.attributes["message_type"] == "Transactional"
+    assert event.final is True
+
+
+def test_ses_bounce_example_permanent_is_a_final_hard_bounce_with_its_type() -> None:
+    event = parsed(fixture("ses_bounce"))
+    assert (event.source, event.kind, event.status, event.final) == (
+        Source.SES,
+        "hardbounce",
+        "HARD_BOUNCED",
+        True,
+    )
+    assert event.detail == "Permanent/General"
+    assert event.time_ms == 1501893662669  # bounce.timestamp, not mail.timestamp
+    assert event.attributes["aws_account_id"] == "123456789012"
+
+
+def test_ses_delivery_example_uses_the_delivery_timestamp() -> None:
+    event = parsed(fixture("ses_delivery"))
+    assert event.kind == "delivered"
+    assert event.time_ms == parsed(ses("Delivery", "x", 1476919264133)).time_ms
+
+
+def test_sms_v2_successful_example_is_sent_and_final_because_the_source_says_so() -> None:
+    event = parsed(fixture("eum_text_successful"))
+    assert (event.source, event.kind, event.status, event.final) == (
+        Source.SMS_V2,
+        "success",
+        "SENT",
+        True,
+    )
+    assert event.attributes["price_in_millicents_usd"] == pytest.approx(9582.0)
+    assert event.description == "Message has been accepted by phone carrier"
+
+
+# --- every event type ----------------------------------------------------------------
+
+PINPOINT_EMAIL_CASES = [
+    ("_email.send", "send", "SENT"),
+    ("_email.delivered", "delivered", "DELIVERED"),
+    ("_email.softbounce", "softbounce", "SOFT_BOUNCED"),
+    ("_email.hardbounce", "hardbounce", "HARD_BOUNCED"),
+    ("_email.rejected", "rejected", "REJECTED"),
+    ("_email.rendering_failure", "rendering_failure", "RENDERING_FAILED"),
+    ("_email.complaint", "complaint", "COMPLAINED"),
+    ("_email.open", "open", "OPENED"),
+    ("_email.click", "click", "CLICKED"),
+    ("_email.unsubscribe", "unsubscribe", "UNSUBSCRIBED"),
+]
+
+
+@pytest.mark.parametrize(("event_type", "kind", "status"), PINPOINT_EMAIL_CASES)
+def test_pinpoint_email_event_types_map_to_kinds(event_type: str, kind: str, status: str) -> None:
+    event = parsed(pinpoint_email(event_type, "m", 1000))
+    assert (event.kind, event.status, event.channel) == (kind, status, Channel.EMAIL)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "record_status", "kind", "status", "final"),
+    [
+        ("_SMS.BUFFERED", "PENDING", "buffered", "PENDING", False),
+        ("_SMS.SUCCESS", "SUCCESSFUL", "success", "SENT", False),
+        ("_SMS.SUCCESS", "DELIVERED", "success", "DELIVERED", True),
+        ("_SMS.FAILURE", "UNREACHABLE", "failure", "FAILED", True),
+        ("_SMS.OPTOUT", "OPTED_OUT", "optout", "OPTED_OUT", True),
+    ],
+)
+def test_pinpoint_sms_event_types_map_to_kinds(
+    event_type: str, record_status: str, kind: str, status: str, final: bool
+) -> None:
+    event = parsed(pinpoint_sms(event_type, "s", 1000, record_status))
+    assert (event.kind, event.status, event.final, event.detail) == (
+        kind,
+        status,
+        final,
+        record_status,
+    )
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind", "status", "detail"),
+    [
+        ("Send", "send", "SENT", None),
+        ("Delivery", "delivered", "DELIVERED", "250 2.6.0 Message received"),
+        ("DeliveryDelay", "delivery_delay", "DELAYED", "MailboxFull"),
+        ("Reject", "rejected", "REJECTED", "Bad content"),
+        ("Rendering Failure", "rendering_failure", "RENDERING_FAILED", None),
+        ("Complaint", "complaint", "COMPLAINED", "abuse"),
+        ("Open", "open", "OPENED", None),
+        ("Click", "click", "CLICKED", "https://example.com/offer"),
+        ("Subscription", "unsubscribe", "UNSUBSCRIBED", "offers"),
+    ],
+)
+def test_ses_event_types_map_to_kinds(
+    event_type: str, kind: str, status: str, detail: str | None
+) -> None:
+    event = parsed(ses(event_type, "e", 1000))
+    assert (event.kind, event.status) == (kind, status)
+    if detail is not None:
+        assert event.detail == detail
+    assert event.time_ms == 1000
+
+
+@pytest.mark.parametrize(
+    ("bounce_type", "kind", "final"),
+    [
+        ("Permanent", "hardbounce", True),
+        ("Transient", "softbounce", True),
+        ("Undetermined", "softbounce", True),
+    ],
+)
+def test_ses_bounce_types(bounce_type: str, kind: str, final: bool) -> None:
+    event = parsed(ses("Bounce", "e", 1000, bounce_type=bounce_type))
+    assert (event.kind, event.final) == (kind, final)
+    assert event.detail.startswith(bounce_type)
+
+
+def test_pinpoint_soft_bounce_is_not_final_but_ses_soft_bounce_is() -> None:
+    assert parsed(pinpoint_email("_email.softbounce", "m", 1)).final is False
+    assert parsed(ses("Bounce", "m", 1, bounce_type="Transient")).final is True
+
+
+def test_ses_subscription_unsubscribe_all_is_an_unsubscribe() -> None:
+    event = ses("Subscription", "e", 1000)
+    event["subscription"]["newTopicPreferences"] = {"unsubscribeAll": True}
+    assert parsed(event).detail == "*"
+
+
+def test_ses_subscription_opt_in_is_not_a_delivery_event() -> None:
+    event = ses("Subscription", "e", 1000)
+    event["subscription"]["newTopicPreferences"]["topicSubscriptionStatus"][0][
+        "subscriptionStatus"
+    ] = "OptIn"
+    assert parse_event(event) == NotADeliveryEvent("Subscription")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind", "status"),
+    [
+        ("TEXT_QUEUED", "buffered", "PENDING"),
+        ("TEXT_PENDING", "buffered", "PENDING"),
+        ("TEXT_SUCCESSFUL", "success", "SENT"),
+        ("TEXT_DELIVERED", "success", "DELIVERED"),
+        ("TEXT_CARRIER_UNREACHABLE", "failure", "FAILED"),
+        ("TEXT_BLOCKED", "failure", "FAILED"),
+        ("TEXT_TTL_EXPIRED", "failure", "FAILED"),
+        ("TEXT_SPAM", "failure", "FAILED"),
+        ("TEXT_UNKNOWN", "failure", "FAILED"),
+    ],
+)
+def test_sms_v2_event_types_map_to_kinds(event_type: str, kind: str, status: str) -> None:
+    event = parsed(sms_v2(event_type, "s", 1000))
+    assert (event.kind, event.status) == (kind, status)
+
+
+def test_sms_v2_failure_keeps_its_reason() -> None:
+    event = parsed(
+        sms_v2(
+            "TEXT_CARRIER_UNREACHABLE",
+            "s",
+            1000,
+            "CARRIER_UNREACHABLE",
+            description="The carrier could not be reached",
+        )
+    )
+    assert event.detail == "CARRIER_UNREACHABLE"
+    assert event.description == "The carrier could not be reached"
+    assert event.archive_line()["detail"] == "CARRIER_UNREACHABLE"
+
+
+@pytest.mark.parametrize(("is_final", "expected"), [(True, True), (False, False)])
+def test_sms_v2_successful_is_final_only_when_the_source_says_so(
+    is_final: bool, expected: bool
+) -> None:
+    assert parsed(sms_v2("TEXT_SUCCESSFUL", "s", 1000, is_final=is_final)).final is expected
+
+
+def test_every_mapped_kind_is_a_known_kind() -> None:
+    mapped = {
+        *model.PINPOINT_EVENT_KINDS.values(),
+        *model.SES_EVENT_KINDS.values(),
+        *model.SES_BOUNCE_KINDS.values(),
+        *model.SMS_V2_EVENT_KINDS.values(),
+        "unsubscribe",
+        "failure",
+    }
+    assert mapped == set(model.ALL_KINDS)
+    assert set(model.KIND_STATUS) == set(model.ALL_KINDS)
+
+
+# --- events that are valid but not about delivery ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    ["_session.start", "_campaign.send", "_custom.purchase", "_SMS.RECEIVED", "_email.unknown"],
+)
+def test_pinpoint_non_delivery_events_are_recognised_not_failed(event_type: str) -> None:
+    event = fixture("pinpoint_email_send")
+    event["event_type"] = event_type
+    del event["facets"]
+    assert parse_event(event) == NotADeliveryEvent(event_type)
+
+
+@pytest.mark.parametrize("event_type", ["VOICE_ANSWERED", "MEDIA_DELIVERED"])
+def test_sms_v2_voice_and_media_events_are_not_text_delivery_events(event_type: str) -> None:
+    assert parse_event(sms_v2(event_type, "v", 1000)) == NotADeliveryEvent(event_type)
+
+
+# --- invalid events ---------------------------------------------------------------
+
+
+def _without_message_id() -> dict:
+    event = fixture("ses_send")
+    del event["mail"]["messageId"]
+    return event
+
+
+def _with_sms_id(value: object) -> dict:
+    event = fixture("eum_text_successful")
+    event["messageId"] = value
+    return event
+
+
+def _with_timestamp(value: object) -> dict:
+    event = fixture("pinpoint_sms_success")
+    event["event_timestamp"] = value
+    return event
+
+
+def _with_mail(value: object) -> dict:
+    event = fixture("ses_send")
+    event["mail"] = value
+    return event
+
+
+INVALID = {
+    "no message id": _without_message_id(),
+    "id over 256 characters": _with_sms_id("x" * 257),
+    "id with a newline": _with_sms_id("abc\ndef"),
+    "id with a NUL": _with_sms_id("abc\x00"),
+    "empty id": _with_sms_id(""),
+    "numeric id": _with_sms_id(12345),
+    "timestamp is a string": _with_timestamp("yesterday"),
+    "timestamp is a bool": _with_timestamp(True),
+    "timestamp out of range": _with_timestamp(-5),
+    "mail is a list": _with_mail([]),
+    "unknown shape": {"hello": "world"},
+    "ses bounce type unknown": {**fixture("ses_bounce"), "bounce": {"bounceType": "Weird"}},
+    "ses bad iso timestamp": {
+        **fixture("ses_send"),
+        "mail": {**fixture("ses_send")["mail"], "timestamp": "not a time"},
+    },
+    "price is a string": {**fixture("eum_text_successful"), "totalMessagePrice": "cheap"},
+    "isFinal is a string": {**fixture("eum_text_successful"), "isFinal": "yes"},
+    "destination is not a list": {
+        **fixture("ses_send"),
+        "mail": {**fixture("ses_send")["mail"], "destination": "a@example.com"},
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_events_raise_invalid_event_with_a_reason(case: str) -> None:
+    with pytest.raises(InvalidEvent) as excinfo:
+        parse_event(INVALID[case])
+    assert str(excinfo.value)
+
+
+def test_id_of_exactly_256_characters_is_accepted() -> None:
+    assert parsed(_with_sms_id("x" * 256)).message_id == "x" * 256
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"\xff\xfe", b"[1, 2]", b'"a string"', b"null"])
+def test_record_data_that_is_not_a_json_object_is_invalid(payload: bytes) -> None:
+    with pytest.raises(InvalidEvent):
+        parse_record_data(payload)
+
+
+def test_oversized_record_is_invalid() -> None:
+    with pytest.raises(InvalidEvent, match="limit"):
+        parse_record_data(b" " * 2048 + b"{}", max_bytes=1024)
+
+
+def test_archive_line_has_the_same_keys_for_every_source() -> None:
+    keys = {
+        frozenset(parsed(event).archive_line())
+        for event in (
+            fixture("pinpoint_email_send"),
+            fixture("pinpoint_sms_success"),
+            fixture("ses_bounce"),
+            fixture("eum_text_successful"),
+        )
+    }
+    assert len(keys) == 1

@@ -1,0 +1,62 @@
+"""Properties of the pure core: the record is a function of the set of events.
+
+merge is commutative, associative and idempotent, so the item cannot depend on
+arrival order, on how events are split across Firehose batches, or on retries.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from message_status.item import from_item, to_item
+from message_status.parse import parse_event
+from message_status.record import MessageRecord, fold, merge
+
+from tests.support.strategies import timeline
+
+
+def record(events: list[dict]) -> MessageRecord:
+    return fold(parse_event(event) for event in events)
+
+
+@given(timeline(), timeline())
+def test_merge_is_commutative(a: list[dict], b: list[dict]) -> None:
+    assert merge(record(a), record(b)) == merge(record(b), record(a))
+
+
+@given(timeline(), timeline(), timeline())
+def test_merge_is_associative(a: list[dict], b: list[dict], c: list[dict]) -> None:
+    left = merge(merge(record(a), record(b)), record(c))
+    right = merge(record(a), merge(record(b), record(c)))
+    assert left == right
+
+
+@given(timeline())
+def test_merge_is_idempotent(events: list[dict]) -> None:
+    once = record(events)
+    assert merge(once, once) == once
+    assert record(events + events) == once
+
+
+@given(timeline(), st.randoms(use_true_random=False))
+def test_any_permutation_gives_the_same_record(events: list[dict], rng) -> None:
+    shuffled = list(events)
+    rng.shuffle(shuffled)
+    assert record(shuffled) == record(events)
+    assert to_item(record(shuffled), 90) == to_item(record(events), 90)
+
+
+@given(timeline(min_size=2), st.data())
+def test_any_split_folded_onto_the_stored_item_gives_the_same_item(
+    events: list[dict], data
+) -> None:
+    cut = data.draw(st.integers(min_value=1, max_value=len(events) - 1))
+    stored = to_item(record(events[:cut]), 90)
+    resumed = fold((parse_event(event) for event in events[cut:]), from_item(stored))
+    assert to_item(resumed, 90) == to_item(record(events), 90)
+
+
+@given(timeline())
+def test_item_round_trip_is_exact(events: list[dict]) -> None:
+    original = record(events)
+    assert from_item(to_item(original, 90)) == original

@@ -1,0 +1,294 @@
+"""The transform on moto: the Firehose contract, nothing lost, faults, request coalescing."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.conftest import TABLE_NAME
+from tests.support import faults
+from tests.support.calls import (
+    archived_lines,
+    results,
+    run_firehose,
+    run_firehose_event,
+    stored_item,
+)
+from tests.support.events import firehose_event, fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+
+
+@pytest.fixture(autouse=True)
+def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep botocore's retry backoff from slowing the tests; the retries still happen."""
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+
+
+def table_size(dynamodb) -> int:
+    return dynamodb.scan(TableName=TABLE_NAME, Select="COUNT")["Count"]
+
+
+def test_documented_examples_become_one_item_per_message(transform, dynamodb) -> None:
+    payloads = [
+        fixture(name)
+        for name in (
+            "pinpoint_email_send",
+            "pinpoint_email_delivered",
+            "pinpoint_sms_success",
+            "ses_send",
+            "ses_delivery",
+            "ses_bounce",
+            "eum_text_successful",
+        )
+    ]
+    response = run_firehose(transform.lambda_handler, payloads)
+    assert results(response) == ["Ok"] * 7
+    assert table_size(dynamodb) == 4
+    email = stored_item(
+        dynamodb, TABLE_NAME, "0200000073rnbmd1-mbvdg3uo-q8ia-m3ku-ibd3-ms77kexample-000000"
+    )
+    assert (email["status"], email["is_final"], email["channel"], email["source"]) == (
+        "DELIVERED",
+        True,
+        "email",
+        "pinpoint",
+    )
+    assert email["send"] == email["delivered"] == "2019-08-01T00:17:01.380Z"
+    ses_item = stored_item(
+        dynamodb, TABLE_NAME, "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000"
+    )
+    assert ses_item["status"] == "HARD_BOUNCED"
+    sms = stored_item(dynamodb, TABLE_NAME, "862a8790-60c0-4430-9b2b-658bdexample")
+    assert (sms["status"], sms["is_final"], sms["source"]) == ("SENT", True, "sms-v2")
+
+
+def test_ok_records_are_archived_as_one_normalized_line_each(transform, dynamodb) -> None:
+    payloads = [
+        fixture("pinpoint_sms_success"),
+        fixture("ses_bounce"),
+        fixture("eum_text_successful"),
+    ]
+    lines = archived_lines(run_firehose(transform.lambda_handler, payloads))
+    assert [line["source"] for line in lines] == ["pinpoint", "ses", "sms-v2"]
+    assert len({frozenset(line) for line in lines}) == 1, "one schema for all sources"
+    assert lines[1]["kind"] == "hardbounce"
+    assert lines[1]["detail"] == "Permanent/General"
+
+
+BAD_RECORDS = {
+    "bad base64": "%%% not base64 %%%",
+    "not json": base64.b64encode(b"definitely not json").decode(),
+    "json array": base64.b64encode(b"[1,2,3]").decode(),
+    "no message id": base64.b64encode(
+        json.dumps({**fixture("ses_send"), "mail": {"timestamp": "2020-01-01T00:00:00Z"}}).encode()
+    ).decode(),
+    "id too long": base64.b64encode(
+        json.dumps(sms_v2("TEXT_DELIVERED", "x" * 300, 1000)).encode()
+    ).decode(),
+    "id with control char": base64.b64encode(
+        json.dumps(sms_v2("TEXT_DELIVERED", "a\u0007b", 1000)).encode()
+    ).decode(),
+    "wrong types": base64.b64encode(
+        json.dumps({**fixture("pinpoint_sms_success"), "event_timestamp": "soon"}).encode()
+    ).decode(),
+    "oversized": base64.b64encode(
+        json.dumps({**fixture("ses_send"), "pad": "x" * 300_000}).encode()
+    ).decode(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RECORDS))
+def test_bad_record_fails_alone_with_its_original_data(transform, dynamodb, case: str) -> None:
+    event = firehose_event(
+        [ses("Send", "good-1", 1000), {}, sms_v2("TEXT_DELIVERED", "good-2", 2000)]
+    )
+    event["records"][1]["data"] = BAD_RECORDS[case]
+    response = run_firehose_event(transform.lambda_handler, event)
+    assert results(response) == ["Ok", "ProcessingFailed", "Ok"]
+    assert response["records"][1]["data"] == BAD_RECORDS[case]
+    assert stored_item(dynamodb, TABLE_NAME, "good-1")["status"] == "SENT"
+    assert stored_item(dynamodb, TABLE_NAME, "good-2")["status"] == "DELIVERED"
+    assert table_size(dynamodb) == 2
+
+
+@pytest.mark.parametrize("event_type", ["_session.start", "_campaign.send", "_custom.checkout"])
+def test_non_delivery_events_are_dropped_without_touching_the_table(
+    transform, dynamodb, event_type
+) -> None:
+    event = fixture("pinpoint_email_send")
+    event["event_type"] = event_type
+    counter = faults.count_requests(transform.message_store().client)
+    response = run_firehose(transform.lambda_handler, [event])
+    assert results(response) == ["Dropped"]
+    assert counter.total == 0
+    assert table_size(dynamodb) == 0
+
+
+def test_a_batch_of_only_garbage_never_raises(transform, dynamodb) -> None:
+    response = run_firehose(transform.lambda_handler, [b"", b"{", b"\x00\x01"])
+    assert results(response) == ["ProcessingFailed"] * 3
+
+
+def test_replayed_batch_changes_nothing_and_writes_nothing(transform, dynamodb) -> None:
+    payloads = [
+        ses("Send", "m1", 1000),
+        ses("Delivery", "m1", 2000),
+        sms_v2("TEXT_QUEUED", "s1", 1000),
+    ]
+    run_firehose(transform.lambda_handler, payloads)
+    first = {mid: stored_item(dynamodb, TABLE_NAME, mid) for mid in ("m1", "s1")}
+    counter = faults.count_requests(transform.message_store().client)
+    response = run_firehose(transform.lambda_handler, payloads)
+    assert results(response) == ["Ok"] * 3
+    assert counter.counts["PutItem"] == 0
+    assert {mid: stored_item(dynamodb, TABLE_NAME, mid) for mid in ("m1", "s1")} == first
+
+
+def test_requests_per_message_are_coalesced(transform, dynamodb) -> None:
+    """500 messages x 4 events: one BatchGetItem per 100 messages and one PutItem per message."""
+    payloads = []
+    for n in range(500):
+        mid = f"msg-{n:04d}"
+        payloads += [
+            ses("Send", mid, 1000),
+            ses("Delivery", mid, 2000),
+            ses("Open", mid, 3000),
+            ses("Click", mid, 4000),
+        ]
+    counter = faults.count_requests(transform.message_store().client)
+    response = run_firehose(transform.lambda_handler, payloads)
+    assert results(response) == ["Ok"] * 2000
+    assert counter.counts == {"BatchGetItem": 5, "PutItem": 500}
+    assert counter.total / 500 <= 1.5
+
+
+@pytest.mark.parametrize(
+    "error",
+    [faults.THROTTLING, faults.THROUGHPUT, faults.INTERNAL, faults.UNAVAILABLE],
+    ids=lambda e: e[1],
+)
+def test_transient_errors_are_retried_and_the_write_lands(transform, dynamodb, error) -> None:
+    client = transform.message_store().client
+    injected = faults.inject(client, "PutItem", error, times=3)
+    get_faults = faults.inject(client, "BatchGetItem", error, times=2)
+    response = run_firehose(
+        transform.lambda_handler, [ses("Send", "m1", 1000), ses("Delivery", "m1", 2000)]
+    )
+    assert results(response) == ["Ok", "Ok"]
+    assert injected.injected == 3
+    assert get_faults.injected == 2
+    assert stored_item(dynamodb, TABLE_NAME, "m1")["status"] == "DELIVERED"
+
+
+def test_persistent_errors_fail_only_that_messages_records(transform, dynamodb) -> None:
+    throttled = faults.inject(
+        transform.message_store().client,
+        "PutItem",
+        faults.THROTTLING,
+        times=1000,
+        should_fail=lambda body: body["Item"]["message_id"]["S"] == "m2",
+    )
+    payloads = [
+        ses("Send", "m1", 1000),
+        ses("Send", "m2", 1000),
+        ses("Delivery", "m2", 2000),
+        ses("Delivery", "m1", 2000),
+    ]
+    response = run_firehose(transform.lambda_handler, payloads)
+    assert results(response) == ["Ok", "ProcessingFailed", "ProcessingFailed", "Ok"]
+    assert throttled.injected == 7, (
+        "the first attempt and 6 retries (RETRY_CONFIG), then it gives up"
+    )
+    assert stored_item(dynamodb, TABLE_NAME, "m2") is None
+    assert stored_item(dynamodb, TABLE_NAME, "m1")["status"] == "DELIVERED"
+
+
+def test_unreadable_table_fails_the_batch_records_but_not_the_invocation(
+    transform, dynamodb
+) -> None:
+    faults.inject(transform.message_store().client, "BatchGetItem", faults.INTERNAL, times=100)
+    response = run_firehose(
+        transform.lambda_handler,
+        [
+            ses("Send", "m1", 1000),
+            b"junk",
+            fixture("pinpoint_email_send") | {"event_type": "_session.stop"},
+        ],
+    )
+    assert results(response) == ["ProcessingFailed", "ProcessingFailed", "Dropped"]
+
+
+def test_non_retryable_write_error_fails_the_message_without_retry(transform, dynamodb) -> None:
+    injected = faults.inject(
+        transform.message_store().client, "PutItem", faults.VALIDATION, times=100
+    )
+    response = run_firehose(transform.lambda_handler, [sms_v2("TEXT_DELIVERED", "s1", 1000)])
+    assert results(response) == ["ProcessingFailed"]
+    assert injected.injected == 1
+
+
+def test_lost_conditional_check_race_rereads_and_merges(transform, dynamodb) -> None:
+    """A ConditionalCheckFailed (another writer won) is settled by re-reading, not by failing."""
+    client = transform.message_store().client
+    run_firehose(transform.lambda_handler, [pinpoint_sms("_SMS.BUFFERED", "s1", 1000, "PENDING")])
+    injected = faults.inject(client, "PutItem", faults.CONDITIONAL, times=2)
+    counter = faults.count_requests(client)
+    response = run_firehose(
+        transform.lambda_handler, [pinpoint_sms("_SMS.SUCCESS", "s1", 2000, "DELIVERED")]
+    )
+    assert results(response) == ["Ok"]
+    assert injected.injected == 2
+    assert counter.counts["GetItem"] == 2, "one consistent re-read per lost race"
+    item = stored_item(dynamodb, TABLE_NAME, "s1")
+    assert (item["status"], item["buffered"], item["success"]) == (
+        "DELIVERED",
+        "1970-01-01T00:00:01.000Z",
+        "1970-01-01T00:00:02.000Z",
+    )
+
+
+def test_a_race_that_never_settles_fails_the_message(transform, dynamodb) -> None:
+    faults.inject(transform.message_store().client, "PutItem", faults.CONDITIONAL, times=1000)
+    response = run_firehose(transform.lambda_handler, [ses("Send", "m1", 1000)])
+    assert results(response) == ["ProcessingFailed"]
+
+
+def test_handler_runs_with_table_name_alone(transform, dynamodb, monkeypatch) -> None:
+    for name in (
+        "RETENTION_DAYS",
+        "WRITE_CONCURRENCY",
+        "MAX_EVENT_BYTES",
+        "POWERTOOLS_SERVICE_NAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    transform.message_store.cache_clear()
+    run_firehose(transform.lambda_handler, [ses("Send", "m1", 86_400_000)])
+    assert stored_item(dynamodb, TABLE_NAME, "m1")["expires_at"] == 86_400 + 90 * 86_400
+
+
+def test_retention_days_setting_moves_the_ttl(transform, dynamodb, monkeypatch) -> None:
+    monkeypatch.setenv("RETENTION_DAYS", "7")
+    transform.message_store.cache_clear()
+    run_firehose(transform.lambda_handler, [ses("Send", "m1", 0)])
+    assert stored_item(dynamodb, TABLE_NAME, "m1")["expires_at"] == 7 * 86_400
+
+
+def test_mixed_batch_of_all_sources_and_kinds(transform, dynamodb) -> None:
+    payloads = [
+        pinpoint_email("_email.click", "e1", 4000, link="https://example.com/x"),
+        pinpoint_email("_email.send", "e1", 1000),
+        pinpoint_email("_email.open", "e1", 3000),
+        pinpoint_email("_email.delivered", "e1", 2000),
+        ses("Bounce", "e2", 2000),
+        ses("Send", "e2", 1000),
+        pinpoint_sms("_SMS.FAILURE", "s1", 2000, "CARRIER_UNREACHABLE"),
+        sms_v2("TEXT_PENDING", "s2", 1000),
+    ]
+    assert results(run_firehose(transform.lambda_handler, payloads)) == ["Ok"] * 8
+    statuses = {
+        mid: stored_item(dynamodb, TABLE_NAME, mid)["status"] for mid in ("e1", "e2", "s1", "s2")
+    }
+    assert statuses == {"e1": "CLICKED", "e2": "HARD_BOUNCED", "s1": "FAILED", "s2": "PENDING"}
+    e1 = stored_item(dynamodb, TABLE_NAME, "e1")
+    assert any(entry.get("detail") == "https://example.com/x" for entry in e1["history"])

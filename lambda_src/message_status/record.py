@@ -165,6 +165,6 @@ def derive_status(record: MessageRecord) -> tuple[str, bool]:
 
 def record_status(record: MessageRecord) -> str | None:
     """The SMS record status: the detail of the event behind the current status."""
-    if record.channel is not Channel.SMS:
+    if record.channel != Channel.SMS:
         return None
     return record.facts[record.status].detail or None

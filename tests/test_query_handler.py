@@ -1,0 +1,181 @@
+"""The query API on moto: routes, errors, batch-get; every answer checked against the OpenAPI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import ValidationError
+from openapi_spec_validator import validate
+
+from tests.support import faults
+from tests.support.calls import call_api, run_firehose
+from tests.support.events import pinpoint_sms, ses, sms_v2
+from tests.support.openapi import document, validate_response
+
+ONE = "/messages/{message_id}"
+QUERY = "/messages"
+BATCH = "/messages/batch-get"
+
+
+@pytest.fixture
+def seeded(transform, query):
+    """Three messages written through the transform, as Firehose would."""
+    run_firehose(
+        transform.lambda_handler,
+        [
+            ses("Send", "email-1", 1000),
+            ses("Delivery", "email-1", 2000),
+            ses("Click", "email-1", 4000),
+            pinpoint_sms("_SMS.BUFFERED", "sms-1", 1000, "PENDING"),
+            pinpoint_sms("_SMS.SUCCESS", "sms-1", 3000, "DELIVERED"),
+            sms_v2("TEXT_CARRIER_UNREACHABLE", "sms-2", 5000, "CARRIER_UNREACHABLE"),
+        ],
+    )
+    return query
+
+
+def test_openapi_document_is_valid() -> None:
+    validate(document())
+
+
+def test_get_by_path_returns_the_status_document(seeded) -> None:
+    status, body = call_api(seeded.lambda_handler, "GET", "/messages/email-1")
+    assert status == 200
+    validate_response(ONE, "GET", 200, body)
+    assert (body["status"], body["is_final"], body["channel"]) == ("CLICKED", True, "email")
+    assert body["events"] == {
+        "send": "1970-01-01T00:00:01.000Z",
+        "delivered": "1970-01-01T00:00:02.000Z",
+        "click": "1970-01-01T00:00:04.000Z",
+    }
+    assert [entry["kind"] for entry in body["history"]] == ["send", "delivered", "click"]
+
+
+def test_query_string_form_gives_the_same_answer(seeded) -> None:
+    _, by_path = call_api(seeded.lambda_handler, "GET", "/messages/sms-1")
+    status, by_query = call_api(
+        seeded.lambda_handler, "GET", "/messages", query={"message_id": "sms-1"}
+    )
+    assert status == 200
+    validate_response(QUERY, "GET", 200, by_query)
+    assert by_query == by_path
+    assert (by_query["status"], by_query["record_status"]) == ("DELIVERED", "DELIVERED")
+
+
+def test_numbers_are_json_numbers(seeded) -> None:
+    _, body = call_api(seeded.lambda_handler, "GET", "/messages/sms-1")
+    assert body["price_in_millicents_usd"] == 645
+    assert isinstance(body["expires_at"], int)
+
+
+def test_url_encoded_id_is_decoded(transform, query) -> None:
+    run_firehose(transform.lambda_handler, [ses("Send", "a b/c", 1000)])
+    status, body = call_api(query.lambda_handler, "GET", "/messages/a%20b%2Fc")
+    assert (status, body["message_id"]) == (200, "a b/c")
+
+
+def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
+    status, body = call_api(seeded.lambda_handler, "GET", "/messages/nope")
+    assert status == 404
+    validate_response(ONE, "GET", 404, body)
+    assert body["message_id"] == "nope"
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/messages", None),
+        ("/messages", {"message_id": ""}),
+        ("/messages", {"message_id": "x" * 257}),
+        ("/messages/" + "x" * 257, None),
+        ("/messages/abc%0Adef", None),
+        ("/messages/abc%00", None),
+    ],
+    ids=["missing", "empty", "too long (query)", "too long (path)", "newline", "NUL"],
+)
+def test_bad_ids_are_400_never_5xx(seeded, path, params) -> None:
+    status, body = call_api(seeded.lambda_handler, "GET", path, query=params)
+    assert status == 400
+    validate_response(QUERY if path == "/messages" else ONE, "GET", 400, body)
+    assert body["message"]
+
+
+def test_batch_get_returns_found_in_request_order_and_not_found(seeded) -> None:
+    ids = ["sms-2", "missing-1", "email-1", "sms-2"]
+    status, body = call_api(
+        seeded.lambda_handler, "POST", BATCH, body=json.dumps({"message_ids": ids})
+    )
+    assert status == 200
+    validate_response(BATCH, "POST", 200, body)
+    assert [message["message_id"] for message in body["messages"]] == ["sms-2", "email-1"]
+    assert body["not_found"] == ["missing-1"]
+    assert body["messages"][0]["status"] == "FAILED"
+
+
+def test_batch_get_uses_one_batch_request_and_never_scans(seeded) -> None:
+    counter = faults.count_requests(seeded.message_store().client)
+    ids = [f"id-{n}" for n in range(100)]
+    status, body = call_api(
+        seeded.lambda_handler, "POST", BATCH, body=json.dumps({"message_ids": ids})
+    )
+    assert status == 200
+    assert len(body["not_found"]) == 100
+    assert counter.counts == {"BatchGetItem": 1}
+
+
+def test_single_get_uses_get_item(seeded) -> None:
+    counter = faults.count_requests(seeded.message_store().client)
+    call_api(seeded.lambda_handler, "GET", "/messages/email-1")
+    assert counter.counts == {"GetItem": 1}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[]",
+        json.dumps({}),
+        json.dumps({"message_ids": []}),
+        json.dumps({"message_ids": "email-1"}),
+        json.dumps({"message_ids": [f"id-{n}" for n in range(101)]}),
+        json.dumps({"message_ids": ["ok", 5]}),
+        json.dumps({"message_ids": ["ok", "x" * 257]}),
+        json.dumps({"message_ids": ["bad\u0001id"]}),
+    ],
+    ids=[
+        "malformed",
+        "array",
+        "no ids",
+        "empty list",
+        "not a list",
+        "101 ids",
+        "number",
+        "too long",
+        "control",
+    ],
+)
+def test_bad_batch_requests_are_400(seeded, body: str) -> None:
+    status, answer = call_api(seeded.lambda_handler, "POST", BATCH, body=body)
+    assert status == 400
+    validate_response(BATCH, "POST", 400, answer)
+
+
+def test_unknown_route_is_a_json_404(seeded) -> None:
+    status, body = call_api(seeded.lambda_handler, "GET", "/nothing-here")
+    assert status == 404
+    assert body["error"] == "Not Found"
+
+
+def test_table_outage_is_a_json_503(seeded, monkeypatch) -> None:
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    faults.inject(seeded.message_store().client, "GetItem", faults.INTERNAL, times=100)
+    status, body = call_api(seeded.lambda_handler, "GET", "/messages/email-1")
+    assert status == 503
+    validate_response(ONE, "GET", 503, body)
+
+
+def test_schema_check_catches_a_wrong_document() -> None:
+    """The OpenAPI check is real: a document missing its status fails it."""
+    with pytest.raises(ValidationError):
+        validate_response(ONE, "GET", 200, {"message_id": "x", "channel": "email"})

@@ -68,14 +68,25 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
           parameter_value = "${aws_lambda_function.transform[0].arn}:$LATEST"
         }
 
-        parameters {
-          parameter_name  = "BufferIntervalInSeconds"
-          parameter_value = tostring(var.processor_buffer_interval_seconds)
+        # Firehose does not return a parameter that equals its default (60 s,
+        # 1 MiB), so one is only sent when it differs; otherwise every plan
+        # would show it being added again.
+        dynamic "parameters" {
+          for_each = var.processor_buffer_interval_seconds != 60 ? [tostring(var.processor_buffer_interval_seconds)] : []
+
+          content {
+            parameter_name  = "BufferIntervalInSeconds"
+            parameter_value = parameters.value
+          }
         }
 
-        parameters {
-          parameter_name  = "BufferSizeInMBs"
-          parameter_value = tostring(var.processor_buffer_size_mb)
+        dynamic "parameters" {
+          for_each = var.processor_buffer_size_mb != 1 ? [tostring(var.processor_buffer_size_mb)] : []
+
+          content {
+            parameter_name  = "BufferSizeInMBs"
+            parameter_value = parameters.value
+          }
         }
       }
     }

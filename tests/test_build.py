@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -55,3 +57,22 @@ def test_zip_loads_with_table_name_alone(aws_env, name: str, module_doc: str) ->
     with zipped_app((ROOT / "dist" / name).read_bytes(), {"TABLE_NAME": "t"}) as app:
         assert callable(app.lambda_handler)
         assert module_doc in app.__doc__
+
+
+SDK_PACKAGES = "{'boto3', 'botocore', 'aws_lambda_powertools'}"
+CORE_PROBE = (
+    "import sys; import message_status.pipeline, message_status.item, message_status.requests; "
+    f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {SDK_PACKAGES})))"
+)
+
+
+def test_pure_core_imports_no_aws_sdk() -> None:
+    """Parsing, merging, items and the pipeline load without boto3 or Powertools (the edges do)."""
+    out = subprocess.run(
+        [sys.executable, "-c", CORE_PROBE],
+        cwd=ROOT / "lambda_src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == ""

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
+from .outcomes import WriteOutcome, WriteResult
 from .parse import DEFAULT_MAX_EVENT_BYTES, parse_record_data
-from .store import WriteOutcome, WriteResult
 
 OK = "Ok"
 DROPPED = "Dropped"

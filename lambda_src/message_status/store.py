@@ -19,9 +19,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -30,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .events import NormalizedEvent
 from .item import BOOKKEEPING_FIELDS, from_item, to_item
+from .outcomes import WriteOutcome, WriteResult
 from .record import fold
 from .timefmt import to_iso
 
@@ -42,19 +41,6 @@ RETRY_CONFIG = Config(
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-
-class WriteResult(StrEnum):
-    WRITTEN = "written"
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    result: WriteResult
-    attempts: int = 1
-    error: str | None = None
 
 
 class StoreError(Exception):

@@ -21,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from message_status.model import DEFAULT_RETENTION_DAYS
+from message_status.outcomes import WriteOutcome, WriteResult
 from message_status.parse import DEFAULT_MAX_EVENT_BYTES
 from message_status.pipeline import (
     Disposition,
@@ -29,7 +30,7 @@ from message_status.pipeline import (
     group_by_message,
     interpret,
 )
-from message_status.store import RETRY_CONFIG, MessageStore, WriteOutcome, WriteResult
+from message_status.store import RETRY_CONFIG, MessageStore
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-transform")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessageStatus")

@@ -1,0 +1,212 @@
+"""Benchmark the shipped Lambda code (dist/*.zip) against a moto server on loopback.
+
+Reports, for `make bench`:
+  * transform: events/s and DynamoDB requests per distinct message, on a
+    2,000-event batch (500 messages x 4 events) and on a ~3 MB batch;
+  * query: per-request latency of GET /messages/{id} and of a 100-id batch-get;
+  * cold import time of each handler (fresh interpreter, median of 5).
+
+Not a test: numbers depend on the machine. Record them in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "lambda_src"))  # the pure core, for the core-only figure
+
+from message_status.item import to_item
+from message_status.pipeline import archive_data, group_by_message, interpret
+from message_status.record import fold
+
+from tests.support.calls import call_api, results, run_firehose
+from tests.support.emulator import moto_server, patched_environ
+from tests.support.events import b64, ses
+from tests.support.faults import count_requests
+from tests.support.handlers import zipped_app
+
+DIST = ROOT / "dist"
+TABLE = "bench-message-status"
+EVENT_KINDS = ("Send", "Delivery", "Open", "Click")
+
+
+def timeline_batch(messages: int, prefix: str) -> list[dict]:
+    """``messages`` messages x 4 SES events, interleaved as Firehose would deliver them."""
+    batch = []
+    for step, event_type in enumerate(EVENT_KINDS):
+        for n in range(messages):
+            batch.append(ses(event_type, f"{prefix}-{n:05d}", 1_700_000_000_000 + step * 1000 + n))
+    return batch
+
+
+def batch_of_size(target_bytes: int, prefix: str) -> tuple[list[dict], int]:
+    """Whole 4-event messages until the base64 payload reaches ``target_bytes``."""
+    per_message = sum(len(json.dumps(e)) for e in timeline_batch(1, "x")) * 4 // 3
+    messages = max(1, target_bytes // per_message)
+    batch = timeline_batch(messages, prefix)
+    size = sum((len(json.dumps(e)) + 2) // 3 * 4 for e in batch)
+    return batch, size
+
+
+def measure_transform(handler: Callable, store_client: Any, batch: list[dict]) -> dict[str, Any]:
+    counter = count_requests(store_client)
+    start = time.perf_counter()
+    response = run_firehose(handler, batch)
+    elapsed = time.perf_counter() - start
+    assert set(results(response)) == {"Ok"}, "the benchmark batch must be fully processed"
+    messages = len({event["mail"]["messageId"] for event in batch})
+    store_client.meta.events.unregister("before-send.dynamodb", counter)
+    return {
+        "events": len(batch),
+        "messages": messages,
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(len(batch) / elapsed),
+        "requests": dict(counter.counts),
+        "requests_per_message": round(counter.total / messages, 3),
+    }
+
+
+def measure_core(batch: list[dict], rounds: int = 3) -> dict[str, Any]:
+    """The pure core alone (decode, parse, merge, item, archive line): no AWS, no moto."""
+    encoded = [b64(event) for event in batch]
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        interpretations = [interpret(str(n), data) for n, data in enumerate(encoded)]
+        for events in group_by_message(interpretations).values():
+            to_item(fold(events), 90)
+        for interpretation in interpretations:
+            archive_data(interpretation.event)
+        samples.append(time.perf_counter() - start)
+    best = min(samples)
+    return {
+        "events": len(batch),
+        "seconds": round(best, 3),
+        "events_per_second": round(len(batch) / best),
+    }
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def measure_query(handler: Callable, ids: list[str], rounds: int = 200) -> dict[str, Any]:
+    single = []
+    for n in range(rounds):
+        start = time.perf_counter()
+        status, _ = call_api(handler, "GET", f"/messages/{ids[n % len(ids)]}")
+        single.append((time.perf_counter() - start) * 1000)
+        assert status == 200
+    batch = []
+    body = json.dumps({"message_ids": ids[:100]})
+    for _ in range(rounds // 10):
+        start = time.perf_counter()
+        status, answer = call_api(handler, "POST", "/messages/batch-get", body=body)
+        batch.append((time.perf_counter() - start) * 1000)
+        assert status == 200
+        assert len(answer["messages"]) == 100
+    return {
+        "get_ms_p50": round(statistics.median(single), 2),
+        "get_ms_p95": round(percentile(single, 95), 2),
+        "batch_get_100_ms_p50": round(statistics.median(batch), 2),
+        "batch_get_100_ms_p95": round(percentile(batch, 95), 2),
+    }
+
+
+def cold_import_ms(zip_path: Path, module: str = "app", runs: int = 5) -> float:
+    """Median time for a fresh interpreter to import ``module`` from the unpacked zip."""
+    probe = (
+        f"import time; t = time.perf_counter(); import {module}; "
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(tmp)
+        env = {**os.environ, "PYTHONPATH": tmp, "TABLE_NAME": TABLE, "PYTHONDONTWRITEBYTECODE": "1"}
+        for _ in range(runs):
+            out = subprocess.run(
+                [sys.executable, "-c", probe],
+                env=env,
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return round(statistics.median(samples), 1)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    python = platform.python_version()
+    return (
+        f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} cores, Python {python}"
+    )
+
+
+def main() -> None:
+    report: dict[str, Any] = {"machine": machine()}
+    report["core_2000_events"] = measure_core(timeline_batch(500, "core"))
+    with (
+        moto_server() as emulator,
+        patched_environ(
+            {
+                **emulator.env,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": "WARNING",
+            }
+        ),
+    ):
+        client = boto3.client("dynamodb")
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "message_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "message_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        with zipped_app((DIST / "transform.zip").read_bytes(), {"TABLE_NAME": TABLE}) as transform:
+            store_client = transform.message_store().client
+            report["transform_2000_events"] = measure_transform(
+                transform.lambda_handler, store_client, timeline_batch(500, "b2k")
+            )
+            big, size = batch_of_size(3 * 1024 * 1024, "b3m")
+            report["transform_3mb"] = {
+                "payload_bytes": size,
+                **measure_transform(transform.lambda_handler, store_client, big),
+            }
+            report["transform_replay_2000_events"] = measure_transform(
+                transform.lambda_handler, store_client, timeline_batch(500, "b2k")
+            )
+        with zipped_app((DIST / "query.zip").read_bytes(), {"TABLE_NAME": TABLE}) as query:
+            report["query"] = measure_query(
+                query.lambda_handler, [f"b2k-{n:05d}" for n in range(500)]
+            )
+    report["cold_import_ms"] = {
+        name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query")
+    }
+    # Our own code alone, without boto3/Powertools (which the runtime and the layer provide).
+    report["cold_import_ms"]["core_only"] = cold_import_ms(
+        DIST / "transform.zip", "message_status.pipeline, message_status.item"
+    )
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

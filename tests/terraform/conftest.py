@@ -13,6 +13,7 @@ those calls offline, with fake credentials.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -122,17 +123,25 @@ class Workspace:
         self.tf.setup(upgrade=False)
         self._plans: dict[str, tftest.TerraformPlanOutput] = {}
 
+    def _var_file(self, tf_vars: dict[str, Any]) -> str | None:
+        """Variables go through a .tfvars.json file, so that null, numbers and lists keep their type."""
+        if not tf_vars:
+            return None
+        path = self.path / "test.auto-test.tfvars.json"
+        path.write_text(json.dumps(tf_vars))
+        return path.name
+
     def plan(self, **tf_vars: Any) -> tftest.TerraformPlanOutput:
         """The JSON plan for these variables (cached per set of variables)."""
-        key = repr(sorted(tf_vars.items()))
+        key = json.dumps(tf_vars, sort_keys=True)
         if key not in self._plans:
-            self._plans[key] = self.tf.plan(output=True, tf_vars=tf_vars or None)
+            self._plans[key] = self.tf.plan(output=True, tf_var_file=self._var_file(tf_vars))
         return self._plans[key]
 
     def plan_error(self, **tf_vars: Any) -> str:
         """The error output of a plan that must fail."""
         with pytest.raises(tftest.TerraformTestError) as failure:
-            self.tf.plan(output=True, tf_vars=tf_vars)
+            self.tf.plan(output=True, tf_var_file=self._var_file(tf_vars))
         return " ".join(str(arg) for arg in failure.value.args)
 
 
@@ -155,3 +164,86 @@ def workspaces(module_copy: Path, tf_env: dict[str, str]) -> dict[str, Workspace
 def root(workspaces: dict[str, Workspace]) -> Workspace:
     """The root module itself, initialised once."""
     return workspaces["root"]
+
+
+################################################################################
+# Reading plans
+################################################################################
+
+
+def _walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _walk(child)
+
+
+def planned(plan: tftest.TerraformPlanOutput, type_: str) -> dict[str, dict[str, Any]]:
+    """Planned values of every resource (or data source read at plan time) of ``type_``.
+
+    Keys are full addresses, e.g. ``module.message_status.aws_dynamodb_table.this[0]``.
+    Data sources that can only be read during apply are given with the values
+    the plan knows (unknown ones are None).
+    """
+    raw = plan._raw  # noqa: SLF001 - tftest exposes the full plan JSON only here
+    found: dict[str, dict[str, Any]] = {}
+    sources = [
+        raw.get("planned_values", {}).get("root_module", {}),
+        raw.get("prior_state", {}).get("values", {}).get("root_module", {}),
+    ]
+    for root_module in sources:
+        for resource in _walk(root_module):
+            if resource["type"] == type_:
+                found.setdefault(resource["address"], resource.get("values", {}))
+    for change in raw.get("resource_changes", []):
+        if change["type"] == type_ and change["address"] not in found:
+            found[change["address"]] = change["change"].get("after") or {}
+    return found
+
+
+def one(plan: tftest.TerraformPlanOutput, address_suffix: str) -> dict[str, Any]:
+    """Planned values of the one resource whose address ends with ``address_suffix``."""
+    parts = address_suffix.split(".")
+    while parts[0] == "module":
+        parts = parts[2:]
+    type_ = parts[1] if parts[0] == "data" else parts[0]
+    matches = {
+        address: values
+        for address, values in planned(plan, type_).items()
+        if address.endswith(address_suffix)
+    }
+    assert len(matches) == 1, f"expected one {address_suffix}, found {sorted(matches)}"
+    return next(iter(matches.values()))
+
+
+def policy_statements(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Statements of an aws_iam_policy_document, from its JSON when known, else its blocks."""
+    if values.get("json"):
+        statements = json.loads(values["json"])["Statement"]
+        return [
+            {
+                "sid": s.get("Sid"),
+                "effect": s.get("Effect", "Allow"),
+                "actions": _as_list(s.get("Action")),
+                "resources": _as_list(s.get("Resource")),
+                "condition": s.get("Condition", {}),
+                "principal": s.get("Principal"),
+            }
+            for s in statements
+        ]
+    return [
+        {
+            "sid": s.get("sid"),
+            "effect": s.get("effect") or "Allow",
+            "actions": s.get("actions") or [],
+            "resources": s.get("resources") or [],
+            "condition": {c["variable"]: c for c in s.get("condition") or []},
+            "principal": s.get("principals"),
+        }
+        for s in values.get("statement") or []
+    ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

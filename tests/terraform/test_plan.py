@@ -1,0 +1,450 @@
+"""Plan the module and every example, and check what would be created.
+
+These plans cover what the moto apply test cannot: SES v2 event destinations,
+the End User Messaging SMS role, the JWT authorizer, the customer-managed KMS
+key and the Powertools layer ARN for other runtimes and architectures.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.terraform.conftest import Workspace, one, planned, policy_statements
+
+ROUTES = {"GET /messages/{message_id}", "GET /messages", "POST /messages/batch-get"}
+SES_EVENT_TYPES = {
+    "SEND",
+    "REJECT",
+    "BOUNCE",
+    "COMPLAINT",
+    "DELIVERY",
+    "OPEN",
+    "CLICK",
+    "RENDERING_FAILURE",
+    "DELIVERY_DELAY",
+    "SUBSCRIPTION",
+}
+WITH_SOURCES = {
+    "name": "demo",
+    "pinpoint_application_ids": ["0123456789abcdef0123456789abcdef"],
+    "ses_configuration_set_names": ["transactional"],
+    "sms_configuration_set_names": ["sms-alerts"],
+}
+
+
+@pytest.fixture(scope="module")
+def default_plan(root: Workspace) -> Any:
+    """The root module with only its required input."""
+    return root.plan(name="demo")
+
+
+@pytest.fixture(scope="module")
+def sources_plan(root: Workspace) -> Any:
+    """The root module with one source of each kind, all IDs known at plan time."""
+    return root.plan(**WITH_SOURCES)
+
+
+def processor_parameters(stream: dict[str, Any]) -> dict[str, str]:
+    (s3,) = stream["extended_s3_configuration"]
+    (processing,) = s3["processing_configuration"]
+    (processor,) = processing["processors"]
+    assert processor["type"] == "Lambda"
+    return {p["parameter_name"]: p.get("parameter_value") for p in processor["parameters"]}
+
+
+# ---------------------------------------------------------------- API
+
+
+def test_default_plan_has_three_routes_all_iam_authenticated(default_plan: Any) -> None:
+    routes = planned(default_plan, "aws_apigatewayv2_route")
+    assert {r["route_key"] for r in routes.values()} == ROUTES
+    assert {r["authorization_type"] for r in routes.values()} == {"AWS_IAM"}
+    assert not planned(default_plan, "aws_apigatewayv2_authorizer")
+
+
+def test_no_route_is_unauthenticated_unless_none_is_chosen(root: Workspace) -> None:
+    plan = root.plan(name="demo", api_authorization_type="NONE")
+    routes = planned(plan, "aws_apigatewayv2_route")
+    assert {r["authorization_type"] for r in routes.values()} == {"NONE"}
+
+
+def test_api_uses_proxy_integration_v2_and_throttled_logged_stage(default_plan: Any) -> None:
+    integration = one(default_plan, "aws_apigatewayv2_integration.query[0]")
+    assert integration["integration_type"] == "AWS_PROXY"
+    assert integration["payload_format_version"] == "2.0"
+    stage = one(default_plan, "aws_apigatewayv2_stage.this[0]")
+    assert stage["name"] == "$default"
+    assert stage["auto_deploy"] is True
+    (route_settings,) = stage["default_route_settings"]
+    assert route_settings["throttling_burst_limit"] == 100
+    assert route_settings["throttling_rate_limit"] == 50
+    (access_log,) = stage["access_log_settings"]
+    assert set(json.loads(access_log["format"])) >= {"requestId", "routeKey", "status"}
+
+
+# ---------------------------------------------------------------- Firehose
+
+
+def test_processor_buffer_interval_is_at_most_ten_seconds_by_default(default_plan: Any) -> None:
+    stream = one(default_plan, "aws_kinesis_firehose_delivery_stream.this[0]")
+    params = processor_parameters(stream)
+    assert int(params["BufferIntervalInSeconds"]) <= 10
+    # 1 MiB is Firehose's default, which it never returns: the module leaves it out.
+    assert "BufferSizeInMBs" not in params
+
+
+def test_stream_archives_with_error_prefix_encryption_and_logging(default_plan: Any) -> None:
+    stream = one(default_plan, "aws_kinesis_firehose_delivery_stream.this[0]")
+    assert stream["destination"] == "extended_s3"
+    assert stream["server_side_encryption"] == [
+        {"enabled": True, "key_type": "AWS_OWNED_CMK", "key_arn": None}
+    ]
+    (s3,) = stream["extended_s3_configuration"]
+    assert s3["prefix"].startswith("events/")
+    assert s3["error_output_prefix"] == (
+        "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+    )
+    assert s3["s3_backup_mode"] == "Disabled"
+    (logging,) = s3["cloudwatch_logging_options"]
+    assert logging["enabled"] is True
+    assert logging["log_group_name"] == "/aws/kinesisfirehose/demo-events"
+
+
+# ---------------------------------------------------------------- Lambda
+
+
+@pytest.mark.parametrize("function", ["transform", "query"])
+def test_functions_use_python312_arm64_and_table_env(default_plan: Any, function: str) -> None:
+    values = one(default_plan, f"aws_lambda_function.{function}[0]")
+    assert values["runtime"] == "python3.12"
+    assert values["architectures"] == ["arm64"]
+    assert values["handler"] == "app.lambda_handler"
+    assert values["filename"].endswith(f"dist/{function}.zip")
+    env = values["environment"][0]["variables"]
+    assert env["TABLE_NAME"] == "demo"
+    assert env["POWERTOOLS_SERVICE_NAME"] == f"demo-{function}"
+    assert {"POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"} <= set(env)
+    assert values["layers"] == [
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+    ]
+    assert values["tracing_config"] == [{"mode": "Active"}]
+
+
+def test_only_transform_gets_retention_days(default_plan: Any) -> None:
+    transform = one(default_plan, "aws_lambda_function.transform[0]")
+    query = one(default_plan, "aws_lambda_function.query[0]")
+    assert transform["environment"][0]["variables"]["RETENTION_DAYS"] == "90"
+    assert "RETENTION_DAYS" not in query["environment"][0]["variables"]
+
+
+def test_powertools_layer_can_be_dropped_or_replaced(root: Workspace) -> None:
+    without = one(root.plan(name="demo", powertools_layer_arn=None), "aws_lambda_function.query[0]")
+    assert without["layers"] in ([], None)
+    own = "arn:aws:lambda:us-east-1:111122223333:layer:powertools:4"
+    replaced = one(root.plan(name="demo", powertools_layer_arn=own), "aws_lambda_function.query[0]")
+    assert replaced["layers"] == [own]
+
+
+def test_log_groups_exist_per_component_with_retention(default_plan: Any) -> None:
+    groups = {v["name"]: v for v in planned(default_plan, "aws_cloudwatch_log_group").values()}
+    assert set(groups) == {
+        "/aws/lambda/demo-transform",
+        "/aws/lambda/demo-query",
+        "/aws/kinesisfirehose/demo-events",
+        "/aws/apigateway/demo",
+    }
+    assert {g["retention_in_days"] for g in groups.values()} == {365}
+
+
+# ---------------------------------------------------------------- Storage
+
+
+def test_table_has_message_id_key_ttl_pitr_and_encryption(default_plan: Any) -> None:
+    table = one(default_plan, "aws_dynamodb_table.this[0]")
+    assert table["hash_key"] == "message_id"
+    assert table.get("range_key") is None
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["attribute"] == [{"name": "message_id", "type": "S"}]
+    assert table["ttl"] == [{"attribute_name": "expires_at", "enabled": True}]
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["enabled"] is True
+
+
+def test_archive_bucket_is_private_expiring_and_tls_only(default_plan: Any) -> None:
+    block = one(default_plan, "aws_s3_bucket_public_access_block.archive[0]")
+    assert all(
+        block[key]
+        for key in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
+    ownership = one(default_plan, "aws_s3_bucket_ownership_controls.archive[0]")
+    assert ownership["rule"] == [{"object_ownership": "BucketOwnerEnforced"}]
+    (rule,) = one(default_plan, "aws_s3_bucket_lifecycle_configuration.archive[0]")["rule"]
+    assert rule["expiration"][0]["days"] == 90
+    assert rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
+    (deny,) = policy_statements(one(default_plan, "data.aws_iam_policy_document.archive_bucket[0]"))
+    assert deny["effect"] == "Deny"
+    assert deny["actions"] == ["s3:*"]
+    condition = deny["condition"]["aws:SecureTransport"]
+    assert condition["test"] == "Bool"
+    assert condition["values"] == ["false"]
+
+
+def test_bucket_name_fits_s3_limit_for_the_longest_name(root: Workspace) -> None:
+    plan = root.plan(name="a" * 32)
+    bucket = one(plan, "aws_s3_bucket.archive[0]")
+    assert len(bucket["bucket"]) <= 63
+
+
+# ---------------------------------------------------------------- IAM
+
+
+def test_policies_have_no_wildcard_actions_and_star_only_for_xray(sources_plan: Any) -> None:
+    documents = planned(sources_plan, "aws_iam_policy_document")
+    assert len(documents) >= 9
+    for address, values in documents.items():
+        for statement in policy_statements(values):
+            if statement["effect"] == "Deny":
+                continue  # the bucket's deny of s3:* over plain HTTP
+            assert statement["actions"], f"{address}: statement without actions"
+            assert not any("*" in action for action in statement["actions"]), address
+            if "*" in statement["resources"]:
+                assert all(a.startswith("xray:") for a in statement["actions"]), address
+
+
+def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> None:
+    transform = policy_statements(one(sources_plan, "data.aws_iam_policy_document.transform[0]"))
+    query = policy_statements(one(sources_plan, "data.aws_iam_policy_document.query[0]"))
+    dynamodb = lambda statements: {  # noqa: E731
+        a for s in statements for a in s["actions"] if a.startswith("dynamodb:")
+    }
+    assert dynamodb(transform) == {
+        "dynamodb:BatchGetItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    }
+    assert dynamodb(query) == {"dynamodb:BatchGetItem", "dynamodb:GetItem"}
+
+
+def test_firehose_role_invokes_only_transform_and_writes_only_bucket(sources_plan: Any) -> None:
+    statements = {
+        s["sid"]: s
+        for s in policy_statements(one(sources_plan, "data.aws_iam_policy_document.firehose[0]"))
+    }
+    assert set(statements) == {"InvokeTransform", "ArchiveToBucket", "WriteDeliveryLogs"}
+    assert set(statements["InvokeTransform"]["actions"]) == {
+        "lambda:InvokeFunction",
+        "lambda:GetFunctionConfiguration",
+    }
+    assert all(a.startswith("s3:") for a in statements["ArchiveToBucket"]["actions"])
+    trust = policy_statements(one(sources_plan, "data.aws_iam_policy_document.firehose_assume[0]"))
+    (assume,) = trust
+    assert assume["principal"] == {"Service": "firehose.amazonaws.com"}
+    assert assume["condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert assume["condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/demo-events"
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "service", "source_arn"),
+    [
+        (
+            "pinpoint",
+            "pinpoint.amazonaws.com",
+            "arn:aws:mobiletargeting:us-east-1:123456789012:apps/0123456789abcdef0123456789abcdef/*",
+        ),
+        (
+            "ses",
+            "ses.amazonaws.com",
+            "arn:aws:ses:us-east-1:123456789012:configuration-set/transactional",
+        ),
+        (
+            "sms",
+            "sms-voice.amazonaws.com",
+            "arn:aws:sms-voice:us-east-1:123456789012:configuration-set/sms-alerts",
+        ),
+    ],
+)
+def test_source_roles_trust_only_their_service_for_these_sources(
+    sources_plan: Any, source: str, service: str, source_arn: str
+) -> None:
+    (assume,) = policy_statements(
+        one(sources_plan, f"data.aws_iam_policy_document.{source}_assume[0]")
+    )
+    assert assume["actions"] == ["sts:AssumeRole"]
+    assert assume["principal"] == {"Service": service}
+    assert assume["condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": source_arn},
+    }
+    role = one(sources_plan, f"aws_iam_role.{source}[0]")
+    assert role["name"] == f"demo-{source}-source"
+
+
+def test_source_roles_may_only_put_to_this_stream(sources_plan: Any) -> None:
+    (put,) = policy_statements(one(sources_plan, "data.aws_iam_policy_document.put_to_stream[0]"))
+    assert sorted(put["actions"]) == ["firehose:PutRecord", "firehose:PutRecordBatch"]
+    assert len(put["resources"]) == 1
+    attached = planned(sources_plan, "aws_iam_role_policy")
+    for source in ("pinpoint", "ses", "sms"):
+        assert f"aws_iam_role_policy.{source}[0]" in attached
+
+
+def test_no_source_roles_without_sources(default_plan: Any) -> None:
+    roles = {v["name"] for v in planned(default_plan, "aws_iam_role").values()}
+    assert roles == {"demo-transform", "demo-query", "demo-firehose"}
+    assert not planned(default_plan, "aws_pinpoint_event_stream")
+    assert not planned(default_plan, "aws_sesv2_configuration_set_event_destination")
+
+
+# ---------------------------------------------------------------- Sources
+
+
+def test_ses_destination_sends_every_event_type_to_the_stream(sources_plan: Any) -> None:
+    destination = one(
+        sources_plan, 'aws_sesv2_configuration_set_event_destination.this["transactional"]'
+    )
+    assert destination["configuration_set_name"] == "transactional"
+    (spec,) = destination["event_destination"]
+    assert spec["enabled"] is True
+    assert set(spec["matching_event_types"]) == SES_EVENT_TYPES
+    assert len(spec["kinesis_firehose_destination"]) == 1
+
+
+def test_pinpoint_event_stream_per_project(sources_plan: Any) -> None:
+    streams = planned(sources_plan, "aws_pinpoint_event_stream")
+    assert [v["application_id"] for v in streams.values()] == ["0123456789abcdef0123456789abcdef"]
+
+
+# ---------------------------------------------------------------- Examples
+
+
+def test_basic_example_streams_one_pinpoint_project(workspaces: dict[str, Workspace]) -> None:
+    plan = workspaces["basic"].plan()
+    assert len(planned(plan, "aws_pinpoint_app")) == 1
+    assert len(planned(plan, "aws_pinpoint_event_stream")) == 1
+    assert "module.message_status" in plan.modules
+
+
+def test_per_project_example_deploys_one_instance_per_project(
+    workspaces: dict[str, Workspace],
+) -> None:
+    plan = workspaces["per-project"].plan()
+    tables = {v["name"]: v for v in planned(plan, "aws_dynamodb_table").values()}
+    assert set(tables) == {"msgstatus-shop-mail", "msgstatus-alerts"}
+    retention = {
+        address.split('"')[1]: v["environment"][0]["variables"]["RETENTION_DAYS"]
+        for address, v in planned(plan, "aws_lambda_function").items()
+        if address.endswith("transform[0]")
+    }
+    assert retention == {"shop-mail": "30", "alerts": "90"}
+
+
+@pytest.fixture(scope="module")
+def complete_plan(workspaces: dict[str, Workspace]) -> Any:
+    return workspaces["complete"].plan()
+
+
+def test_complete_example_authenticates_with_jwt(complete_plan: Any) -> None:
+    routes = planned(complete_plan, "aws_apigatewayv2_route")
+    assert {r["authorization_type"] for r in routes.values()} == {"JWT"}
+    authorizer = one(complete_plan, "aws_apigatewayv2_authorizer.jwt[0]")
+    assert authorizer["authorizer_type"] == "JWT"
+    assert authorizer["identity_sources"] == ["$request.header.Authorization"]
+    assert authorizer["jwt_configuration"] == [
+        {"issuer": "https://auth.example.com/", "audience": ["message-status-readers"]}
+    ]
+
+
+def test_complete_example_encrypts_everything_with_its_key(complete_plan: Any) -> None:
+    assert one(complete_plan, "aws_kms_key.this")["enable_key_rotation"] is True
+    # The key ARN is only known after apply: check the encrypting attributes depend on it.
+    changes = {c["address"]: c["change"] for c in complete_plan.resource_changes.values()}
+    stream = changes["module.message_status.aws_kinesis_firehose_delivery_stream.this[0]"]
+    assert stream["after"]["server_side_encryption"][0]["enabled"] is True
+    assert stream["after_unknown"]["server_side_encryption"][0] == {
+        "key_arn": True,
+        "key_type": True,
+    }
+    unknown = changes["module.message_status.aws_dynamodb_table.this[0]"]["after_unknown"]
+    assert unknown["server_side_encryption"][0]["kms_key_arn"] is True
+    for group in ("transform", "query", "firehose", "api"):
+        after_unknown = changes[f"module.message_status.aws_cloudwatch_log_group.{group}[0]"][
+            "after_unknown"
+        ]
+        assert after_unknown["kms_key_id"] is True, group
+
+
+def test_complete_example_backs_up_raw_records_and_uses_its_settings(complete_plan: Any) -> None:
+    stream = one(complete_plan, "module.message_status.aws_kinesis_firehose_delivery_stream.this[0]")
+    (s3,) = stream["extended_s3_configuration"]
+    assert s3["s3_backup_mode"] == "Enabled"
+    assert s3["s3_backup_configuration"][0]["prefix"].startswith("raw/")
+    assert processor_parameters(stream) | {"LambdaArn": ""} == {
+        "LambdaArn": "",
+        "BufferIntervalInSeconds": "0",
+        "BufferSizeInMBs": "0.5",
+    }
+    transform = one(complete_plan, "module.message_status.aws_lambda_function.transform[0]")
+    assert transform["runtime"] == "python3.13"
+    assert transform["architectures"] == ["x86_64"]
+    assert transform["layers"][0].endswith(":layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27")
+
+
+def test_complete_example_wires_ses_and_sms_sources(complete_plan: Any) -> None:
+    destinations = planned(complete_plan, "aws_sesv2_configuration_set_event_destination")
+    assert len(destinations) == 1
+    roles = {v["name"] for v in planned(complete_plan, "aws_iam_role").values()}
+    assert {"msgstatus-complete-ses-source", "msgstatus-complete-sms-source"} <= roles
+    assert "msgstatus-complete-pinpoint-source" not in roles
+
+
+def test_disabled_instance_creates_nothing(complete_plan: Any) -> None:
+    disabled = [
+        c for c in complete_plan.resource_changes if c.startswith("module.disabled.")
+    ]
+    assert disabled == []
+    assert complete_plan.outputs.get("table_name") is not None
+
+
+# ---------------------------------------------------------------- Validation
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "message"),
+    [
+        ({"name": "Bad_Name"}, "name must be 1-32 characters"),
+        ({"name": "x" * 33}, "name must be 1-32 characters"),
+        ({"name": "-leading"}, "name must be 1-32 characters"),
+        ({"api_authorization_type": "COGNITO"}, "api_authorization_type must be"),
+        ({"api_authorization_type": "JWT"}, "JWT needs jwt_issuer"),
+        (
+            {"api_authorization_type": "JWT", "jwt_issuer": "https://issuer.example.com"},
+            "JWT needs jwt_issuer",
+        ),
+        ({"jwt_issuer": "http://insecure.example.com"}, "jwt_issuer must be an https"),
+        ({"kms_key_arn": "alias/mine"}, "kms_key_arn must be null or a KMS key ARN"),
+        ({"processor_buffer_interval_seconds": 901}, "processor_buffer_interval_seconds"),
+        ({"processor_buffer_interval_seconds": -1}, "processor_buffer_interval_seconds"),
+        ({"processor_buffer_size_mb": 5}, "processor_buffer_size_mb must be between"),
+        ({"processor_buffer_size_mb": 0.1}, "processor_buffer_size_mb must be between"),
+        ({"lambda_runtime": "python3.9"}, "lambda_runtime must be"),
+        ({"lambda_architecture": "arm"}, "lambda_architecture must be"),
+        ({"log_retention_in_days": 42}, "log_retention_in_days must be one of"),
+        ({"retention_days": 0}, "retention_days must be a whole number"),
+        ({"powertools_layer_arn": "latest"}, "powertools_layer_arn must be"),
+        ({"ses_configuration_set_names": ["has space"]}, "SES configuration set name"),
+    ],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else "",
+)
+def test_invalid_inputs_fail_at_plan(root: Workspace, tf_vars: dict[str, Any], message: str) -> None:
+    error = root.plan_error(**{"name": "demo", **tf_vars})
+    assert message in " ".join(error.split())

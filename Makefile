@@ -41,8 +41,17 @@ fmt: $(STAMP) ## Format Python and Terraform sources
 	$(VPY) -m ruff check --fix .
 	terraform fmt -recursive
 
-test: $(STAMP) lint ## Run every test (unit, handler, plan, apply, demo flow), offline
+test: $(STAMP) lint checkov ## Run every test (unit, handler, plan, apply, demo flow), offline
 	$(TFENV) && $(VPY) -m pytest
+
+checkov: ## Static security checks of the Terraform (pinned checkov, own virtualenv)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip show checkov 2>/dev/null | grep -qx 'Version: 3.3.30' || \
+		$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+docs: $(STAMP) ## Regenerate the Inputs and Outputs tables in README.md
+	$(VPY) -m tests.support.tfdocs
 
 test-unit: $(STAMP) ## Run only the Python tests that need no terraform
 	$(VPY) -m pytest -m "not terraform"

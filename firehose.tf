@@ -28,6 +28,7 @@ resource "aws_cloudwatch_log_stream" "firehose_backup" {
 }
 
 resource "aws_kinesis_firehose_delivery_stream" "this" {
+  #checkov:skip=CKV_AWS_241:Encrypted with an AWS-owned key by default; with kms_key_arn set, the customer-managed key is used.
   count = local.create ? 1 : 0
 
   name        = local.delivery_stream_name

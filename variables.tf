@@ -85,7 +85,7 @@ variable "ses_configuration_set_names" {
 
 variable "sms_configuration_set_names" {
   type        = set(string)
-  description = "Names of AWS End User Messaging SMS (pinpoint-sms-voice-v2) configuration sets. The module creates the IAM role that sms-voice.amazonaws.com assumes to put their events into the delivery stream; you add the event destination itself (see the README), because its resource needs aws provider 6.x."
+  description = "Names of AWS End User Messaging SMS (pinpoint-sms-voice-v2) configuration sets. The module creates the IAM role that sms-voice.amazonaws.com assumes to put their events into the delivery stream; you add the event destination itself (see the README), because its Terraform resource needs aws provider 6.48 or newer."
   default     = []
 
   validation {

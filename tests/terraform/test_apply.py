@@ -29,7 +29,6 @@ import shutil
 import time
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -291,8 +290,3 @@ def test_second_plan_is_empty(applied: dict[str, Any]) -> None:
     )
     assert result.returncode == 0, f"plan after apply is not empty:\n{result.stdout}"
 
-
-def test_apply_left_no_files_in_the_repository() -> None:
-    examples = Path(__file__).resolve().parents[2] / "examples"
-    assert not list(examples.rglob(".terraform")), "tests must work on a copy of examples/"
-    assert not list(examples.rglob("*.tfstate"))

@@ -1,0 +1,373 @@
+"""`make demo`: the whole pipeline on a local AWS emulator, from events to a status answer.
+
+1. starts a moto server on a free loopback port;
+2. applies examples/basic, unchanged, to it (terraform output goes to a named log);
+3. feeds an out-of-order timeline, with a duplicate and a garbage record,
+   through the transform code the emulator holds, acting as Firehose would
+   (base64 batches in; Ok records to the archive prefix, failures to the error prefix);
+4. serves the deployed query function on http://127.0.0.1:PORT and asks it about
+   each message with a real HTTP client, through the module's routes;
+5. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
+
+Nothing inside our code is mocked: the emulator stands in for AWS only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import urllib.error
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+MIN_PYTHON = (3, 11)
+if sys.version_info < MIN_PYTHON:  # before any import that needs a newer Python
+    sys.exit(f"error: Python {sys.version.split()[0]} is too old: install Python 3.11 or newer")
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from local_api import LocalApi
+
+from tests.support.calls import results, run_firehose_event
+from tests.support.emulator import moto_server, patched_environ, port_in_use
+from tests.support.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
+from tests.support.handlers import deployed_handler
+from tests.support.stack import Stack, TerraformFailed, applied_basic
+from tests.support.tfenv import NoProviderSource, terraform_env
+
+MIN_TERRAFORM = (1, 5)
+DEFAULT_PORT = 8765
+BASE_MS = 1_795_424_400_000  # 2026-11-23T09:00:00Z
+
+
+class DemoError(Exception):
+    """Something the user must fix; printed as one line, no traceback."""
+
+
+# --- preflight -------------------------------------------------------------------------
+
+
+def check_terraform() -> str:
+    if shutil.which("terraform") is None:
+        raise DemoError("terraform is not installed: install Terraform >= 1.5 and put it on PATH")
+    out = subprocess.run(
+        ["terraform", "version", "-json"], capture_output=True, text=True, check=False
+    )
+    try:
+        version = json.loads(out.stdout)["terraform_version"]
+    except (ValueError, KeyError) as err:
+        raise DemoError("could not read `terraform version`: reinstall Terraform >= 1.5") from err
+    parts = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if parts < MIN_TERRAFORM:
+        raise DemoError(f"terraform {version} is older than 1.5: upgrade Terraform")
+    return version
+
+
+def check_port(port: int) -> None:
+    if port_in_use(port):
+        raise DemoError(
+            f"port {port} is in use: stop what uses it, or run `make demo PORT=<free port>`"
+        )
+
+
+def check_providers(config_dir: Path) -> None:
+    try:
+        terraform_env(config_dir / "terraformrc")
+    except NoProviderSource as err:
+        raise DemoError(str(err)) from err
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+class Console:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.number = 0
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[Callable[[str], None]]:
+        self.number += 1
+        self.say(f"\n[{self.number}/5] {title}")
+        start = time.monotonic()
+
+        def detail(message: str) -> None:
+            self.say(f"      {message}")
+
+        yield detail
+        self.say(f"      done in {time.monotonic() - start:.1f}s")
+
+
+# --- the timeline ----------------------------------------------------------------------
+
+
+def timeline() -> list[list[Any]]:
+    """Two Firehose batches: out of order, one duplicate, one garbage record."""
+
+    def at(seconds: float) -> int:
+        return BASE_MS + int(seconds * 1000)
+
+    click = pinpoint_email(
+        "_email.click", "email-clicked-0001", at(360), link="https://example.com/offer"
+    )
+    first = [
+        click,
+        pinpoint_sms("_SMS.SUCCESS", "sms-delivered-0003", at(25), "DELIVERED"),
+        pinpoint_email("_email.hardbounce", "email-bounced-0002", at(12)),
+        b"\x89PNG this is not an event",
+        ses("Delivery", "ses-delivered-0005", at(40)),
+    ]
+    second = [
+        pinpoint_email("_email.open", "email-clicked-0001", at(300)),
+        pinpoint_email("_email.send", "email-clicked-0001", at(0)),
+        pinpoint_sms("_SMS.BUFFERED", "sms-delivered-0003", at(20), "PENDING"),
+        pinpoint_email("_email.send", "email-bounced-0002", at(10)),
+        pinpoint_sms("_SMS.FAILURE", "sms-failed-0004", at(33), "CARRIER_UNREACHABLE"),
+        pinpoint_sms("_SMS.BUFFERED", "sms-failed-0004", at(30), "PENDING"),
+        pinpoint_email("_email.delivered", "email-clicked-0001", at(2)),
+        click,  # a duplicate delivery of the same event
+        sms_v2(
+            "TEXT_DELIVERED",
+            "eum-delivered-0006",
+            at(50),
+            description="Message delivered to the handset",
+        ),
+    ]
+    return [first, second]
+
+
+MESSAGE_IDS = [
+    "email-clicked-0001",
+    "email-bounced-0002",
+    "sms-delivered-0003",
+    "sms-failed-0004",
+    "ses-delivered-0005",
+    "eum-delivered-0006",
+]
+
+
+def expand_prefix(prefix: str, error_type: str = "processing-failed") -> str:
+    """Resolve the Firehose prefix expressions the module uses."""
+    now = datetime.now(UTC)
+
+    def timestamp(match: re.Match[str]) -> str:
+        java = match.group(1)
+        return now.strftime(
+            java.replace("yyyy", "%Y").replace("MM", "%m").replace("dd", "%d").replace("HH", "%H")
+        )
+
+    prefix = re.sub(r"!\{timestamp:([^}]+)\}", timestamp, prefix)
+    prefix = prefix.replace("!{firehose:error-output-type}", error_type)
+    return prefix.replace("!{firehose:random-string}", "demo")
+
+
+def deliver_like_firehose(
+    stack: Any, batch_no: int, event: dict, response: dict, say: Callable[[str], None]
+) -> None:
+    """Honour the transformation results as Firehose does: Ok to the archive, failures to errors/."""
+    firehose = stack.client("firehose")
+    description = firehose.describe_delivery_stream(
+        DeliveryStreamName=stack.outputs["delivery_stream_name"]
+    )
+    destination = description["DeliveryStreamDescription"]["Destinations"][0][
+        "ExtendedS3DestinationDescription"
+    ]
+    bucket = stack.outputs["archive_bucket_name"]
+    s3 = stack.client("s3")
+    ok = b"".join(base64.b64decode(r["data"]) for r in response["records"] if r["result"] == "Ok")
+    if ok:
+        key = f"{expand_prefix(destination['Prefix'])}demo-batch-{batch_no}"
+        s3.put_object(Bucket=bucket, Key=key, Body=ok)
+        say(f"archive: s3://{bucket}/{key} ({ok.count(b'\n')} normalized JSON lines)")
+    originals = {record["recordId"]: record for record in event["records"]}
+    for record in response["records"]:
+        if record["result"] != "ProcessingFailed":
+            continue
+        key = f"{expand_prefix(destination['ErrorOutputPrefix'])}demo-batch-{batch_no}-{record['recordId']}"
+        body = {
+            "attemptsMade": 1,
+            "arrivalTimestamp": originals[record["recordId"]]["approximateArrivalTimestamp"],
+            "errorCode": "Lambda.ProcessingFailed",
+            "errorMessage": "The Lambda function returned ProcessingFailed for this record",
+            "rawData": record["data"],
+        }
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(body).encode())
+        say(f"error output: s3://{bucket}/{key} (record {record['recordId']}, original data kept)")
+
+
+def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
+    """Run every batch through the deployed transform; return result counts."""
+    totals: dict[str, int] = {}
+    name = stack.outputs["transform_function_name"]
+    with deployed_handler(stack.client("lambda"), name, stack.runtime_env) as transform:
+        say(f"transform code: {name}, downloaded from the emulator (CodeSha256 checked)")
+        start = 0
+        for number, batch in enumerate(timeline(), start=1):
+            event = firehose_event(batch, start)
+            start += len(batch)
+            response = run_firehose_event(transform, event)
+            counts = {
+                result: results(response).count(result) for result in sorted(set(results(response)))
+            }
+            say(
+                f"batch {number}: {len(batch)} records -> "
+                + ", ".join(f"{n} {r}" for r, n in counts.items())
+            )
+            for result, count in counts.items():
+                totals[result] = totals.get(result, 0) + count
+            deliver_like_firehose(stack, number, event, response, say)
+    return totals
+
+
+# --- the query API -----------------------------------------------------------------------
+
+
+def http_get(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def summary_line(document: dict[str, Any]) -> str:
+    final = "final" if document["is_final"] else "not final"
+    events = sorted(document["events"].items(), key=lambda item: item[1])
+    times = " · ".join(f"{kind} {time_[11:23]}" for kind, time_ in events)
+    return f"{document['message_id']:<20} {document['channel']:<5} {document['status']:<13} {final:<9}  {times}"
+
+
+def ask_each_message(api_url: str, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    answers = {}
+    for message_id in MESSAGE_IDS:
+        status, document = http_get(f"{api_url}/messages/{message_id}")
+        if status != 200:
+            raise DemoError(f"GET /messages/{message_id} answered {status}: {document}")
+        answers[message_id] = document
+        say(summary_line(document))
+    return answers
+
+
+def wait_for_ctrl_c(say: Callable[[str], None]) -> None:
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    say("KEEP=1: the API stays up until you press Ctrl-C")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def serve_and_ask(
+    stack: Stack, port: int, keep: bool, say: Callable[[str], None]
+) -> dict[str, Any]:
+    name = stack.outputs["query_function_name"]
+    with (
+        deployed_handler(stack.client("lambda"), name, stack.runtime_env) as query,
+        LocalApi(query, port) as api,
+    ):
+        say(f"{name} (from the emulator) serving {api.url}, routes as deployed")
+        say("")
+        answers = ask_each_message(api.url, say)
+        example = f"{api.url}/messages/email-clicked-0001"
+        say("")
+        say(f"$ curl -s {example}")
+        say(json.dumps(http_get(example)[1], indent=2).replace("\n", "\n      "))
+        if keep:
+            batch = '{"message_ids": ["sms-delivered-0003", "nope"]}'
+            say("")
+            say(f"try: curl -s {api.url}/messages/sms-failed-0004")
+            say(f"     curl -s -X POST {api.url}/messages/batch-get -d '{batch}'")
+            wait_for_ctrl_c(say)
+    return answers
+
+
+def run_steps(
+    console: Console, port: int, keep: bool, scratch: Path, version: str
+) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    with console.step("Start a local AWS emulator (moto)") as say, moto_server() as emulator:
+        say(f"moto server on {emulator.endpoint_url}; terraform {version}")
+        with patched_environ({"POWERTOOLS_TRACE_DISABLED": "true"}):
+            with console.step("Apply examples/basic to the emulator") as say:
+                say(f"terraform output goes to {scratch / 'terraform.log'}")
+                stack_context = applied_basic(emulator, scratch, on_step=say)
+                stack = stack_context.__enter__()
+            try:
+                report["outputs"] = stack.outputs
+                with console.step(
+                    "Feed events through the deployed transform, as Firehose would"
+                ) as say:
+                    report["results"] = feed_timeline(stack, say)
+                with console.step("Ask the deployed query API about each message") as say:
+                    report["answers"] = serve_and_ask(stack, port, keep, say)
+            finally:
+                with console.step("Destroy the stack and stop the emulator") as say:
+                    stack_context.__exit__(None, None, None)
+    return report
+
+
+def run(port: int, keep: bool, out: TextIO) -> dict[str, Any]:
+    """The whole demo; returns what it saw (the test in make test reads it)."""
+    console = Console(out)
+    version = check_terraform()
+    check_port(port)
+    scratch = Path(tempfile.mkdtemp(prefix="message-status-demo-"))
+    try:
+        check_providers(scratch)
+        report = run_steps(console, port, keep, scratch, version)
+    except (TerraformFailed, DemoError):
+        log = scratch / "terraform.log"
+        if log.exists():
+            kept = Path(tempfile.gettempdir()) / "message-status-demo-terraform.log"
+            shutil.copy(log, kept)
+            console.say(f"terraform log kept at {kept}")
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    console.say("\nDemo finished: stack destroyed, servers stopped, temporary files removed.")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Run the message-status pipeline on a local AWS emulator."
+    )
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port for the local API")
+    parser.add_argument("--keep", action="store_true", help="leave the API up until Ctrl-C")
+    args = parser.parse_args(argv)
+    try:
+        run(args.port, args.keep, sys.stdout)
+    except DemoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except RuntimeError as err:  # TerraformFailed and friends: one line, log named
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -184,7 +184,7 @@ def planned(plan: tftest.TerraformPlanOutput, type_: str) -> dict[str, dict[str,
     Data sources that can only be read during apply are given with the values
     the plan knows (unknown ones are None).
     """
-    raw = plan._raw  # noqa: SLF001 - tftest exposes the full plan JSON only here
+    raw = plan._raw  # tftest exposes the full plan JSON only here
     found: dict[str, dict[str, Any]] = {}
     sources = [
         raw.get("planned_values", {}).get("root_module", {}),

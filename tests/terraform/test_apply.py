@@ -33,6 +33,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.pinpoint.models import App
 
 from tests.support.calls import call_api, results, run_firehose
 from tests.support.emulator import Emulator
@@ -106,8 +107,6 @@ def applied(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Any]]:
     """examples/basic applied to moto; yields its outputs; destroys it afterwards."""
-    from moto.pinpoint.models import App
-
     patch = pytest.MonkeyPatch()
     patch.setattr(App, "to_json", _stringify_creation_date(App.to_json))
     workdir = copy_module(tmp_path_factory.mktemp("apply")) / "examples" / "basic"
@@ -289,4 +288,3 @@ def test_second_plan_is_empty(applied: dict[str, Any]) -> None:
         check=False,
     )
     assert result.returncode == 0, f"plan after apply is not empty:\n{result.stdout}"
-

@@ -384,7 +384,9 @@ def test_complete_example_encrypts_everything_with_its_key(complete_plan: Any) -
 
 
 def test_complete_example_backs_up_raw_records_and_uses_its_settings(complete_plan: Any) -> None:
-    stream = one(complete_plan, "module.message_status.aws_kinesis_firehose_delivery_stream.this[0]")
+    stream = one(
+        complete_plan, "module.message_status.aws_kinesis_firehose_delivery_stream.this[0]"
+    )
     (s3,) = stream["extended_s3_configuration"]
     assert s3["s3_backup_mode"] == "Enabled"
     assert s3["s3_backup_configuration"][0]["prefix"].startswith("raw/")
@@ -408,9 +410,7 @@ def test_complete_example_wires_ses_and_sms_sources(complete_plan: Any) -> None:
 
 
 def test_disabled_instance_creates_nothing(complete_plan: Any) -> None:
-    disabled = [
-        c for c in complete_plan.resource_changes if c.startswith("module.disabled.")
-    ]
+    disabled = [c for c in complete_plan.resource_changes if c.startswith("module.disabled.")]
     assert disabled == []
     assert complete_plan.outputs.get("table_name") is not None
 
@@ -445,6 +445,8 @@ def test_disabled_instance_creates_nothing(complete_plan: Any) -> None:
     ],
     ids=lambda value: json.dumps(value) if isinstance(value, dict) else "",
 )
-def test_invalid_inputs_fail_at_plan(root: Workspace, tf_vars: dict[str, Any], message: str) -> None:
+def test_invalid_inputs_fail_at_plan(
+    root: Workspace, tf_vars: dict[str, Any], message: str
+) -> None:
     error = root.plan_error(**{"name": "demo", **tf_vars})
     assert message in " ".join(error.split())

@@ -57,7 +57,9 @@ def test_every_variable_has_type_description_and_default_except_name() -> None:
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_reexports_every_output_with_the_same_description(example: str) -> None:
     module_outputs = {o.name: o.description for o in tfdocs.read_outputs()}
-    example_outputs = {o.name: o.description for o in tfdocs.read_outputs(ROOT / "examples" / example)}
+    example_outputs = {
+        o.name: o.description for o in tfdocs.read_outputs(ROOT / "examples" / example)
+    }
     assert example_outputs == module_outputs
 
 

@@ -288,3 +288,44 @@ def test_second_plan_is_empty(applied: dict[str, Any]) -> None:
         check=False,
     )
     assert result.returncode == 0, f"plan after apply is not empty:\n{result.stdout}"
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    document = json.loads(document) if isinstance(document, str) else document
+    return document["Statement"]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("role", ["transform", "query", "firehose", "pinpoint-source"])
+def test_deployed_role_policies_are_scoped(applied: dict[str, Any], aws: Any, role: str) -> None:
+    iam = aws("iam")
+    role_name = f"{NAME}-{role}"
+    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    for statement in _statements(document):
+        actions = _as_list(statement["Action"])
+        assert not any("*" in action for action in actions), statement
+        if "*" in _as_list(statement["Resource"]):
+            assert all(action.startswith("xray:") for action in actions), statement
+    assert not any(
+        action in {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:Query"}
+        for statement in _statements(document)
+        for action in _as_list(statement["Action"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "service"),
+    [("firehose", "firehose.amazonaws.com"), ("pinpoint-source", "pinpoint.amazonaws.com")],
+)
+def test_deployed_service_roles_carry_confused_deputy_conditions(
+    applied: dict[str, Any], aws: Any, role: str, service: str
+) -> None:
+    trust = aws("iam").get_role(RoleName=f"{NAME}-{role}")["Role"]["AssumeRolePolicyDocument"]
+    (statement,) = _statements(trust)
+    assert statement["Principal"] == {"Service": service}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": AWS_LAYER_ACCOUNT}
+    assert "aws:SourceArn" in statement["Condition"]["ArnLike"]

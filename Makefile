@@ -50,11 +50,16 @@ checkov: ## Static security checks of the Terraform (pinned checkov, own virtual
 		$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
-docs: $(STAMP) ## Regenerate the Inputs and Outputs tables in README.md
+docs: $(STAMP) ## Regenerate the generated README sections (inputs/outputs, status model)
 	$(VPY) -m tests.support.tfdocs
+	$(VPY) -m tests.support.statusdocs
 
 test-unit: $(STAMP) ## Run only the Python tests that need no terraform
 	$(VPY) -m pytest -m "not terraform"
+
+PORT ?= 8765
+demo: $(STAMP) ## Run the whole pipeline on a local AWS emulator (KEEP=1 keeps the API up, PORT=8765)
+	@$(VPY) examples/demo/demo.py --port $(PORT) $(if $(KEEP),--keep)
 
 bench: $(STAMP) ## Measure the transform and query on a local moto server
 	$(VPY) -m bench.run

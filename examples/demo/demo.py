@@ -25,10 +25,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -52,6 +52,8 @@ from tests.support.tfenv import NoProviderSource, terraform_env
 
 MIN_TERRAFORM = (1, 5)
 DEFAULT_PORT = 8765
+# The deployed code's own JSON logs and metrics would drown the demo's lines.
+QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 BASE_MS = 1_795_424_400_000  # 2026-11-23T09:00:00Z
 
 
@@ -179,45 +181,42 @@ def expand_prefix(prefix: str, error_type: str = "processing-failed") -> str:
     return prefix.replace("!{firehose:random-string}", "demo")
 
 
-def deliver_like_firehose(
-    stack: Any, batch_no: int, event: dict, response: dict, say: Callable[[str], None]
-) -> None:
-    """Honour the transformation results as Firehose does: Ok to the archive, failures to errors/."""
+def show_firehose_delivery(stack: Stack, response: dict, say: Callable[[str], None]) -> None:
+    """Where Firehose puts each result: Ok lines in the archive, failures under errors/.
+
+    (The demo does not write them itself: the module's bucket policy refuses
+    non-TLS requests, and the local emulator speaks plain HTTP.)
+    """
     firehose = stack.client("firehose")
-    description = firehose.describe_delivery_stream(
+    stream = firehose.describe_delivery_stream(
         DeliveryStreamName=stack.outputs["delivery_stream_name"]
     )
-    destination = description["DeliveryStreamDescription"]["Destinations"][0][
-        "ExtendedS3DestinationDescription"
-    ]
+    s3 = stream["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
     bucket = stack.outputs["archive_bucket_name"]
-    s3 = stack.client("s3")
-    ok = b"".join(base64.b64decode(r["data"]) for r in response["records"] if r["result"] == "Ok")
-    if ok:
-        key = f"{expand_prefix(destination['Prefix'])}demo-batch-{batch_no}"
-        s3.put_object(Bucket=bucket, Key=key, Body=ok)
-        say(f"archive: s3://{bucket}/{key} ({ok.count(b'\n')} normalized JSON lines)")
-    originals = {record["recordId"]: record for record in event["records"]}
+    lines = [base64.b64decode(r["data"]) for r in response["records"] if r["result"] == "Ok"]
+    if lines:
+        first = json.loads(lines[0])
+        say(
+            f"  Ok -> s3://{bucket}/{expand_prefix(s3['Prefix'])}... as {len(lines)} JSON lines, e.g."
+        )
+        say(
+            f"       {{message_id: {first['message_id']}, source: {first['source']}, kind: {first['kind']}, status: {first['status']}, event_time: {first['event_time']}}}"
+        )
     for record in response["records"]:
-        if record["result"] != "ProcessingFailed":
-            continue
-        key = f"{expand_prefix(destination['ErrorOutputPrefix'])}demo-batch-{batch_no}-{record['recordId']}"
-        body = {
-            "attemptsMade": 1,
-            "arrivalTimestamp": originals[record["recordId"]]["approximateArrivalTimestamp"],
-            "errorCode": "Lambda.ProcessingFailed",
-            "errorMessage": "The Lambda function returned ProcessingFailed for this record",
-            "rawData": record["data"],
-        }
-        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(body).encode())
-        say(f"error output: s3://{bucket}/{key} (record {record['recordId']}, original data kept)")
+        if record["result"] == "ProcessingFailed":
+            raw = base64.b64decode(record["data"])[:24]
+            say(
+                f"  ProcessingFailed {record['recordId']} ({raw!r}...) -> s3://{bucket}/{expand_prefix(s3['ErrorOutputPrefix'])}... with its original data"
+            )
 
 
 def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
     """Run every batch through the deployed transform; return result counts."""
     totals: dict[str, int] = {}
     name = stack.outputs["transform_function_name"]
-    with deployed_handler(stack.client("lambda"), name, stack.runtime_env) as transform:
+    with deployed_handler(
+        stack.client("lambda"), name, {**stack.runtime_env, **QUIET}
+    ) as transform:
         say(f"transform code: {name}, downloaded from the emulator (CodeSha256 checked)")
         start = 0
         for number, batch in enumerate(timeline(), start=1):
@@ -233,7 +232,7 @@ def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
             )
             for result, count in counts.items():
                 totals[result] = totals.get(result, 0) + count
-            deliver_like_firehose(stack, number, event, response, say)
+            show_firehose_delivery(stack, response, say)
     return totals
 
 
@@ -285,7 +284,7 @@ def serve_and_ask(
 ) -> dict[str, Any]:
     name = stack.outputs["query_function_name"]
     with (
-        deployed_handler(stack.client("lambda"), name, stack.runtime_env) as query,
+        deployed_handler(stack.client("lambda"), name, {**stack.runtime_env, **QUIET}) as query,
         LocalApi(query, port) as api,
     ):
         say(f"{name} (from the emulator) serving {api.url}, routes as deployed")
@@ -308,24 +307,27 @@ def run_steps(
     console: Console, port: int, keep: bool, scratch: Path, version: str
 ) -> dict[str, Any]:
     report: dict[str, Any] = {}
-    with console.step("Start a local AWS emulator (moto)") as say, moto_server() as emulator:
-        say(f"moto server on {emulator.endpoint_url}; terraform {version}")
-        with patched_environ({"POWERTOOLS_TRACE_DISABLED": "true"}):
-            with console.step("Apply examples/basic to the emulator") as say:
-                say(f"terraform output goes to {scratch / 'terraform.log'}")
-                stack_context = applied_basic(emulator, scratch, on_step=say)
-                stack = stack_context.__enter__()
-            try:
-                report["outputs"] = stack.outputs
-                with console.step(
-                    "Feed events through the deployed transform, as Firehose would"
-                ) as say:
-                    report["results"] = feed_timeline(stack, say)
-                with console.step("Ask the deployed query API about each message") as say:
-                    report["answers"] = serve_and_ask(stack, port, keep, say)
-            finally:
-                with console.step("Destroy the stack and stop the emulator") as say:
-                    stack_context.__exit__(None, None, None)
+    with ExitStack() as cleanup:
+        with console.step("Start a local AWS emulator (moto)") as started:
+            emulator = cleanup.enter_context(moto_server())
+            cleanup.enter_context(patched_environ({"POWERTOOLS_TRACE_DISABLED": "true"}))
+            started(f"moto server on {emulator.endpoint_url}; terraform {version}")
+        with console.step("Apply examples/basic to the emulator") as applying:
+            applying(f"terraform output goes to {scratch / 'terraform.log'}")
+            stack_context = applied_basic(emulator, scratch, on_step=applying)
+            stack = stack_context.__enter__()
+        try:
+            report["outputs"] = stack.outputs
+            title = "Feed events through the deployed transform, as Firehose would"
+            with console.step(title) as feeding:
+                report["results"] = feed_timeline(stack, feeding)
+            with console.step("Ask the deployed query API about each message") as asking:
+                report["answers"] = serve_and_ask(stack, port, keep, asking)
+        finally:
+            with console.step("Destroy the stack and stop the emulator") as destroying:
+                stack_context.__exit__(None, None, None)
+                cleanup.close()
+                destroying("moto server stopped")
     return report
 
 

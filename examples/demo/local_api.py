@@ -110,10 +110,10 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = _serve  # noqa: N815 - BaseHTTPRequestHandler's naming
-        do_POST = _serve  # noqa: N815
+        do_GET = _serve
+        do_POST = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the demo prints its own lines."""
 
     return RequestHandler

@@ -7,6 +7,7 @@ credentials, exactly as the AWS provider and boto3 do against real AWS.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -58,6 +59,7 @@ class Emulator:
 def moto_server(port: int | None = None, host: str = "127.0.0.1") -> Iterator[Emulator]:
     """Run a ThreadedMotoServer for the duration of the block."""
     port = port or free_port(host)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     try:

@@ -39,7 +39,11 @@ def pinpoint_email(event_type: str, message_id: str, time_ms: int, **attributes:
     event["event_timestamp"] = time_ms
     event["arrival_timestamp"] = time_ms + 500
     event["facets"]["email_channel"]["mail_event"]["mail"]["message_id"] = message_id
-    event["attributes"] = {"feedback": attributes.pop("feedback", event_type.split(".")[1])}
+    # The documented send/delivered examples carry a feedback attribute; keep that shape.
+    feedback = {"_email.send": "received", "_email.delivered": "delivered"}.get(event_type)
+    event["attributes"] = {"feedback": attributes.pop("feedback", feedback)}
+    if event["attributes"]["feedback"] is None:
+        del event["attributes"]["feedback"]
     if "link" in attributes:
         event["facets"]["email_channel"]["mail_event"]["click"] = {"link": attributes.pop("link")}
     event["attributes"].update(attributes)

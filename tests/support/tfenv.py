@@ -85,7 +85,7 @@ def write_mirror_config(mirror: Path, target: Path = GENERATED_CONFIG) -> Path:
     return target
 
 
-def terraform_env() -> dict[str, str]:
+def terraform_env(config_path: Path = GENERATED_CONFIG) -> dict[str, str]:
     """Environment overrides that let terraform install its providers here.
 
     Returns an empty dict when nothing needs changing. Raises NoProviderSource
@@ -99,7 +99,7 @@ def terraform_env() -> dict[str, str]:
             "no network and no provider mirror: connect to the internet, or set "
             "TF_PLUGIN_MIRROR to a directory holding registry.terraform.io/hashicorp/aws"
         )
-    return {"TF_CLI_CONFIG_FILE": str(write_mirror_config(mirror))}
+    return {"TF_CLI_CONFIG_FILE": str(write_mirror_config(mirror, config_path))}
 
 
 def main() -> int:

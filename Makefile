@@ -31,10 +31,11 @@ venv: $(STAMP) ## Create the virtualenv with the pinned test dependencies
 build: $(STAMP) ## Build dist/transform.zip and dist/query.zip reproducibly
 	$(VPY) lambda_src/build.py --out dist
 
-lint: $(STAMP) ## ruff and terraform fmt
+lint: $(STAMP) ## ruff, mypy --strict on the core, terraform fmt
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
-	terraform fmt -check -recursive
+	$(VPY) -m mypy lambda_src/message_status
+	TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive  # fmt needs no providers
 
 fmt: $(STAMP) ## Format Python and Terraform sources
 	$(VPY) -m ruff format .

@@ -154,6 +154,7 @@ class MessageStore:
             "version": (expected_version or 0) + 1,
             "updated_at": to_iso(int(self.clock() * 1000)),
         }
+        condition: dict[str, Any]
         if expected_version is None:
             condition = {"ConditionExpression": "attribute_not_exists(message_id)"}
         else:

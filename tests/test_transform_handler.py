@@ -292,3 +292,14 @@ def test_mixed_batch_of_all_sources_and_kinds(transform, dynamodb) -> None:
     assert statuses == {"e1": "CLICKED", "e2": "HARD_BOUNCED", "s1": "FAILED", "s2": "PENDING"}
     e1 = stored_item(dynamodb, TABLE_NAME, "e1")
     assert any(entry.get("detail") == "https://example.com/x" for entry in e1["history"])
+
+
+def test_an_unreadable_stored_item_fails_its_records_and_is_left_alone(transform, dynamodb) -> None:
+    dynamodb.put_item(
+        TableName=TABLE_NAME, Item={"message_id": {"S": "m1"}, "channel": {"S": "fax"}}
+    )
+    response = run_firehose(
+        transform.lambda_handler, [ses("Send", "m1", 1000), ses("Send", "m2", 1000)]
+    )
+    assert results(response) == ["ProcessingFailed", "Ok"]
+    assert stored_item(dynamodb, TABLE_NAME, "m1") == {"message_id": "m1", "channel": "fax"}

@@ -395,4 +395,6 @@ def parse_record_data(data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> 
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise InvalidEvent(f"record is not JSON: {err}") from err
+    except RecursionError as err:  # e.g. "[[[[...": nested deeper than the parser allows
+        raise InvalidEvent("record is JSON nested too deeply to be an event") from err
     return parse_event(document)

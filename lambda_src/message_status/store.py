@@ -169,26 +169,39 @@ class MessageStore:
     ) -> WriteOutcome:
         """Merge ``events`` into the stored item, retrying lost races."""
         for attempt in range(1, self.max_write_attempts + 1):
-            base = from_item(current) if current else None
-            fresh = to_item(fold(events, base), self.retention_days)
-            if current is not None and content_equal(current, fresh):
-                return WriteOutcome(WriteResult.UNCHANGED, attempt)
-            version = int(current["version"]) if current and "version" in current else None
-            try:
-                self.put_if_version(fresh, version)
-            except ClientError as err:
-                if error_code(err) != "ConditionalCheckFailedException":
-                    return WriteOutcome(WriteResult.FAILED, attempt, error_code(err))
-            except BotoCoreError as err:
-                return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
-            else:
-                return WriteOutcome(WriteResult.WRITTEN, attempt)
+            outcome = self._merge_and_write(events, current, attempt)
+            if outcome is not None:
+                return outcome
             self.backoff(attempt)
             try:
                 current = self.get(message_id)
             except (ClientError, BotoCoreError) as err:
                 return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
         return WriteOutcome(WriteResult.FAILED, self.max_write_attempts, "write race not settled")
+
+    def _merge_and_write(
+        self, events: Sequence[NormalizedEvent], current: dict[str, Any] | None, attempt: int
+    ) -> WriteOutcome | None:
+        """One merge and conditional write; None when another writer got there first."""
+        try:
+            base = from_item(current) if current else None
+            version = int(current["version"]) if current and "version" in current else None
+        except (KeyError, TypeError, ValueError) as err:
+            # An item this code did not write (or a corrupted one): leave it alone and
+            # send the records to the error output rather than overwrite it.
+            return WriteOutcome(WriteResult.FAILED, attempt, f"stored item unreadable: {err!r}")
+        fresh = to_item(fold(events, base), self.retention_days)
+        if current is not None and content_equal(current, fresh):
+            return WriteOutcome(WriteResult.UNCHANGED, attempt)
+        try:
+            self.put_if_version(fresh, version)
+        except ClientError as err:
+            if error_code(err) == "ConditionalCheckFailedException":
+                return None
+            return WriteOutcome(WriteResult.FAILED, attempt, error_code(err))
+        except BotoCoreError as err:
+            return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
+        return WriteOutcome(WriteResult.WRITTEN, attempt)
 
     def apply_all(self, groups: Mapping[str, Sequence[NormalizedEvent]]) -> dict[str, WriteOutcome]:
         """Apply every message's events: one batched read, then one write per message."""

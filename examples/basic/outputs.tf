@@ -54,7 +54,7 @@ output "archive_bucket_name" {
 }
 
 output "pinpoint_role_arn" {
-  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when pinpoint_application_ids is empty."
+  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when no Pinpoint project is streamed."
   value       = module.message_status.pinpoint_role_arn
 }
 

@@ -56,7 +56,7 @@ output "archive_bucket_name" {
 }
 
 output "pinpoint_role_arn" {
-  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when pinpoint_application_ids is empty."
+  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when no Pinpoint project is streamed."
   value       = { for project, instance in module.message_status : project => instance.pinpoint_role_arn }
 }
 

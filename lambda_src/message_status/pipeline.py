@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,14 +82,3 @@ def record_result(
     if outcome is None or outcome.result is WriteResult.FAILED:
         return FAILED, interpretation.data
     return OK, archive_data(interpretation.event)
-
-
-def firehose_response(
-    interpretations: Sequence[Interpretation], outcomes: Mapping[str, WriteOutcome]
-) -> dict[str, list[dict[str, str]]]:
-    """The Firehose transformation response: every recordId once, in input order."""
-    records = []
-    for interpretation in interpretations:
-        result, data = record_result(interpretation, outcomes)
-        records.append({"recordId": interpretation.record_id, "result": result, "data": data})
-    return {"records": records}

@@ -1,7 +1,8 @@
 """Firehose data-transformation handler: delivery events -> one DynamoDB item per message.
 
 Thin edge around message_status: decode (pipeline.interpret), merge and write
-(store.MessageStore), encode (pipeline.firehose_response). Every input record
+(store.MessageStore), encode (pipeline.record_result, in Powertools' Firehose
+response data classes). Every input record
 comes back exactly once: Ok (archived as one normalized JSON line), Dropped
 (valid but not a delivery event) or ProcessingFailed (kept with its original
 data, so Firehose writes it to the S3 error prefix).
@@ -18,7 +19,12 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import KinesisFirehoseEvent, event_source
+from aws_lambda_powertools.utilities.data_classes import (
+    KinesisFirehoseDataTransformationRecord,
+    KinesisFirehoseDataTransformationResponse,
+    KinesisFirehoseEvent,
+    event_source,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from message_status.model import DEFAULT_RETENTION_DAYS
 from message_status.outcomes import WriteOutcome, WriteResult
@@ -26,9 +32,9 @@ from message_status.parse import DEFAULT_MAX_EVENT_BYTES
 from message_status.pipeline import (
     Disposition,
     Interpretation,
-    firehose_response,
     group_by_message,
     interpret,
+    record_result,
 )
 from message_status.store import RETRY_CONFIG, MessageStore
 
@@ -106,3 +112,18 @@ def lambda_handler(event: KinesisFirehoseEvent, context: LambdaContext) -> dict[
     log_problems(interpretations, outcomes)
     record_metrics(Counter(i.disposition for i in interpretations), outcomes)
     return firehose_response(interpretations, outcomes)
+
+
+def firehose_response(
+    interpretations: Sequence[Interpretation], outcomes: dict[str, WriteOutcome]
+) -> dict[str, Any]:
+    """Every recordId exactly once, in input order, with its result and data."""
+    response = KinesisFirehoseDataTransformationResponse()
+    for interpretation in interpretations:
+        result, data = record_result(interpretation, outcomes)
+        response.add_record(
+            KinesisFirehoseDataTransformationRecord(
+                record_id=interpretation.record_id, result=result, data=data
+            )
+        )
+    return response.asdict()

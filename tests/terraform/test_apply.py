@@ -23,11 +23,9 @@ Lambda processor nor API Gateway, so the deployed code is invoked directly.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import shutil
 import time
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,14 +37,20 @@ from tests.support.calls import call_api, results, run_firehose
 from tests.support.emulator import Emulator
 from tests.support.events import pinpoint_email
 from tests.support.handlers import deployed_handler
-from tests.terraform.conftest import copy_module, terraform
+from tests.terraform.conftest import (
+    AWS_LAYER_ACCOUNT,
+    DEFAULT_LAYER_VERSION,
+    REGION,
+    copy_module,
+    deployed,
+    emulated_layer_account,
+    plan_is_empty,
+    publish_powertools_layer,
+)
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
-AWS_LAYER_ACCOUNT = "017000801446"
-REGION = "us-east-1"
 NAME = "msgstatus-basic"  # examples/basic's default name
-DEFAULT_LAYER_VERSION = 27  # variables.tf: powertools_layer_version
 LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
 
 
@@ -63,40 +67,10 @@ def _stringify_creation_date(emulator_app_to_json: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def layer_account(emulator: Emulator) -> dict[str, str]:
-    """Credentials of emulated account 017000801446, which holds the Powertools layer."""
-
-    def as_layer_account(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = AWS_LAYER_ACCOUNT
-
-    iam = boto3.client(
-        "iam", endpoint_url=emulator.endpoint_url, region_name=REGION, **_fake_keys()
-    )
-    iam.meta.events.register("before-send", as_layer_account)
-    iam.create_user(UserName="terraform-apply-test")
-    key = iam.create_access_key(UserName="terraform-apply-test")["AccessKey"]
-    credentials = {
-        "aws_access_key_id": key["AccessKeyId"],
-        "aws_secret_access_key": key["SecretAccessKey"],
-    }
-    lambda_client = boto3.client(
-        "lambda", endpoint_url=emulator.endpoint_url, region_name=REGION, **credentials
-    )
-    layer_zip = io.BytesIO()
-    with zipfile.ZipFile(layer_zip, "w") as archive:
-        archive.writestr("python/aws_lambda_powertools/__init__.py", "")
-    for _ in range(DEFAULT_LAYER_VERSION):
-        published = lambda_client.publish_layer_version(
-            LayerName=LAYER_NAME,
-            Content={"ZipFile": layer_zip.getvalue()},
-            CompatibleRuntimes=["python3.12"],
-            CompatibleArchitectures=["arm64"],
-        )
-    assert published["LayerVersionArn"].endswith(f":{AWS_LAYER_ACCOUNT}:layer:{LAYER_NAME}:27")
+    """Credentials of emulated account 017000801446, holding the default Powertools layer."""
+    credentials = emulated_layer_account(emulator, "terraform-apply-basic")
+    publish_powertools_layer(emulator, credentials, "python3.12", "arm64")
     return credentials
-
-
-def _fake_keys() -> dict[str, str]:
-    return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 @pytest.fixture(scope="module")
@@ -110,23 +84,10 @@ def applied(
     patch = pytest.MonkeyPatch()
     patch.setattr(App, "to_json", _stringify_creation_date(App.to_json))
     workdir = copy_module(tmp_path_factory.mktemp("apply")) / "examples" / "basic"
-    env = {
-        **tf_env,
-        "AWS_ACCESS_KEY_ID": layer_account["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": layer_account["aws_secret_access_key"],
-    }
-    env.pop("AWS_SESSION_TOKEN", None)
-    terraform(workdir, env, "init", "-input=false", "-no-color")
     try:
-        terraform(workdir, env, "apply", "-auto-approve", "-input=false", "-no-color")
-        outputs = json.loads(terraform(workdir, env, "output", "-json").stdout)
-        yield {
-            "workdir": workdir,
-            "env": env,
-            "outputs": {key: value["value"] for key, value in outputs.items()},
-        }
+        with deployed(workdir, tf_env, layer_account) as result:
+            yield result
     finally:
-        terraform(workdir, env, "destroy", "-auto-approve", "-input=false", "-no-color")
         patch.undo()
         shutil.rmtree(workdir.parents[1], ignore_errors=True)
 
@@ -278,15 +239,7 @@ def test_deployed_code_transforms_then_answers_delivered(
 
 
 def test_second_plan_is_empty(applied: dict[str, Any]) -> None:
-    result = terraform(
-        applied["workdir"],
-        applied["env"],
-        "plan",
-        "-detailed-exitcode",
-        "-input=false",
-        "-no-color",
-        check=False,
-    )
+    result = plan_is_empty(applied["workdir"], applied["env"])
     assert result.returncode == 0, f"plan after apply is not empty:\n{result.stdout}"
 
 

@@ -49,7 +49,7 @@ checkov: ## Static security checks of the Terraform (pinned checkov, own virtual
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	@$(CHECKOV_VENV)/bin/python -m pip show checkov 2>/dev/null | grep -qx 'Version: 3.3.30' || \
 		$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
-	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+	LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 docs: $(STAMP) ## Regenerate the generated README sections (inputs/outputs, status model)
 	$(VPY) -m tests.support.tfdocs

@@ -82,3 +82,17 @@ def test_tests_leave_no_terraform_files_in_the_repository() -> None:
     assert not list(examples.rglob(".terraform")), "tests must work on a copy of examples/"
     assert not list(examples.rglob("*.tfstate"))
     assert not list(ROOT.glob("*.tfstate"))
+
+
+def test_every_checkov_skip_gives_a_reason() -> None:
+    skips = [
+        (path.relative_to(ROOT), line.strip())
+        for path in [*MODULE_FILES, *ROOT.glob("examples/*/*.tf")]
+        for line in path.read_text().splitlines()
+        if "checkov:skip" in line
+    ]
+    assert skips, "expected the documented skips"
+    for path, line in skips:
+        match = re.fullmatch(r"#checkov:skip=(CKV2?_AWS_\d+):(.+)", line)
+        assert match, f"{path}: malformed skip {line!r}"
+        assert len(match.group(2).split()) >= 6, f"{path}: give a reason for {match.group(1)}"

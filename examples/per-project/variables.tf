@@ -14,4 +14,9 @@ variable "projects" {
     "shop-mail" = { retention_days = 30 }
     "alerts"    = { tags = { Team = "oncall" } }
   }
+
+  validation {
+    condition     = alltrue([for key in keys(var.projects) : can(regex("^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$", key))])
+    error_message = "Project keys must be 1-22 lowercase letters, digits and hyphens (they prefix resource names as msgstatus-<key>)."
+  }
 }

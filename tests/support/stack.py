@@ -52,9 +52,7 @@ def module_default(variable: str) -> str:
     return match.group(1).strip()
 
 
-def default_layer_name() -> str:
-    runtime = module_default("lambda_runtime").replace(".", "")
-    return f"AWSLambdaPowertoolsPythonV3-{runtime}-{module_default('lambda_architecture')}"
+DEFAULT_LAYER_VERSION = int(module_default("powertools_layer_version"))
 
 
 def copy_module(target: Path) -> Path:
@@ -68,8 +66,13 @@ def copy_module(target: Path) -> Path:
     return target
 
 
-def layer_account_credentials(emulator: Emulator) -> dict[str, str]:
-    """Credentials of emulated account 017000801446, holding the default Powertools layer."""
+def emulated_layer_account(emulator: Emulator, user: str) -> dict[str, str]:
+    """Access keys of a user in emulated account 017000801446, where AWS publishes Powertools.
+
+    moto only accepts layers from the function's own account, and reports layer
+    ARNs with that account; deploying as this account lets the module's real
+    default layer ARN resolve, so the example applies unchanged and re-plans empty.
+    """
 
     def as_layer_account(request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = AWS_LAYER_ACCOUNT
@@ -77,35 +80,38 @@ def layer_account_credentials(emulator: Emulator) -> dict[str, str]:
     fake = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     iam = boto3.client("iam", endpoint_url=emulator.endpoint_url, region_name=REGION, **fake)
     iam.meta.events.register("before-send", as_layer_account)
-    user = f"terraform-{time.time_ns()}"
     iam.create_user(UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
-    credentials = {
+    return {
         "aws_access_key_id": key["AccessKeyId"],
         "aws_secret_access_key": key["SecretAccessKey"],
     }
-    publish_default_layer(emulator, credentials)
-    return credentials
 
 
-def publish_default_layer(emulator: Emulator, credentials: dict[str, str]) -> str:
-    """Publish the default layer name up to the module's default version; return its ARN."""
+def publish_powertools_layer(
+    emulator: Emulator, credentials: dict[str, str], runtime: str, architecture: str
+) -> str:
+    """Publish the managed layer's name up to the module's default version; return its ARN."""
     client = boto3.client(
         "lambda", endpoint_url=emulator.endpoint_url, region_name=REGION, **credentials
     )
-    name, wanted = default_layer_name(), int(module_default("powertools_layer_version"))
+    name = f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{architecture}"
+    wanted = DEFAULT_LAYER_VERSION
     existing = client.list_layer_versions(LayerName=name).get("LayerVersions", [])
     content = io.BytesIO()
     with zipfile.ZipFile(content, "w") as archive:
         archive.writestr("python/aws_lambda_powertools/__init__.py", "")
-    arn = existing[0]["LayerVersionArn"] if existing else ""
     for _ in range(len(existing), wanted):
-        arn = client.publish_layer_version(
+        client.publish_layer_version(
             LayerName=name,
             Content={"ZipFile": content.getvalue()},
-            CompatibleRuntimes=[module_default("lambda_runtime")],
-            CompatibleArchitectures=[module_default("lambda_architecture")],
-        )["LayerVersionArn"]
+            CompatibleRuntimes=[runtime],
+            CompatibleArchitectures=[architecture],
+        )
+    arn = f"arn:aws:lambda:{REGION}:{AWS_LAYER_ACCOUNT}:layer:{name}:{wanted}"
+    versions = client.list_layer_versions(LayerName=name)["LayerVersions"]
+    if arn not in {version["LayerVersionArn"] for version in versions}:
+        raise AssertionError(f"{arn} was not published in the emulator")
     return arn
 
 
@@ -214,7 +220,13 @@ def applied_basic(
     emulator: Emulator, scratch: Path, on_step: Callable[[str], None] = lambda _message: None
 ) -> Iterator[Stack]:
     """Apply examples/basic (a copy under ``scratch``) to the emulator; destroy it afterwards."""
-    credentials = layer_account_credentials(emulator)
+    credentials = emulated_layer_account(emulator, f"demo-{time.time_ns()}")
+    publish_powertools_layer(
+        emulator,
+        credentials,
+        module_default("lambda_runtime"),
+        module_default("lambda_architecture"),
+    )
     env = terraform_base_env(emulator, credentials, scratch)
     workdir = copy_module(scratch / "module") / "examples" / "basic"
     log = scratch / "terraform.log"

@@ -13,22 +13,22 @@ those calls offline, with fake credentials.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
 import subprocess
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import tftest
 
 from tests.support.emulator import Emulator, moto_server
+from tests.support.stack import (  # the deploy helpers the demo shares
+    copy_module,
+)
 from tests.support.tfenv import terraform_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,9 +36,6 @@ EXAMPLES = ("basic", "per-project", "complete")
 # Provider binaries are cached here between sessions (.terraform-cli/ is gitignored).
 PLUGIN_CACHE = ROOT / ".terraform-cli" / "plugin-cache"
 # The AWS-managed Powertools layers live in this account (variables.tf has the version).
-AWS_LAYER_ACCOUNT = "017000801446"
-DEFAULT_LAYER_VERSION = 27
-REGION = "us-east-1"
 
 pytestmark = pytest.mark.terraform
 
@@ -53,17 +50,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.terraform)
-
-
-def copy_module(target: Path) -> Path:
-    """Copy the root module, its zips and the examples into ``target``."""
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl", "*.tfplan")
-    target.mkdir(parents=True, exist_ok=True)
-    for tf_file in ROOT.glob("*.tf"):
-        shutil.copy2(tf_file, target / tf_file.name)
-    shutil.copytree(ROOT / "dist", target / "dist", ignore=ignore)
-    shutil.copytree(ROOT / "examples", target / "examples", ignore=ignore)
-    return target
 
 
 def terraform(
@@ -260,56 +246,6 @@ def _as_list(value: Any) -> list[Any]:
 ################################################################################
 # Applying to moto
 ################################################################################
-
-
-def emulated_layer_account(emulator: Emulator, user: str) -> dict[str, str]:
-    """Access keys of a user in emulated account 017000801446, where AWS publishes Powertools.
-
-    moto only accepts layers from the function's own account, and reports layer
-    ARNs with that account; deploying as this account lets the module's real
-    default layer ARN resolve, so the example applies unchanged and re-plans empty.
-    """
-
-    def as_layer_account(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = AWS_LAYER_ACCOUNT
-
-    iam = boto3.client(
-        "iam",
-        endpoint_url=emulator.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    iam.meta.events.register("before-send", as_layer_account)
-    iam.create_user(UserName=user)
-    key = iam.create_access_key(UserName=user)["AccessKey"]
-    return {
-        "aws_access_key_id": key["AccessKeyId"],
-        "aws_secret_access_key": key["SecretAccessKey"],
-    }
-
-
-def publish_powertools_layer(
-    emulator: Emulator, credentials: dict[str, str], runtime: str, architecture: str
-) -> str:
-    """Publish the managed layer's name up to the module's default version; return its ARN."""
-    client = boto3.client(
-        "lambda", endpoint_url=emulator.endpoint_url, region_name=REGION, **credentials
-    )
-    name = f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{architecture}"
-    layer_zip = io.BytesIO()
-    with zipfile.ZipFile(layer_zip, "w") as archive:
-        archive.writestr("python/aws_lambda_powertools/__init__.py", "")
-    for _ in range(DEFAULT_LAYER_VERSION):
-        published = client.publish_layer_version(
-            LayerName=name,
-            Content={"ZipFile": layer_zip.getvalue()},
-            CompatibleRuntimes=[runtime],
-            CompatibleArchitectures=[architecture],
-        )
-    arn = str(published["LayerVersionArn"])
-    assert arn.endswith(f":{AWS_LAYER_ACCOUNT}:layer:{name}:{DEFAULT_LAYER_VERSION}")
-    return arn
 
 
 @contextmanager

@@ -25,44 +25,31 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.pinpoint.models import App
 
 from tests.support.calls import call_api, results, run_firehose
 from tests.support.emulator import Emulator
 from tests.support.events import pinpoint_email
 from tests.support.handlers import deployed_handler
-from tests.terraform.conftest import (
+from tests.support.stack import (
     AWS_LAYER_ACCOUNT,
     DEFAULT_LAYER_VERSION,
     REGION,
     copy_module,
-    deployed,
     emulated_layer_account,
-    plan_is_empty,
+    pinpoint_creation_date_as_string,
     publish_powertools_layer,
 )
+from tests.terraform.conftest import deployed, plan_is_empty
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
 NAME = "msgstatus-basic"  # examples/basic's default name
 LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
-
-
-def _stringify_creation_date(emulator_app_to_json: Any) -> Any:
-    def to_json(self: Any) -> dict[str, Any]:
-        data = emulator_app_to_json(self)
-        data["CreationDate"] = time.strftime(
-            "%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(float(data["CreationDate"]))
-        )
-        return data
-
-    return to_json
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +68,11 @@ def applied(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Any]]:
     """examples/basic applied to moto; yields its outputs; destroys it afterwards."""
-    patch = pytest.MonkeyPatch()
-    patch.setattr(App, "to_json", _stringify_creation_date(App.to_json))
     workdir = copy_module(tmp_path_factory.mktemp("apply")) / "examples" / "basic"
     try:
-        with deployed(workdir, tf_env, layer_account) as result:
+        with pinpoint_creation_date_as_string(), deployed(workdir, tf_env, layer_account) as result:
             yield result
     finally:
-        patch.undo()
         shutil.rmtree(workdir.parents[1], ignore_errors=True)
 
 

@@ -21,15 +21,14 @@ import boto3
 import pytest
 
 from tests.support.emulator import Emulator
-from tests.terraform.conftest import (
+from tests.support.stack import (
     AWS_LAYER_ACCOUNT,
     REGION,
     copy_module,
-    deployed,
     emulated_layer_account,
-    plan_is_empty,
     publish_powertools_layer,
 )
+from tests.terraform.conftest import deployed, plan_is_empty
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 

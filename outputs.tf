@@ -55,17 +55,17 @@ output "archive_bucket_name" {
 
 output "pinpoint_role_arn" {
   description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when no Pinpoint project is streamed."
-  value       = try(aws_iam_role.pinpoint[0].arn, null)
+  value       = try(aws_iam_role.source["pinpoint"].arn, null)
 }
 
 output "ses_role_arn" {
   description = "ARN of the role Amazon SES assumes to write to the delivery stream; null when ses_configuration_set_names is empty."
-  value       = try(aws_iam_role.ses[0].arn, null)
+  value       = try(aws_iam_role.source["ses"].arn, null)
 }
 
 output "sms_event_destination_role_arn" {
   description = "ARN of the role for AWS End User Messaging SMS event destinations (IamRoleArn of a KinesisFirehoseDestination); null when sms_configuration_set_names is empty."
-  value       = try(aws_iam_role.sms[0].arn, null)
+  value       = try(aws_iam_role.source["sms"].arn, null)
 }
 
 output "log_group_names" {

@@ -16,6 +16,94 @@ data "aws_iam_policy_document" "put_to_stream" {
 }
 
 ################################################################################
+# One role per source service: trusted only by that service, acting for these
+# projects or configuration sets in this account (confused-deputy conditions),
+# and allowed only to put records into this stream.
+################################################################################
+
+locals {
+  source_roles = {
+    pinpoint = {
+      enabled     = local.pinpoint_enabled
+      service     = "pinpoint.amazonaws.com"
+      sid         = "PinpointAssumesRoleForTheseProjects"
+      description = "Role Amazon Pinpoint assumes to stream project events into ${local.delivery_stream_name}."
+      source_arns = [
+        for key in sort(keys(local.pinpoint_projects)) :
+        "arn:${local.partition}:mobiletargeting:${local.region}:${local.account_id}:apps/${local.pinpoint_projects[key]}/*"
+      ]
+    }
+    ses = {
+      enabled     = local.ses_enabled
+      service     = "ses.amazonaws.com"
+      sid         = "SesAssumesRoleForTheseConfigurationSets"
+      description = "Role Amazon SES assumes to send configuration set events into ${local.delivery_stream_name}."
+      source_arns = [
+        for name in sort(tolist(var.ses_configuration_set_names)) :
+        "arn:${local.partition}:ses:${local.region}:${local.account_id}:configuration-set/${name}"
+      ]
+    }
+    # AWS End User Messaging SMS: aws_pinpointsmsvoicev2_event_destination needs
+    # aws provider >= 6.48, so the caller creates the destination with this role
+    # (see the README).
+    sms = {
+      enabled     = local.sms_enabled
+      service     = "sms-voice.amazonaws.com"
+      sid         = "SmsVoiceAssumesRoleForTheseConfigurationSets"
+      description = "Role AWS End User Messaging SMS assumes to send configuration set events into ${local.delivery_stream_name}."
+      source_arns = [
+        for name in sort(tolist(var.sms_configuration_set_names)) :
+        "arn:${local.partition}:sms-voice:${local.region}:${local.account_id}:configuration-set/${name}"
+      ]
+    }
+  }
+  enabled_source_roles = { for key, role in local.source_roles : key => role if role.enabled }
+}
+
+data "aws_iam_policy_document" "source_assume" {
+  for_each = local.enabled_source_roles
+
+  statement {
+    sid     = each.value.sid
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = [each.value.service]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = each.value.source_arns
+    }
+  }
+}
+
+resource "aws_iam_role" "source" {
+  for_each = local.enabled_source_roles
+
+  name               = "${var.name}-${each.key}-source"
+  description        = each.value.description
+  assume_role_policy = data.aws_iam_policy_document.source_assume[each.key].json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "source" {
+  for_each = local.enabled_source_roles
+
+  name   = "put-to-delivery-stream"
+  role   = aws_iam_role.source[each.key].id
+  policy = data.aws_iam_policy_document.put_to_stream[0].json
+}
+
+################################################################################
 # Amazon Pinpoint: one event stream per project
 ################################################################################
 
@@ -44,111 +132,19 @@ locals {
   ]
 }
 
-data "aws_iam_policy_document" "pinpoint_assume" {
-  count = local.pinpoint_enabled ? 1 : 0
-
-  statement {
-    sid     = "PinpointAssumesRoleForTheseProjects"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["pinpoint.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values = [
-        for key in sort(keys(local.pinpoint_projects)) :
-        "arn:${local.partition}:mobiletargeting:${local.region}:${local.account_id}:apps/${local.pinpoint_projects[key]}/*"
-      ]
-    }
-  }
-}
-
-resource "aws_iam_role" "pinpoint" {
-  count = local.pinpoint_enabled ? 1 : 0
-
-  name               = "${var.name}-pinpoint-source"
-  description        = "Role Amazon Pinpoint assumes to stream project events into ${local.delivery_stream_name}."
-  assume_role_policy = data.aws_iam_policy_document.pinpoint_assume[0].json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "pinpoint" {
-  count = local.pinpoint_enabled ? 1 : 0
-
-  name   = "put-to-delivery-stream"
-  role   = aws_iam_role.pinpoint[0].id
-  policy = data.aws_iam_policy_document.put_to_stream[0].json
-}
-
 resource "aws_pinpoint_event_stream" "this" {
   for_each = local.create ? local.pinpoint_projects : {}
 
   application_id         = each.value
   destination_stream_arn = aws_kinesis_firehose_delivery_stream.this[0].arn
-  role_arn               = aws_iam_role.pinpoint[0].arn
+  role_arn               = aws_iam_role.source["pinpoint"].arn
 
-  depends_on = [aws_iam_role_policy.pinpoint]
+  depends_on = [aws_iam_role_policy.source]
 }
 
 ################################################################################
 # Amazon SES: one event destination per configuration set
 ################################################################################
-
-data "aws_iam_policy_document" "ses_assume" {
-  count = local.ses_enabled ? 1 : 0
-
-  statement {
-    sid     = "SesAssumesRoleForTheseConfigurationSets"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ses.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values = [
-        for name in sort(tolist(var.ses_configuration_set_names)) :
-        "arn:${local.partition}:ses:${local.region}:${local.account_id}:configuration-set/${name}"
-      ]
-    }
-  }
-}
-
-resource "aws_iam_role" "ses" {
-  count = local.ses_enabled ? 1 : 0
-
-  name               = "${var.name}-ses-source"
-  description        = "Role Amazon SES assumes to send configuration set events into ${local.delivery_stream_name}."
-  assume_role_policy = data.aws_iam_policy_document.ses_assume[0].json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "ses" {
-  count = local.ses_enabled ? 1 : 0
-
-  name   = "put-to-delivery-stream"
-  role   = aws_iam_role.ses[0].id
-  policy = data.aws_iam_policy_document.put_to_stream[0].json
-}
 
 resource "aws_sesv2_configuration_set_event_destination" "this" {
   for_each = local.create ? var.ses_configuration_set_names : toset([])
@@ -162,11 +158,11 @@ resource "aws_sesv2_configuration_set_event_destination" "this" {
 
     kinesis_firehose_destination {
       delivery_stream_arn = aws_kinesis_firehose_delivery_stream.this[0].arn
-      iam_role_arn        = aws_iam_role.ses[0].arn
+      iam_role_arn        = aws_iam_role.source["ses"].arn
     }
   }
 
-  depends_on = [aws_iam_role_policy.ses]
+  depends_on = [aws_iam_role_policy.source]
 }
 
 ################################################################################
@@ -174,49 +170,3 @@ resource "aws_sesv2_configuration_set_event_destination" "this" {
 # aws_pinpointsmsvoicev2_event_destination needs aws provider >= 6.48, so the
 # caller creates the destination itself (see the README).
 ################################################################################
-
-data "aws_iam_policy_document" "sms_assume" {
-  count = local.sms_enabled ? 1 : 0
-
-  statement {
-    sid     = "SmsVoiceAssumesRoleForTheseConfigurationSets"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["sms-voice.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values = [
-        for name in sort(tolist(var.sms_configuration_set_names)) :
-        "arn:${local.partition}:sms-voice:${local.region}:${local.account_id}:configuration-set/${name}"
-      ]
-    }
-  }
-}
-
-resource "aws_iam_role" "sms" {
-  count = local.sms_enabled ? 1 : 0
-
-  name               = "${var.name}-sms-source"
-  description        = "Role AWS End User Messaging SMS assumes to send configuration set events into ${local.delivery_stream_name}."
-  assume_role_policy = data.aws_iam_policy_document.sms_assume[0].json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "sms" {
-  count = local.sms_enabled ? 1 : 0
-
-  name   = "put-to-delivery-stream"
-  role   = aws_iam_role.sms[0].id
-  policy = data.aws_iam_policy_document.put_to_stream[0].json
-}

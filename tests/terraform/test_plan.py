@@ -277,7 +277,7 @@ def test_source_roles_trust_only_their_service_for_these_sources(
     sources_plan: Any, source: str, service: str, source_arn: str
 ) -> None:
     (assume,) = policy_statements(
-        one(sources_plan, f"data.aws_iam_policy_document.{source}_assume[0]")
+        one(sources_plan, f'data.aws_iam_policy_document.source_assume["{source}"]')
     )
     assert assume["actions"] == ["sts:AssumeRole"]
     assert assume["principal"] == {"Service": service}
@@ -285,7 +285,7 @@ def test_source_roles_trust_only_their_service_for_these_sources(
         "StringEquals": {"aws:SourceAccount": "123456789012"},
         "ArnLike": {"aws:SourceArn": source_arn},
     }
-    role = one(sources_plan, f"aws_iam_role.{source}[0]")
+    role = one(sources_plan, f'aws_iam_role.source["{source}"]')
     assert role["name"] == f"demo-{source}-source"
 
 
@@ -295,7 +295,7 @@ def test_source_roles_may_only_put_to_this_stream(sources_plan: Any) -> None:
     assert len(put["resources"]) == 1
     attached = planned(sources_plan, "aws_iam_role_policy")
     for source in ("pinpoint", "ses", "sms"):
-        assert f"aws_iam_role_policy.{source}[0]" in attached
+        assert f'aws_iam_role_policy.source["{source}"]' in attached
 
 
 def test_no_source_roles_without_sources(default_plan: Any) -> None:

@@ -14,7 +14,6 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lambda_src"))  # the pure core, imported as message_status
 
-from tests.support.calls import LambdaContextStub  # noqa: E402
 from tests.support.emulator import FAKE_CREDENTIALS  # noqa: E402
 from tests.support.handlers import source_app  # noqa: E402
 
@@ -63,8 +62,3 @@ def query(dynamodb: Any) -> Iterator[Any]:
     with source_app("query", {"TABLE_NAME": TABLE_NAME}) as app:
         app.message_store.cache_clear()
         yield app
-
-
-@pytest.fixture
-def context() -> LambdaContextStub:
-    return LambdaContextStub()

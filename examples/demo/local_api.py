@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.calls import LambdaContextStub
+
 # (method, path pattern) -> routeKey, as the module deploys them.
 ROUTES = [
     ("GET", re.compile(r"^/messages/[^/]+$"), "GET /messages/{message_id}"),
@@ -73,17 +75,6 @@ def to_event(
     }
 
 
-class LambdaContext:
-    function_name = "local-query"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:local-query"
-    aws_request_id = "local"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
-
-
 def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
     class RequestHandler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
@@ -95,7 +86,7 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
                 return
             event = to_event(self.command, self.path, dict(self.headers.items()), body, route)
-            response = handler(event, LambdaContext())
+            response = handler(event, LambdaContextStub())
             payload = response.get("body") or ""
             data = (
                 base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()

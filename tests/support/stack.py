@@ -169,19 +169,26 @@ class Stack:
         }
 
 
-def run_terraform(
-    workdir: Path, env: dict[str, str], log: Path, *args: str, check: bool = True
+def terraform_command(
+    workdir: Path, env: dict[str, str], *args: str, timeout: int = 1200
 ) -> subprocess.CompletedProcess[str]:
-    """Run terraform, appending its output to ``log``."""
-    result = subprocess.run(
+    """Run one terraform command in ``workdir``, capturing its output; never raises on failure."""
+    return subprocess.run(
         ["terraform", *args],
         cwd=workdir,
         env=env,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=timeout,
         check=False,
     )
+
+
+def run_terraform(
+    workdir: Path, env: dict[str, str], log: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run terraform, appending its output to ``log``."""
+    result = terraform_command(workdir, env, *args)
     with log.open("a") as handle:
         handle.write(
             f"\n$ terraform {' '.join(args)}  (in {workdir})\n{result.stdout}{result.stderr}"

@@ -28,6 +28,7 @@ import tftest
 from tests.support.emulator import Emulator, moto_server
 from tests.support.stack import (  # the deploy helpers the demo shares
     copy_module,
+    terraform_command,
 )
 from tests.support.tfenv import terraform_env
 
@@ -55,16 +56,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def terraform(
     workdir: Path, env: dict[str, str], *args: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run one terraform command in ``workdir``, capturing its output."""
-    result = subprocess.run(
-        ["terraform", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    """Run one terraform command in ``workdir``; fail the test when it fails."""
+    result = terraform_command(workdir, env, *args, timeout=900)
     if check and result.returncode != 0:
         pytest.fail(
             f"terraform {' '.join(args)} failed ({result.returncode}):\n"

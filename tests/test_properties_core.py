@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from message_status import model
+from message_status.events import NormalizedEvent
 from message_status.item import from_item, to_item
 from message_status.parse import parse_event
 from message_status.record import MessageRecord, fold, merge
 
-from tests.support.strategies import timeline
+from tests.support.strategies import PINPOINT_EMAIL_TYPES, every_generated_event, timeline
 
 
 def record(events: list[dict]) -> MessageRecord:
@@ -60,3 +62,13 @@ def test_any_split_folded_onto_the_stored_item_gives_the_same_item(
 def test_item_round_trip_is_exact(events: list[dict]) -> None:
     original = record(events)
     assert from_item(to_item(original, 90)) == original
+
+
+def test_the_strategies_reach_every_kind_and_status_of_the_model() -> None:
+    """The generators come from the model's tables: no kind or status is left out."""
+    parsed = [parse_event(event) for event in every_generated_event()]
+    events = [event for event in parsed if isinstance(event, NormalizedEvent)]
+    assert {event.kind for event in events} == set(model.ALL_KINDS)
+    statuses = {status for channel in model.Channel for status in model.PRECEDENCE[channel]}
+    assert {event.status for event in events} == statuses
+    assert "_email.delivery_delay" in PINPOINT_EMAIL_TYPES

@@ -1,6 +1,7 @@
 """Message status: a pure core that turns delivery events into one record per message.
 
-Nothing in this package imports boto3 except ``store`` (the DynamoDB edge), so
-the core (``model``, ``timefmt``, ``ids``, ``parse``, ``record``, ``document``)
-is tested without mocks.
+The core is ``model`` (the status model), ``timefmt``, ``ids``, ``events``,
+``outcomes``, ``parse``, ``record``, ``item``, ``pipeline`` and ``requests``:
+plain functions over plain data, tested without mocks. ``store`` is the only
+module that talks to AWS (DynamoDB).
 """

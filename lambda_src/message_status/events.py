@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import ALL_ATTRIBUTES, Channel, Source
+from .model import ALL_ATTRIBUTES, Channel, Kind, Source, Status
 from .timefmt import to_iso
 
 
@@ -17,8 +17,8 @@ class NormalizedEvent:
     channel: Channel
     source: Source
     event_type: str  # the source's own name, e.g. "_SMS.SUCCESS", "Bounce", "TEXT_DELIVERED"
-    kind: str  # one of model.ALL_KINDS
-    status: str  # the status this event alone implies
+    kind: Kind
+    status: Status  # the status this event alone implies
     final: bool  # whether this event alone makes that status final
     time_ms: int
     detail: str | None = None  # bounce type, SMS status, clicked link, ...

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import model
-from .model import Channel
+from .model import Channel, Kind, Status
 from .record import HistoryEntry, MessageRecord, StatusFact, derive_status, record_status
 from .timefmt import from_iso, to_iso
 
@@ -32,7 +32,7 @@ def history_entry_to_item(entry: HistoryEntry) -> dict[str, str]:
 def history_entry_from_item(raw: Mapping[str, Any]) -> HistoryEntry:
     return HistoryEntry(
         time_ms=from_iso(raw["time"]),
-        kind=raw["kind"],
+        kind=Kind(raw["kind"]),
         detail=raw.get("detail", ""),
         description=raw.get("description", ""),
     )
@@ -90,7 +90,9 @@ def from_item(item: Mapping[str, Any]) -> MessageRecord:
         channel=Channel(item["channel"]),
         sources=frozenset(filter(None, str(item.get("source", "")).split(","))),
         kind_times={kind: from_iso(item[kind]) for kind in model.ALL_KINDS if kind in item},
-        facts={name: fact_from_item(raw) for name, raw in item.get("status_facts", {}).items()},
+        facts={
+            Status(name): fact_from_item(raw) for name, raw in item.get("status_facts", {}).items()
+        },
         attributes={
             name: plain_number(item[name]) if name == "price_in_millicents_usd" else item[name]
             for name in model.ALL_ATTRIBUTES

@@ -32,21 +32,59 @@ class Finality(StrEnum):
     UNLESS_PINPOINT = "unless_pinpoint"  # SES publishes a soft bounce only after it stops retrying
 
 
-# Event kinds: the seed's DynamoDB attribute names, plus delivery_delay.
+class Kind(StrEnum):
+    """What an event says happened: the seed's DynamoDB attribute names, plus delivery_delay."""
+
+    SEND = "send"
+    DELIVERED = "delivered"
+    DELIVERY_DELAY = "delivery_delay"
+    SOFTBOUNCE = "softbounce"
+    HARDBOUNCE = "hardbounce"
+    REJECTED = "rejected"
+    RENDERING_FAILURE = "rendering_failure"
+    COMPLAINT = "complaint"
+    OPEN = "open"
+    CLICK = "click"
+    UNSUBSCRIBE = "unsubscribe"
+    BUFFERED = "buffered"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    OPTOUT = "optout"
+
+
+class Status(StrEnum):
+    """A message's status; each channel ranks its own (PRECEDENCE)."""
+
+    PENDING = "PENDING"
+    SENT = "SENT"
+    DELAYED = "DELAYED"
+    SOFT_BOUNCED = "SOFT_BOUNCED"
+    DELIVERED = "DELIVERED"
+    OPENED = "OPENED"
+    CLICKED = "CLICKED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    COMPLAINED = "COMPLAINED"
+    HARD_BOUNCED = "HARD_BOUNCED"
+    REJECTED = "REJECTED"
+    RENDERING_FAILED = "RENDERING_FAILED"
+    FAILED = "FAILED"
+    OPTED_OUT = "OPTED_OUT"
+
+
 EMAIL_KINDS: Final = (
-    "send",
-    "delivered",
-    "delivery_delay",
-    "softbounce",
-    "hardbounce",
-    "rejected",
-    "rendering_failure",
-    "complaint",
-    "open",
-    "click",
-    "unsubscribe",
+    Kind.SEND,
+    Kind.DELIVERED,
+    Kind.DELIVERY_DELAY,
+    Kind.SOFTBOUNCE,
+    Kind.HARDBOUNCE,
+    Kind.REJECTED,
+    Kind.RENDERING_FAILURE,
+    Kind.COMPLAINT,
+    Kind.OPEN,
+    Kind.CLICK,
+    Kind.UNSUBSCRIBE,
 )
-SMS_KINDS: Final = ("buffered", "success", "failure", "optout")
+SMS_KINDS: Final = (Kind.BUFFERED, Kind.SUCCESS, Kind.FAILURE, Kind.OPTOUT)
 ALL_KINDS: Final = EMAIL_KINDS + SMS_KINDS
 
 # Status precedence per channel, lowest first: a later event replaces the
@@ -54,19 +92,25 @@ ALL_KINDS: Final = EMAIL_KINDS + SMS_KINDS
 PRECEDENCE: Final = MappingProxyType(
     {
         Channel.EMAIL: (
-            "SENT",
-            "DELAYED",
-            "SOFT_BOUNCED",
-            "DELIVERED",
-            "OPENED",
-            "CLICKED",
-            "UNSUBSCRIBED",
-            "COMPLAINED",
-            "HARD_BOUNCED",
-            "REJECTED",
-            "RENDERING_FAILED",
+            Status.SENT,
+            Status.DELAYED,
+            Status.SOFT_BOUNCED,
+            Status.DELIVERED,
+            Status.OPENED,
+            Status.CLICKED,
+            Status.UNSUBSCRIBED,
+            Status.COMPLAINED,
+            Status.HARD_BOUNCED,
+            Status.REJECTED,
+            Status.RENDERING_FAILED,
         ),
-        Channel.SMS: ("PENDING", "SENT", "FAILED", "DELIVERED", "OPTED_OUT"),
+        Channel.SMS: (
+            Status.PENDING,
+            Status.SENT,
+            Status.FAILED,
+            Status.DELIVERED,
+            Status.OPTED_OUT,
+        ),
     }
 )
 
@@ -74,23 +118,25 @@ PRECEDENCE: Final = MappingProxyType(
 # `success`: DELIVERED when the carrier confirmed delivery, else SENT.
 KIND_STATUS: Final = MappingProxyType(
     {
-        "send": "SENT",
-        "delivery_delay": "DELAYED",
-        "softbounce": "SOFT_BOUNCED",
-        "delivered": "DELIVERED",
-        "open": "OPENED",
-        "click": "CLICKED",
-        "unsubscribe": "UNSUBSCRIBED",
-        "complaint": "COMPLAINED",
-        "hardbounce": "HARD_BOUNCED",
-        "rejected": "REJECTED",
-        "rendering_failure": "RENDERING_FAILED",
-        "buffered": "PENDING",
-        "success": "SENT",
-        "failure": "FAILED",
-        "optout": "OPTED_OUT",
+        Kind.SEND: Status.SENT,
+        Kind.DELIVERY_DELAY: Status.DELAYED,
+        Kind.SOFTBOUNCE: Status.SOFT_BOUNCED,
+        Kind.DELIVERED: Status.DELIVERED,
+        Kind.OPEN: Status.OPENED,
+        Kind.CLICK: Status.CLICKED,
+        Kind.UNSUBSCRIBE: Status.UNSUBSCRIBED,
+        Kind.COMPLAINT: Status.COMPLAINED,
+        Kind.HARDBOUNCE: Status.HARD_BOUNCED,
+        Kind.REJECTED: Status.REJECTED,
+        Kind.RENDERING_FAILURE: Status.RENDERING_FAILED,
+        Kind.BUFFERED: Status.PENDING,
+        Kind.SUCCESS: Status.SENT,
+        Kind.FAILURE: Status.FAILED,
+        Kind.OPTOUT: Status.OPTED_OUT,
     }
 )
+# The details (SMS v2 messageStatus, Pinpoint record_status) or event types
+# that mean the carrier confirmed delivery.
 SMS_DELIVERED_MARKERS: Final = frozenset({"DELIVERED", "TEXT_DELIVERED"})
 
 # Status -> when it is final (per channel, because SENT differs).
@@ -98,26 +144,26 @@ FINALITY: Final = MappingProxyType(
     {
         Channel.EMAIL: MappingProxyType(
             {
-                "SENT": Finality.NEVER,
-                "DELAYED": Finality.NEVER,
-                "SOFT_BOUNCED": Finality.UNLESS_PINPOINT,
-                "DELIVERED": Finality.ALWAYS,
-                "OPENED": Finality.ALWAYS,
-                "CLICKED": Finality.ALWAYS,
-                "UNSUBSCRIBED": Finality.ALWAYS,
-                "COMPLAINED": Finality.ALWAYS,
-                "HARD_BOUNCED": Finality.ALWAYS,
-                "REJECTED": Finality.ALWAYS,
-                "RENDERING_FAILED": Finality.ALWAYS,
+                Status.SENT: Finality.NEVER,
+                Status.DELAYED: Finality.NEVER,
+                Status.SOFT_BOUNCED: Finality.UNLESS_PINPOINT,
+                Status.DELIVERED: Finality.ALWAYS,
+                Status.OPENED: Finality.ALWAYS,
+                Status.CLICKED: Finality.ALWAYS,
+                Status.UNSUBSCRIBED: Finality.ALWAYS,
+                Status.COMPLAINED: Finality.ALWAYS,
+                Status.HARD_BOUNCED: Finality.ALWAYS,
+                Status.REJECTED: Finality.ALWAYS,
+                Status.RENDERING_FAILED: Finality.ALWAYS,
             }
         ),
         Channel.SMS: MappingProxyType(
             {
-                "PENDING": Finality.NEVER,
-                "SENT": Finality.SOURCE_SAYS,
-                "FAILED": Finality.ALWAYS,
-                "DELIVERED": Finality.ALWAYS,
-                "OPTED_OUT": Finality.ALWAYS,
+                Status.PENDING: Finality.NEVER,
+                Status.SENT: Finality.SOURCE_SAYS,
+                Status.FAILED: Finality.ALWAYS,
+                Status.DELIVERED: Finality.ALWAYS,
+                Status.OPTED_OUT: Finality.ALWAYS,
             }
         ),
     }
@@ -128,46 +174,46 @@ FINALITY: Final = MappingProxyType(
 # recognised and dropped, never failed.
 PINPOINT_EVENT_KINDS: Final = MappingProxyType(
     {
-        "_email.send": "send",
-        "_email.delivered": "delivered",
-        "_email.delivery_delay": "delivery_delay",
-        "_email.softbounce": "softbounce",
-        "_email.hardbounce": "hardbounce",
-        "_email.rejected": "rejected",
-        "_email.rendering_failure": "rendering_failure",
-        "_email.complaint": "complaint",
-        "_email.open": "open",
-        "_email.click": "click",
-        "_email.unsubscribe": "unsubscribe",
-        "_SMS.BUFFERED": "buffered",
-        "_SMS.SUCCESS": "success",
-        "_SMS.FAILURE": "failure",
-        "_SMS.OPTOUT": "optout",
+        "_email.send": Kind.SEND,
+        "_email.delivered": Kind.DELIVERED,
+        "_email.delivery_delay": Kind.DELIVERY_DELAY,
+        "_email.softbounce": Kind.SOFTBOUNCE,
+        "_email.hardbounce": Kind.HARDBOUNCE,
+        "_email.rejected": Kind.REJECTED,
+        "_email.rendering_failure": Kind.RENDERING_FAILURE,
+        "_email.complaint": Kind.COMPLAINT,
+        "_email.open": Kind.OPEN,
+        "_email.click": Kind.CLICK,
+        "_email.unsubscribe": Kind.UNSUBSCRIBE,
+        "_SMS.BUFFERED": Kind.BUFFERED,
+        "_SMS.SUCCESS": Kind.SUCCESS,
+        "_SMS.FAILURE": Kind.FAILURE,
+        "_SMS.OPTOUT": Kind.OPTOUT,
     }
 )
 SES_EVENT_KINDS: Final = MappingProxyType(
     {
-        "Send": "send",
-        "Delivery": "delivered",
-        "DeliveryDelay": "delivery_delay",
-        "Reject": "rejected",
-        "Rendering Failure": "rendering_failure",
-        "Complaint": "complaint",
-        "Open": "open",
-        "Click": "click",
+        "Send": Kind.SEND,
+        "Delivery": Kind.DELIVERED,
+        "DeliveryDelay": Kind.DELIVERY_DELAY,
+        "Reject": Kind.REJECTED,
+        "Rendering Failure": Kind.RENDERING_FAILURE,
+        "Complaint": Kind.COMPLAINT,
+        "Open": Kind.OPEN,
+        "Click": Kind.CLICK,
         # Bounce and Subscription depend on the event body: see SES_BOUNCE_KINDS
         # and parse.ses_subscription_kind.
     }
 )
 SES_BOUNCE_KINDS: Final = MappingProxyType(
-    {"Permanent": "hardbounce", "Transient": "softbounce", "Undetermined": "softbounce"}
+    {"Permanent": Kind.HARDBOUNCE, "Transient": Kind.SOFTBOUNCE, "Undetermined": Kind.SOFTBOUNCE}
 )
 SMS_V2_EVENT_KINDS: Final = MappingProxyType(
     {
-        "TEXT_QUEUED": "buffered",
-        "TEXT_PENDING": "buffered",
-        "TEXT_SUCCESSFUL": "success",
-        "TEXT_DELIVERED": "success",
+        "TEXT_QUEUED": Kind.BUFFERED,
+        "TEXT_PENDING": Kind.BUFFERED,
+        "TEXT_SUCCESSFUL": Kind.SUCCESS,
+        "TEXT_DELIVERED": Kind.SUCCESS,
     }
 )
 # Every other TEXT_* event type is a failure, its reason kept as the detail.
@@ -194,11 +240,11 @@ MAX_HISTORY_ENTRIES: Final = 200
 DEFAULT_RETENTION_DAYS: Final = 90
 
 
-def kind_channel(kind: str) -> Channel:
+def kind_channel(kind: Kind) -> Channel:
     """The channel an event kind belongs to."""
     return Channel.EMAIL if kind in EMAIL_KINDS else Channel.SMS
 
 
-def status_rank(channel: Channel, status: str) -> int:
+def status_rank(channel: Channel, status: Status) -> int:
     """Position of ``status`` in the channel's precedence (higher wins)."""
     return PRECEDENCE[channel].index(status)

@@ -15,7 +15,7 @@ from typing import Any
 from . import model
 from .events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
 from .ids import message_id_problem
-from .model import Channel, Finality, Source
+from .model import Channel, Finality, Kind, Source, Status
 from .timefmt import BadTimestamp, check_epoch_ms, from_iso
 
 DEFAULT_MAX_EVENT_BYTES = 256 * 1024
@@ -125,17 +125,19 @@ def compact(attributes: Mapping[str, Any]) -> dict[str, Any]:
 # --- status and finality of one event ---------------------------------------
 
 
-def event_status(channel: Channel, kind: str, detail: str | None, event_type: str) -> str:
+def event_status(kind: Kind, detail: str | None, event_type: str) -> Status:
     """The status one event implies: the kind's, except that an SMS success
     is DELIVERED only when the carrier confirmed delivery."""
-    if kind == "success" and (
+    if kind is Kind.SUCCESS and (
         detail in model.SMS_DELIVERED_MARKERS or event_type in model.SMS_DELIVERED_MARKERS
     ):
-        return "DELIVERED"
+        return Status.DELIVERED
     return model.KIND_STATUS[kind]
 
 
-def event_final(channel: Channel, status: str, source: Source, source_final: bool | None) -> bool:
+def event_final(
+    channel: Channel, status: Status, source: Source, source_final: bool | None
+) -> bool:
     rule = model.FINALITY[channel][status]
     if rule is Finality.SOURCE_SAYS:
         return bool(source_final)
@@ -149,7 +151,7 @@ def build_event(
     message_id: str,
     source: Source,
     event_type: str,
-    kind: str,
+    kind: Kind,
     time_ms: int,
     detail: str | None = None,
     description: str | None = None,
@@ -157,7 +159,7 @@ def build_event(
     attributes: Mapping[str, Any],
 ) -> NormalizedEvent:
     channel = model.kind_channel(kind)
-    status = event_status(channel, kind, detail, event_type)
+    status = event_status(kind, detail, event_type)
     return NormalizedEvent(
         message_id=message_id,
         channel=channel,
@@ -223,8 +225,8 @@ def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
     )
 
 
-def pinpoint_email_detail(event: Mapping[str, Any], kind: str) -> str | None:
-    if kind == "click":
+def pinpoint_email_detail(event: Mapping[str, Any], kind: Kind) -> str | None:
+    if kind is Kind.CLICK:
         link = opt_str(event, "facets.email_channel.mail_event.click.link")
         if link:
             return link
@@ -253,7 +255,7 @@ SES_TIME_FIELDS: Mapping[str, str] = {
 SES_EVENT_TYPES = frozenset({*model.SES_EVENT_KINDS, "Bounce", "Subscription"})
 
 
-def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[str | None, str | None]:
+def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[Kind | None, str | None]:
     """(kind, detail) of an SES event; kind None when it is no delivery event."""
     if event_type == "Bounce":
         bounce_type = req_str(event, "bounce.bounceType")
@@ -264,7 +266,7 @@ def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[str | None, str
         return kind, f"{bounce_type}/{sub_type}" if sub_type else bounce_type
     if event_type == "Subscription":
         topics = ses_opted_out_topics(event)
-        return ("unsubscribe", ",".join(topics)) if topics else (None, None)
+        return (Kind.UNSUBSCRIBE, ",".join(topics)) if topics else (None, None)
     detail = None
     for path in SES_DETAIL_FIELDS.get(event_type, ()):
         detail = opt_str(event, path)
@@ -331,10 +333,10 @@ def ses_tag(event: Mapping[str, Any], name: str) -> str | None:
 MILLICENTS_PER_USD = 100_000
 
 
-def sms_v2_kind(event_type: str) -> str | None:
+def sms_v2_kind(event_type: str) -> Kind | None:
     if not event_type.startswith(model.SMS_V2_TEXT_PREFIX):
         return None  # VOICE_* and MEDIA_* events are not text-message delivery events
-    return model.SMS_V2_EVENT_KINDS.get(event_type, "failure")
+    return model.SMS_V2_EVENT_KINDS.get(event_type, Kind.FAILURE)
 
 
 def parse_sms_v2(event: Mapping[str, Any]) -> Parsed:
@@ -393,8 +395,10 @@ def parse_record_data(data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> 
         raise InvalidEvent(f"record is {len(data)} bytes, over the {max_bytes}-byte limit")
     try:
         document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidEvent(f"record is not JSON: {err}") from err
     except RecursionError as err:  # e.g. "[[[[...": nested deeper than the parser allows
         raise InvalidEvent("record is JSON nested too deeply to be an event") from err
+    except ValueError as err:
+        # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is an
+        # integer literal longer than Python's int-conversion digit limit.
+        raise InvalidEvent(f"record is not JSON an event can be: {err}") from err
     return parse_event(document)

@@ -38,17 +38,27 @@ class Interpretation:
     reason: str | None = None
 
 
+def decode_base64(data: str) -> bytes:
+    """A record's payload; InvalidEvent when ``data`` is not base64."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as err:  # ValueError: non-ASCII characters
+        raise InvalidEvent(f"record data is not base64: {err}") from err
+
+
 def interpret(
     record_id: str, data: str, max_bytes: int = DEFAULT_MAX_EVENT_BYTES
 ) -> Interpretation:
-    """Decode and normalize one Firehose record; never raises for bad input."""
+    """Decode and normalize one Firehose record.
+
+    Bad input (bad base64, not JSON, not an event, a field of the wrong type or
+    out of range) becomes an INVALID interpretation. Only InvalidEvent is
+    caught: any other exception is a bug in the parser, and surfaces.
+    """
     try:
-        payload = base64.b64decode(data, validate=True)
-        parsed = parse_record_data(payload, max_bytes)
-    except (binascii.Error, ValueError, TypeError) as err:
-        # InvalidEvent is a ValueError; binascii.Error covers bad base64.
-        reason = str(err) if isinstance(err, InvalidEvent) else f"bad base64: {err}"
-        return Interpretation(record_id, data, Disposition.INVALID, reason=reason)
+        parsed = parse_record_data(decode_base64(data), max_bytes)
+    except InvalidEvent as err:
+        return Interpretation(record_id, data, Disposition.INVALID, reason=str(err))
     if isinstance(parsed, NotADeliveryEvent):
         return Interpretation(record_id, data, Disposition.SKIPPED, reason=parsed.event_type)
     return Interpretation(record_id, data, Disposition.EVENT, event=parsed)

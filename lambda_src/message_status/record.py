@@ -23,7 +23,7 @@ from typing import Any
 
 from . import model
 from .events import NormalizedEvent
-from .model import Channel
+from .model import Channel, Kind, Status
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +31,7 @@ class HistoryEntry:
     """One de-duplicated event in a message's history."""
 
     time_ms: int
-    kind: str
+    kind: Kind
     detail: str = ""
     description: str = ""
 
@@ -54,14 +54,14 @@ class MessageRecord:
     message_id: str
     channel: Channel
     sources: frozenset[str] = frozenset()
-    kind_times: Mapping[str, int] = field(default_factory=dict)
-    facts: Mapping[str, StatusFact] = field(default_factory=dict)
+    kind_times: Mapping[Kind, int] = field(default_factory=dict)
+    facts: Mapping[Status, StatusFact] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
     history: tuple[HistoryEntry, ...] = ()
     last_event_ms: int = 0
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return derive_status(self)[0]
 
     @property
@@ -84,7 +84,7 @@ def record_from_event(event: NormalizedEvent) -> MessageRecord:
     )
 
 
-def _merge_min(left: Mapping[str, int], right: Mapping[str, int]) -> dict[str, int]:
+def _merge_min(left: Mapping[Kind, int], right: Mapping[Kind, int]) -> dict[Kind, int]:
     merged = dict(left)
     for key, value in right.items():
         merged[key] = min(value, merged.get(key, value))
@@ -92,8 +92,8 @@ def _merge_min(left: Mapping[str, int], right: Mapping[str, int]) -> dict[str, i
 
 
 def _merge_facts(
-    left: Mapping[str, StatusFact], right: Mapping[str, StatusFact]
-) -> dict[str, StatusFact]:
+    left: Mapping[Status, StatusFact], right: Mapping[Status, StatusFact]
+) -> dict[Status, StatusFact]:
     merged = dict(left)
     for status, fact in right.items():
         merged[status] = merged[status].merge(fact) if status in merged else fact
@@ -153,7 +153,7 @@ def fold(events: Iterable[NormalizedEvent], base: MessageRecord | None = None) -
     return record
 
 
-def derive_status(record: MessageRecord) -> tuple[str, bool]:
+def derive_status(record: MessageRecord) -> tuple[Status, bool]:
     """(status, is_final): the highest-precedence status seen, and whether it is final."""
     precedence = model.PRECEDENCE[record.channel]
     candidates = [status for status in record.facts if status in precedence]

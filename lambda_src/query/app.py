@@ -22,14 +22,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from message_status.item import to_document
-from message_status.model import DEFAULT_RETENTION_DAYS
 from message_status.requests import (
     BadRequest,
     batch_message_ids,
     checked_message_id,
     path_message_id,
 )
-from message_status.store import RETRY_CONFIG, MessageStore, StoreError
+from message_status.store import RETRY_CONFIG, MessageReader, StoreError
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-query")
 logger = Logger(service=SERVICE)
@@ -38,14 +37,9 @@ app = APIGatewayHttpResolver()
 
 
 @cache
-def message_store() -> MessageStore:
+def message_store() -> MessageReader:
     """Created on first use, so importing the module needs no AWS configuration."""
-    return MessageStore(
-        boto3.client("dynamodb", config=RETRY_CONFIG),
-        os.environ["TABLE_NAME"],
-        DEFAULT_RETENTION_DAYS,  # unused by reads
-        consistent_reads=False,
-    )
+    return MessageReader(boto3.client("dynamodb", config=RETRY_CONFIG), os.environ["TABLE_NAME"])
 
 
 def error(status: HTTPStatus, message: str, **extra: Any) -> Response:

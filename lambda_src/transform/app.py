@@ -28,7 +28,6 @@ from aws_lambda_powertools.utilities.data_classes import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from message_status.model import DEFAULT_RETENTION_DAYS
 from message_status.outcomes import WriteOutcome, WriteResult
-from message_status.parse import DEFAULT_MAX_EVENT_BYTES
 from message_status.pipeline import (
     Disposition,
     Interpretation,
@@ -63,7 +62,6 @@ def message_store() -> MessageStore:
         boto3.client("dynamodb", config=RETRY_CONFIG),
         os.environ["TABLE_NAME"],
         int_setting("RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
-        write_concurrency=int_setting("WRITE_CONCURRENCY", 8),
     )
 
 
@@ -103,10 +101,7 @@ def log_problems(
 @metrics.log_metrics
 @event_source(data_class=KinesisFirehoseEvent)
 def lambda_handler(event: KinesisFirehoseEvent, context: LambdaContext) -> dict[str, Any]:
-    max_bytes = int_setting("MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES)
-    interpretations = [
-        interpret(record.record_id, record.data, max_bytes) for record in event.records
-    ]
+    interpretations = [interpret(record.record_id, record.data) for record in event.records]
     groups = group_by_message(interpretations)
     outcomes = message_store().apply_all(groups) if groups else {}
     log_problems(interpretations, outcomes)

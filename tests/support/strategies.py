@@ -1,75 +1,65 @@
-"""Hypothesis strategies: realistic event timelines for one message, from every source."""
+"""Hypothesis strategies: realistic event timelines for one message, from every source.
+
+The event types come from the model's own tables (message_status.model), so
+a kind or source event type added there is generated here without a second
+list to keep in step; tests/test_properties_core.py checks that every kind is
+reachable.
+"""
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+from typing import Any
 
-from .events import pinpoint_email, pinpoint_sms, ses, sms_v2
+from hypothesis import strategies as st
+from message_status import model
+from message_status.parse import SES_EVENT_TYPES
+
+from devkit.events import pinpoint_email, pinpoint_sms, ses, sms_v2
 
 TIMES = st.integers(min_value=1_600_000_000_000, max_value=1_600_000_100_000)
 
-SES_TYPES = [
-    "Send",
-    "Delivery",
-    "DeliveryDelay",
-    "Reject",
-    "Rendering Failure",
-    "Complaint",
-    "Open",
-    "Click",
-    "Subscription",
-]
-PINPOINT_EMAIL_TYPES = [
-    "_email.send",
-    "_email.delivered",
-    "_email.softbounce",
-    "_email.hardbounce",
-    "_email.rejected",
-    "_email.complaint",
-    "_email.open",
-    "_email.click",
-    "_email.unsubscribe",
-    "_email.rendering_failure",
-]
-PINPOINT_SMS = [
-    ("_SMS.BUFFERED", "PENDING"),
-    ("_SMS.SUCCESS", "SUCCESSFUL"),
-    ("_SMS.SUCCESS", "DELIVERED"),
-    ("_SMS.FAILURE", "UNREACHABLE"),
-    ("_SMS.OPTOUT", "OPTED_OUT"),
-]
-SMS_V2_TYPES = [
-    "TEXT_QUEUED",
-    "TEXT_PENDING",
-    "TEXT_SUCCESSFUL",
-    "TEXT_DELIVERED",
-    "TEXT_CARRIER_UNREACHABLE",
-    "TEXT_BLOCKED",
-]
+PINPOINT_EMAIL_TYPES = sorted(
+    event_type
+    for event_type, kind in model.PINPOINT_EVENT_KINDS.items()
+    if model.kind_channel(kind) is model.Channel.EMAIL
+)
+PINPOINT_SMS_TYPES = sorted(
+    event_type
+    for event_type, kind in model.PINPOINT_EVENT_KINDS.items()
+    if model.kind_channel(kind) is model.Channel.SMS
+)
+# Carrier or service statuses: the delivered markers, and others that are not.
+RECORD_STATUSES = sorted({*model.SMS_DELIVERED_MARKERS, "SUCCESSFUL", "PENDING", "UNREACHABLE"})
+# SMS v2: the mapped types, and failures (every other TEXT_* type is one).
+SMS_V2_TYPES = sorted(
+    {*model.SMS_V2_EVENT_KINDS, "TEXT_CARRIER_UNREACHABLE", "TEXT_BLOCKED", "TEXT_TTL_EXPIRED"}
+)
+BOUNCE_TYPES = sorted(model.SES_BOUNCE_KINDS)
 
 
 @st.composite
-def ses_event(draw: st.DrawFn, message_id: str) -> dict:
-    event_type = draw(st.sampled_from([*SES_TYPES, "Bounce"]))
-    bounce_type = draw(st.sampled_from(["Permanent", "Transient", "Undetermined"]))
+def ses_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
+    event_type = draw(st.sampled_from(sorted(SES_EVENT_TYPES)))
+    bounce_type = draw(st.sampled_from(BOUNCE_TYPES))
     return ses(event_type, message_id, draw(TIMES), bounce_type=bounce_type)
 
 
 @st.composite
-def pinpoint_email_event(draw: st.DrawFn, message_id: str) -> dict:
+def pinpoint_email_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
     event_type = draw(st.sampled_from(PINPOINT_EMAIL_TYPES))
     link = draw(st.sampled_from(["https://example.com/a", "https://example.com/b"]))
     return pinpoint_email(event_type, message_id, draw(TIMES), link=link)
 
 
 @st.composite
-def pinpoint_sms_event(draw: st.DrawFn, message_id: str) -> dict:
-    event_type, record_status = draw(st.sampled_from(PINPOINT_SMS))
+def pinpoint_sms_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
+    event_type = draw(st.sampled_from(PINPOINT_SMS_TYPES))
+    record_status = draw(st.sampled_from(RECORD_STATUSES))
     return pinpoint_sms(event_type, message_id, draw(TIMES), record_status)
 
 
 @st.composite
-def sms_v2_event(draw: st.DrawFn, message_id: str) -> dict:
+def sms_v2_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
     event_type = draw(st.sampled_from(SMS_V2_TYPES))
     return sms_v2(event_type, message_id, draw(TIMES), is_final=draw(st.booleans()))
 
@@ -80,9 +70,23 @@ SOURCES = [ses_event, pinpoint_email_event, pinpoint_sms_event, sms_v2_event]
 @st.composite
 def timeline(
     draw: st.DrawFn, message_id: str = "msg-1", min_size: int = 1, max_size: int = 8
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Events of one message from one source, possibly with exact duplicates."""
     source = draw(st.sampled_from(SOURCES))
     events = draw(st.lists(source(message_id), min_size=min_size, max_size=max_size))
     duplicates = draw(st.lists(st.sampled_from(events), max_size=2)) if events else []
     return events + duplicates
+
+
+def every_generated_event(message_id: str = "msg-1") -> list[dict[str, Any]]:
+    """One event of each type (and variant) the strategies above can draw."""
+    events = [ses(t, message_id, 1_600_000_000_000) for t in sorted(SES_EVENT_TYPES)]
+    events += [ses("Bounce", message_id, 1_600_000_000_000, bounce_type=b) for b in BOUNCE_TYPES]
+    events += [pinpoint_email(t, message_id, 1_600_000_000_000) for t in PINPOINT_EMAIL_TYPES]
+    events += [
+        pinpoint_sms(t, message_id, 1_600_000_000_000, status)
+        for t in PINPOINT_SMS_TYPES
+        for status in RECORD_STATUSES
+    ]
+    events += [sms_v2(t, message_id, 1_600_000_000_000) for t in SMS_V2_TYPES]
+    return events

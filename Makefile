@@ -4,15 +4,28 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Lambda runs Python 3.12+; prefer a matching local interpreter, else any 3.11+.
-PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.12.1/bin/python3.12 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$p; break; }; done)
+# The functions run Python 3.12 by default: use a 3.12 (else 3.13) interpreter
+# from PATH, else one that pyenv has installed, else any Python 3.11+ on PATH.
+PYTHON ?= $(shell \
+	for p in python3.12 python3.13; do \
+		$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p; exit; }; \
+	done; \
+	if command -v pyenv >/dev/null 2>&1; then \
+		for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[23]\.[0-9]+$$' | sort -V); do \
+			p="$$(pyenv prefix $$v)/bin/python3"; test -x "$$p" && { echo "$$p"; exit; }; \
+		done; \
+	fi; \
+	for p in python3 python; do \
+		$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v $$p; exit; }; \
+	done)
 VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+# The pure core lives in lambda_src/ (the zips' layout); tools that import it get it on the path.
+RUN     := PYTHONPATH=lambda_src $(VPY)
 CHECKOV_VENV := .venv-checkov
 # Points terraform at a local provider mirror only when the registry is unreachable.
-TFENV   = eval "$$($(VPY) -m tests.support.tfenv)"
+TFENV   = eval "$$($(VPY) -m devkit.tfenv)"
 
 .PHONY: help venv build test test-unit lint fmt checkov docs bench demo clean
 
@@ -29,13 +42,17 @@ $(STAMP): requirements-dev.txt
 venv: $(STAMP) ## Create the virtualenv with the pinned test dependencies
 
 build: $(STAMP) ## Build dist/transform.zip and dist/query.zip reproducibly
-	$(VPY) lambda_src/build.py --out dist
+	$(VPY) -m devkit.build --out dist
 
-lint: $(STAMP) ## ruff, mypy --strict on the core, terraform fmt
+# tflint is not run: no registry this project installs from (PyPI, npm,
+# Debian) ships tflint or its AWS ruleset, whose releases are GitHub
+# downloads. `terraform validate` of the module and every example runs instead.
+lint: $(STAMP) ## ruff, mypy --strict, terraform fmt, terraform validate of the module and every example
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
-	$(VPY) -m mypy lambda_src/message_status
+	$(RUN) -m mypy
 	TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -recursive  # fmt needs no providers
+	$(TFENV) && $(VPY) -m devkit.validate
 
 fmt: $(STAMP) ## Format Python and Terraform sources
 	$(VPY) -m ruff format .
@@ -49,21 +66,24 @@ checkov: ## Static security checks of the Terraform (pinned checkov, own virtual
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	@$(CHECKOV_VENV)/bin/python -m pip show checkov 2>/dev/null | grep -qx 'Version: 3.3.30' || \
 		$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
-	LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+	@# A file checkov cannot parse is not checked at all: count that as a failure too.
+	@LOG_LEVEL=ERROR $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml > .checkov.out; status=$$?; \
+		cat .checkov.out; ! grep -q "Parsing errors" .checkov.out && rm -f .checkov.out && exit $$status; \
+		echo "error: checkov could not parse a file (run with LOG_LEVEL=DEBUG to see which)"; rm -f .checkov.out; exit 1
 
 docs: $(STAMP) ## Regenerate the generated README sections (inputs/outputs, status model)
-	$(VPY) -m tests.support.tfdocs
-	$(VPY) -m tests.support.statusdocs
+	$(VPY) -m devkit.tfdocs
+	$(RUN) -m devkit.statusdocs
 
 test-unit: $(STAMP) ## Run only the Python tests that need no terraform
 	$(VPY) -m pytest -m "not terraform"
 
 PORT ?= 8765
 demo: $(STAMP) ## Run the whole pipeline on a local AWS emulator (KEEP=1 keeps the API up, PORT=8765)
-	@$(VPY) examples/demo/demo.py --port $(PORT) $(if $(KEEP),--keep)
+	@$(VPY) -m devkit.demo --port $(PORT) $(if $(KEEP),--keep)
 
-bench: $(STAMP) ## Measure the transform and query on a local moto server
-	$(VPY) -m bench.run
+bench: $(STAMP) ## Measure the shipped code on a local moto server
+	$(RUN) -m bench.run
 
 clean: ## Remove the virtualenvs and terraform working files
 	rm -rf $(VENV) $(CHECKOV_VENV) .terraform-cli .pytest_cache .hypothesis

@@ -7,6 +7,8 @@ Reports, for `make bench`:
   * cold import time of each handler (fresh interpreter, median of 5).
 
 Not a test: numbers depend on the machine. Record them in bench/README.md.
+
+    make bench     # PYTHONPATH=lambda_src python -m bench.run
 """
 
 from __future__ import annotations
@@ -20,26 +22,19 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import boto3
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lambda_src"))  # the pure core, for the core-only figure
 
 from message_status.item import to_item
 from message_status.pipeline import archive_data, group_by_message, interpret
 from message_status.record import fold
 
-from tests.support.calls import call_api, results, run_firehose
-from tests.support.emulator import moto_server, patched_environ
-from tests.support.events import b64, ses
-from tests.support.faults import count_requests
-from tests.support.handlers import zipped_app
+from devkit import DIST
+from devkit.calls import call_api, results, run_firehose
+from devkit.emulator import Emulator, moto_server
+from devkit.events import b64, ses
+from devkit.lambdas import LambdaProcess, built_function
 
-DIST = ROOT / "dist"
 TABLE = "bench-message-status"
 EVENT_KINDS = ("Send", "Delivery", "Open", "Click")
 
@@ -62,21 +57,29 @@ def batch_of_size(target_bytes: int, prefix: str) -> tuple[list[dict], int]:
     return batch, size
 
 
-def measure_transform(handler: Callable, store_client: Any, batch: list[dict]) -> dict[str, Any]:
-    counter = count_requests(store_client)
+def dynamodb_requests(process: LambdaProcess) -> dict[str, int]:
+    """DynamoDB requests by operation since the last call (and reset the count)."""
+    counts = process.requests(reset=True)
+    return {
+        key.removeprefix("dynamodb."): n for key, n in counts.items() if key.startswith("dynamodb.")
+    }
+
+
+def measure_transform(transform: LambdaProcess, batch: list[dict]) -> dict[str, Any]:
+    transform.requests(reset=True)
     start = time.perf_counter()
-    response = run_firehose(handler, batch)
+    response = run_firehose(transform, batch)
     elapsed = time.perf_counter() - start
     assert set(results(response)) == {"Ok"}, "the benchmark batch must be fully processed"
     messages = len({event["mail"]["messageId"] for event in batch})
-    store_client.meta.events.unregister("before-send.dynamodb", counter)
+    requests = dynamodb_requests(transform)
     return {
         "events": len(batch),
         "messages": messages,
         "seconds": round(elapsed, 3),
         "events_per_second": round(len(batch) / elapsed),
-        "requests": dict(counter.counts),
-        "requests_per_message": round(counter.total / messages, 3),
+        "requests": requests,
+        "requests_per_message": round(sum(requests.values()) / messages, 3),
     }
 
 
@@ -105,18 +108,18 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
 
-def measure_query(handler: Callable, ids: list[str], rounds: int = 200) -> dict[str, Any]:
+def measure_query(query: LambdaProcess, ids: list[str], rounds: int = 200) -> dict[str, Any]:
     single = []
     for n in range(rounds):
         start = time.perf_counter()
-        status, _ = call_api(handler, "GET", f"/messages/{ids[n % len(ids)]}")
+        status, _ = call_api(query, "GET", f"/messages/{ids[n % len(ids)]}")
         single.append((time.perf_counter() - start) * 1000)
         assert status == 200
     batch = []
     body = json.dumps({"message_ids": ids[:100]})
     for _ in range(rounds // 10):
         start = time.perf_counter()
-        status, answer = call_api(handler, "POST", "/messages/batch-get", body=body)
+        status, answer = call_api(query, "POST", "/messages/batch-get", body=body)
         batch.append((time.perf_counter() - start) * 1000)
         assert status == 200
         assert len(answer["messages"]) == 100
@@ -160,44 +163,41 @@ def machine() -> str:
     )
 
 
+def function_env(emulator: Emulator) -> dict[str, str]:
+    """The shipped code's environment: the table, the emulator, and quiet Powertools."""
+    return {
+        **emulator.env,
+        "TABLE_NAME": TABLE,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+
+
 def main() -> None:
     report: dict[str, Any] = {"machine": machine()}
     report["core_2000_events"] = measure_core(timeline_batch(500, "core"))
-    with (
-        moto_server() as emulator,
-        patched_environ(
-            {
-                **emulator.env,
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                "POWERTOOLS_LOG_LEVEL": "WARNING",
-            }
-        ),
-    ):
-        client = boto3.client("dynamodb")
-        client.create_table(
+    with moto_server() as emulator:
+        emulator.client("dynamodb").create_table(
             TableName=TABLE,
             KeySchema=[{"AttributeName": "message_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "message_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        with zipped_app((DIST / "transform.zip").read_bytes(), {"TABLE_NAME": TABLE}) as transform:
-            store_client = transform.message_store().client
+        with built_function("transform", function_env(emulator)) as transform:
             report["transform_2000_events"] = measure_transform(
-                transform.lambda_handler, store_client, timeline_batch(500, "b2k")
+                transform, timeline_batch(500, "b2k")
             )
             big, size = batch_of_size(3 * 1024 * 1024, "b3m")
             report["transform_3mb"] = {
                 "payload_bytes": size,
-                **measure_transform(transform.lambda_handler, store_client, big),
+                **measure_transform(transform, big),
             }
             report["transform_replay_2000_events"] = measure_transform(
-                transform.lambda_handler, store_client, timeline_batch(500, "b2k")
+                transform, timeline_batch(500, "b2k")
             )
-        with zipped_app((DIST / "query.zip").read_bytes(), {"TABLE_NAME": TABLE}) as query:
-            report["query"] = measure_query(
-                query.lambda_handler, [f"b2k-{n:05d}" for n in range(500)]
-            )
+        with built_function("query", function_env(emulator)) as query:
+            report["query"] = measure_query(query, [f"b2k-{n:05d}" for n in range(500)])
     report["cold_import_ms"] = {
         name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query")
     }

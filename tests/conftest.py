@@ -1,21 +1,21 @@
-"""Shared fixtures: AWS mocked in-process, a table, the handlers and event builders."""
+"""Shared fixtures: AWS mocked in-process, a table, and the handlers imported from lambda_src/."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from query import app as query_app
+from transform import app as transform_app
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lambda_src"))  # the pure core, imported as message_status
-
-from tests.support.emulator import FAKE_CREDENTIALS  # noqa: E402
-from tests.support.handlers import source_app  # noqa: E402
+from devkit import terraform
+from devkit.calls import in_process
+from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
+from devkit.stack import Stack, deployed, emulator_files
 
 TABLE_NAME = "message-status-test"
 
@@ -28,6 +28,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "MessageStatusTest")
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
 
 
 def create_table(client: Any, name: str = TABLE_NAME) -> None:
@@ -48,17 +49,56 @@ def dynamodb(aws_env: None) -> Iterator[Any]:
         yield client
 
 
-@pytest.fixture
-def transform(dynamodb: Any) -> Iterator[Any]:
-    """The transform's ``app`` module, configured with TABLE_NAME only."""
-    with source_app("transform", {"TABLE_NAME": TABLE_NAME}) as app:
-        app.message_store.cache_clear()
-        yield app
+class InProcessFunction:
+    """A handler module imported here: call it with an event, or reach its module attributes."""
+
+    def __init__(self, app: ModuleType) -> None:
+        self.app = app
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        return in_process(self.app.lambda_handler)(event)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
 
 
 @pytest.fixture
-def query(dynamodb: Any) -> Iterator[Any]:
-    """The query's ``app`` module, configured with TABLE_NAME only."""
-    with source_app("query", {"TABLE_NAME": TABLE_NAME}) as app:
-        app.message_store.cache_clear()
-        yield app
+def transform(dynamodb: Any) -> Iterator[InProcessFunction]:
+    """The transform (lambda_src/transform/app.py), configured with TABLE_NAME only."""
+    transform_app.message_store.cache_clear()
+    yield InProcessFunction(transform_app)
+    transform_app.message_store.cache_clear()
+
+
+@pytest.fixture
+def query(dynamodb: Any) -> Iterator[InProcessFunction]:
+    """The query (lambda_src/query/app.py), configured with TABLE_NAME only."""
+    query_app.message_store.cache_clear()
+    yield InProcessFunction(query_app)
+    query_app.message_store.cache_clear()
+
+
+################################################################################
+# The emulator and the one shared deployment of examples/basic
+################################################################################
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """One moto server for every plan and apply in the session."""
+    if terraform.version() is None:
+        pytest.skip("terraform is not installed")
+    with moto_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def basic_stack(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """examples/basic applied to the emulator once, for the apply tests and the demo test.
+
+    The emulator has no SES v2 event destinations, so a Pinpoint project stands
+    in for the example's SES configuration set (devkit.stack.EMULATOR_FILES).
+    """
+    scratch = tmp_path_factory.mktemp("basic-stack")
+    with deployed("basic", emulator, scratch, files=emulator_files("basic")) as stack:
+        yield stack

@@ -1,32 +1,23 @@
-"""`make demo`'s flow, end to end, and its one-line answers when something is missing."""
+"""`make demo`'s flow on the shared deployment of examples/basic, and its one-line answers
+when something is missing."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import json
 import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from tests.support import tfenv
-from tests.support.emulator import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("demo", ROOT / "examples" / "demo" / "demo.py")
-demo = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(demo)
+from devkit import demo, tfenv
+from devkit.emulator import free_port
+from devkit.stack import Stack
 
 
 @pytest.mark.terraform
 @pytest.mark.apply
-def test_demo_runs_the_pipeline_and_cleans_up() -> None:
-    before = set(Path(tempfile.gettempdir()).glob("message-status-demo-*"))
+def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> None:
     out = io.StringIO()
-    report = demo.run(free_port(), keep=False, out=out)
+    report = demo.exercise(basic_stack, demo.Console(out), free_port(), keep=False)
     text = out.getvalue()
 
     statuses = {mid: (doc["status"], doc["is_final"]) for mid, doc in report["answers"].items()}
@@ -40,12 +31,8 @@ def test_demo_runs_the_pipeline_and_cleans_up() -> None:
     }
     assert report["answers"]["sms-failed-0004"]["record_status"] == "CARRIER_UNREACHABLE"
     assert report["results"] == {"Ok": 13, "ProcessingFailed": 1}
-    for step in range(1, 6):
-        assert f"[{step}/5]" in text
     assert "ProcessingFailed record-00003" in text
     assert "$ curl -s http://127.0.0.1:" in text
-    assert "terraform output goes to" in text
-    assert set(Path(tempfile.gettempdir()).glob("message-status-demo-*")) == before
 
 
 def test_port_in_use_is_one_clear_line() -> None:
@@ -58,17 +45,13 @@ def test_port_in_use_is_one_clear_line() -> None:
 
 
 def test_missing_terraform_is_one_clear_line(monkeypatch) -> None:
-    monkeypatch.setattr(demo.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(demo.terraform, "version", lambda: None)
     with pytest.raises(demo.DemoError, match="terraform is not installed"):
         demo.check_terraform()
 
 
 def test_old_terraform_is_one_clear_line(monkeypatch) -> None:
-    def old_version(*_args, **_kwargs):
-        return subprocess.CompletedProcess([], 0, json.dumps({"terraform_version": "1.4.6"}), "")
-
-    monkeypatch.setattr(demo.subprocess, "run", old_version)
-    monkeypatch.setattr(demo.shutil, "which", lambda _name: "/usr/bin/terraform")
+    monkeypatch.setattr(demo.terraform, "version", lambda: (1, 4, 6))
     with pytest.raises(demo.DemoError, match=r"1\.4\.6 is older than 1\.5: upgrade"):
         demo.check_terraform()
 
@@ -82,7 +65,7 @@ def test_no_network_and_no_mirror_is_one_clear_line(monkeypatch, tmp_path) -> No
 
 
 def test_main_prints_one_line_and_exits_nonzero_on_a_missing_tool(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(demo.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(demo.terraform, "version", lambda: None)
     assert demo.main(["--port", str(free_port())]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import tomllib
 
 from message_status import model
 
-from tests.support import statusdocs
+from devkit import ROOT, statusdocs
 from tests.support.openapi import document
 
-ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
 def test_readme_status_model_is_generated_from_the_model() -> None:
-    assert statusdocs.updated(README) == README, "run: python -m tests.support.statusdocs"
+    assert statusdocs.updated(README) == README, "run: make docs"
 
 
 def test_generated_tables_change_when_the_model_changes(monkeypatch) -> None:
@@ -35,3 +34,11 @@ def test_openapi_statuses_and_kinds_match_the_model() -> None:
 def test_readme_names_the_test_command_and_ci_runs_it() -> None:
     assert "make test" in README
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_license_file_is_the_license_pyproject_declares() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]["text"]
+    assert declared == "Apache-2.0"
+    text = (ROOT / "LICENSE").read_text()
+    assert "Apache License" in text
+    assert "Version 2.0, January 2004" in text

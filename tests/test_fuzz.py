@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from message_status.pipeline import Disposition, interpret
 
-from tests.support.events import fixture
+from devkit.events import fixture
 
 FIXTURES = [
     "pinpoint_email_send",

@@ -8,7 +8,7 @@ from message_status.events import InvalidEvent, NormalizedEvent, NotADeliveryEve
 from message_status.model import Channel, Source
 from message_status.parse import parse_event, parse_record_data
 
-from tests.support.events import fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.events import fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
 
 
 def parsed(event: dict) -> NormalizedEvent:

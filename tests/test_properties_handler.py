@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from message_status.parse import parse_event
 from message_status.store import MessageStore
 
+from devkit.calls import results, run_firehose, stored_item, without_bookkeeping
+from devkit.emulator import patched_environ
 from tests.conftest import create_table
 from tests.support import faults
-from tests.support.calls import results, run_firehose, stored_item, without_bookkeeping
-from tests.support.emulator import patched_environ
 from tests.support.strategies import timeline
 
 HANDLER_SETTINGS = settings(
@@ -38,7 +38,7 @@ def run_in_table(transform, table: str, batches: list[list[dict]]) -> None:
         transform.message_store.cache_clear()
         for number, batch in enumerate(batches):
             assert "ProcessingFailed" not in results(
-                run_firehose(transform.lambda_handler, batch, start=number * 1000)
+                run_firehose(transform, batch, start=number * 1000)
             )
         transform.message_store.cache_clear()
 

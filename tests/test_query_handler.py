@@ -8,9 +8,9 @@ import pytest
 from jsonschema import ValidationError
 from openapi_spec_validator import validate
 
+from devkit.calls import call_api, run_firehose
+from devkit.events import pinpoint_sms, ses, sms_v2
 from tests.support import faults
-from tests.support.calls import call_api, run_firehose
-from tests.support.events import pinpoint_sms, ses, sms_v2
 from tests.support.openapi import document, validate_response
 
 ONE = "/messages/{message_id}"
@@ -22,7 +22,7 @@ BATCH = "/messages/batch-get"
 def seeded(transform, query):
     """Three messages written through the transform, as Firehose would."""
     run_firehose(
-        transform.lambda_handler,
+        transform,
         [
             ses("Send", "email-1", 1000),
             ses("Delivery", "email-1", 2000),
@@ -40,7 +40,7 @@ def test_openapi_document_is_valid() -> None:
 
 
 def test_get_by_path_returns_the_status_document(seeded) -> None:
-    status, body = call_api(seeded.lambda_handler, "GET", "/messages/email-1")
+    status, body = call_api(seeded, "GET", "/messages/email-1")
     assert status == 200
     validate_response(ONE, "GET", 200, body)
     assert (body["status"], body["is_final"], body["channel"]) == ("CLICKED", True, "email")
@@ -53,10 +53,8 @@ def test_get_by_path_returns_the_status_document(seeded) -> None:
 
 
 def test_query_string_form_gives_the_same_answer(seeded) -> None:
-    _, by_path = call_api(seeded.lambda_handler, "GET", "/messages/sms-1")
-    status, by_query = call_api(
-        seeded.lambda_handler, "GET", "/messages", query={"message_id": "sms-1"}
-    )
+    _, by_path = call_api(seeded, "GET", "/messages/sms-1")
+    status, by_query = call_api(seeded, "GET", "/messages", query={"message_id": "sms-1"})
     assert status == 200
     validate_response(QUERY, "GET", 200, by_query)
     assert by_query == by_path
@@ -64,19 +62,19 @@ def test_query_string_form_gives_the_same_answer(seeded) -> None:
 
 
 def test_numbers_are_json_numbers(seeded) -> None:
-    _, body = call_api(seeded.lambda_handler, "GET", "/messages/sms-1")
+    _, body = call_api(seeded, "GET", "/messages/sms-1")
     assert body["price_in_millicents_usd"] == 645
     assert isinstance(body["expires_at"], int)
 
 
 def test_url_encoded_id_is_decoded(transform, query) -> None:
-    run_firehose(transform.lambda_handler, [ses("Send", "a b/c", 1000)])
-    status, body = call_api(query.lambda_handler, "GET", "/messages/a%20b%2Fc")
+    run_firehose(transform, [ses("Send", "a b/c", 1000)])
+    status, body = call_api(query, "GET", "/messages/a%20b%2Fc")
     assert (status, body["message_id"]) == (200, "a b/c")
 
 
 def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
-    status, body = call_api(seeded.lambda_handler, "GET", "/messages/nope")
+    status, body = call_api(seeded, "GET", "/messages/nope")
     assert status == 404
     validate_response(ONE, "GET", 404, body)
     assert body["message_id"] == "nope"
@@ -95,7 +93,7 @@ def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
     ids=["missing", "empty", "too long (query)", "too long (path)", "newline", "NUL"],
 )
 def test_bad_ids_are_400_never_5xx(seeded, path, params) -> None:
-    status, body = call_api(seeded.lambda_handler, "GET", path, query=params)
+    status, body = call_api(seeded, "GET", path, query=params)
     assert status == 400
     validate_response(QUERY if path == "/messages" else ONE, "GET", 400, body)
     assert body["message"]
@@ -103,9 +101,7 @@ def test_bad_ids_are_400_never_5xx(seeded, path, params) -> None:
 
 def test_batch_get_returns_found_in_request_order_and_not_found(seeded) -> None:
     ids = ["sms-2", "missing-1", "email-1", "sms-2"]
-    status, body = call_api(
-        seeded.lambda_handler, "POST", BATCH, body=json.dumps({"message_ids": ids})
-    )
+    status, body = call_api(seeded, "POST", BATCH, body=json.dumps({"message_ids": ids}))
     assert status == 200
     validate_response(BATCH, "POST", 200, body)
     assert [message["message_id"] for message in body["messages"]] == ["sms-2", "email-1"]
@@ -116,9 +112,7 @@ def test_batch_get_returns_found_in_request_order_and_not_found(seeded) -> None:
 def test_batch_get_uses_one_batch_request_and_never_scans(seeded) -> None:
     counter = faults.count_requests(seeded.message_store().client)
     ids = [f"id-{n}" for n in range(100)]
-    status, body = call_api(
-        seeded.lambda_handler, "POST", BATCH, body=json.dumps({"message_ids": ids})
-    )
+    status, body = call_api(seeded, "POST", BATCH, body=json.dumps({"message_ids": ids}))
     assert status == 200
     assert len(body["not_found"]) == 100
     assert counter.counts == {"BatchGetItem": 1}
@@ -126,7 +120,7 @@ def test_batch_get_uses_one_batch_request_and_never_scans(seeded) -> None:
 
 def test_single_get_uses_get_item(seeded) -> None:
     counter = faults.count_requests(seeded.message_store().client)
-    call_api(seeded.lambda_handler, "GET", "/messages/email-1")
+    call_api(seeded, "GET", "/messages/email-1")
     assert counter.counts == {"GetItem": 1}
 
 
@@ -156,13 +150,13 @@ def test_single_get_uses_get_item(seeded) -> None:
     ],
 )
 def test_bad_batch_requests_are_400(seeded, body: str) -> None:
-    status, answer = call_api(seeded.lambda_handler, "POST", BATCH, body=body)
+    status, answer = call_api(seeded, "POST", BATCH, body=body)
     assert status == 400
     validate_response(BATCH, "POST", 400, answer)
 
 
 def test_unknown_route_is_a_json_404(seeded) -> None:
-    status, body = call_api(seeded.lambda_handler, "GET", "/nothing-here")
+    status, body = call_api(seeded, "GET", "/nothing-here")
     assert status == 404
     assert body["error"] == "Not Found"
 
@@ -170,7 +164,7 @@ def test_unknown_route_is_a_json_404(seeded) -> None:
 def test_table_outage_is_a_json_503(seeded, monkeypatch) -> None:
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
     faults.inject(seeded.message_store().client, "GetItem", faults.INTERNAL, times=100)
-    status, body = call_api(seeded.lambda_handler, "GET", "/messages/email-1")
+    status, body = call_api(seeded, "GET", "/messages/email-1")
     assert status == 503
     validate_response(ONE, "GET", 503, body)
 

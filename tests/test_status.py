@@ -11,7 +11,7 @@ from message_status.item import from_item, to_document, to_item
 from message_status.parse import parse_event
 from message_status.record import fold
 
-from tests.support.events import pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.events import pinpoint_email, pinpoint_sms, ses, sms_v2
 
 
 def record_of(*events: dict):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import tfenv
+from devkit import tfenv
 
 
 @pytest.fixture

@@ -7,16 +7,16 @@ import json
 
 import pytest
 
-from tests.conftest import TABLE_NAME
-from tests.support import faults
-from tests.support.calls import (
+from devkit.calls import (
     archived_lines,
     results,
     run_firehose,
     run_firehose_event,
     stored_item,
 )
-from tests.support.events import firehose_event, fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.events import firehose_event, fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+from tests.conftest import TABLE_NAME
+from tests.support import faults
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +42,7 @@ def test_documented_examples_become_one_item_per_message(transform, dynamodb) ->
             "eum_text_successful",
         )
     ]
-    response = run_firehose(transform.lambda_handler, payloads)
+    response = run_firehose(transform, payloads)
     assert results(response) == ["Ok"] * 7
     assert table_size(dynamodb) == 4
     email = stored_item(
@@ -69,7 +69,7 @@ def test_ok_records_are_archived_as_one_normalized_line_each(transform, dynamodb
         fixture("ses_bounce"),
         fixture("eum_text_successful"),
     ]
-    lines = archived_lines(run_firehose(transform.lambda_handler, payloads))
+    lines = archived_lines(run_firehose(transform, payloads))
     assert [line["source"] for line in lines] == ["pinpoint", "ses", "sms-v2"]
     assert len({frozenset(line) for line in lines}) == 1, "one schema for all sources"
     assert lines[1]["kind"] == "hardbounce"
@@ -104,7 +104,7 @@ def test_bad_record_fails_alone_with_its_original_data(transform, dynamodb, case
         [ses("Send", "good-1", 1000), {}, sms_v2("TEXT_DELIVERED", "good-2", 2000)]
     )
     event["records"][1]["data"] = BAD_RECORDS[case]
-    response = run_firehose_event(transform.lambda_handler, event)
+    response = run_firehose_event(transform, event)
     assert results(response) == ["Ok", "ProcessingFailed", "Ok"]
     assert response["records"][1]["data"] == BAD_RECORDS[case]
     assert stored_item(dynamodb, TABLE_NAME, "good-1")["status"] == "SENT"
@@ -119,14 +119,14 @@ def test_non_delivery_events_are_dropped_without_touching_the_table(
     event = fixture("pinpoint_email_send")
     event["event_type"] = event_type
     counter = faults.count_requests(transform.message_store().client)
-    response = run_firehose(transform.lambda_handler, [event])
+    response = run_firehose(transform, [event])
     assert results(response) == ["Dropped"]
     assert counter.total == 0
     assert table_size(dynamodb) == 0
 
 
 def test_a_batch_of_only_garbage_never_raises(transform, dynamodb) -> None:
-    response = run_firehose(transform.lambda_handler, [b"", b"{", b"\x00\x01"])
+    response = run_firehose(transform, [b"", b"{", b"\x00\x01"])
     assert results(response) == ["ProcessingFailed"] * 3
 
 
@@ -136,10 +136,10 @@ def test_replayed_batch_changes_nothing_and_writes_nothing(transform, dynamodb) 
         ses("Delivery", "m1", 2000),
         sms_v2("TEXT_QUEUED", "s1", 1000),
     ]
-    run_firehose(transform.lambda_handler, payloads)
+    run_firehose(transform, payloads)
     first = {mid: stored_item(dynamodb, TABLE_NAME, mid) for mid in ("m1", "s1")}
     counter = faults.count_requests(transform.message_store().client)
-    response = run_firehose(transform.lambda_handler, payloads)
+    response = run_firehose(transform, payloads)
     assert results(response) == ["Ok"] * 3
     assert counter.counts["PutItem"] == 0
     assert {mid: stored_item(dynamodb, TABLE_NAME, mid) for mid in ("m1", "s1")} == first
@@ -157,7 +157,7 @@ def test_requests_per_message_are_coalesced(transform, dynamodb) -> None:
             ses("Click", mid, 4000),
         ]
     counter = faults.count_requests(transform.message_store().client)
-    response = run_firehose(transform.lambda_handler, payloads)
+    response = run_firehose(transform, payloads)
     assert results(response) == ["Ok"] * 2000
     assert counter.counts == {"BatchGetItem": 5, "PutItem": 500}
     assert counter.total / 500 <= 1.5
@@ -172,9 +172,7 @@ def test_transient_errors_are_retried_and_the_write_lands(transform, dynamodb, e
     client = transform.message_store().client
     injected = faults.inject(client, "PutItem", error, times=3)
     get_faults = faults.inject(client, "BatchGetItem", error, times=2)
-    response = run_firehose(
-        transform.lambda_handler, [ses("Send", "m1", 1000), ses("Delivery", "m1", 2000)]
-    )
+    response = run_firehose(transform, [ses("Send", "m1", 1000), ses("Delivery", "m1", 2000)])
     assert results(response) == ["Ok", "Ok"]
     assert injected.injected == 3
     assert get_faults.injected == 2
@@ -195,7 +193,7 @@ def test_persistent_errors_fail_only_that_messages_records(transform, dynamodb) 
         ses("Delivery", "m2", 2000),
         ses("Delivery", "m1", 2000),
     ]
-    response = run_firehose(transform.lambda_handler, payloads)
+    response = run_firehose(transform, payloads)
     assert results(response) == ["Ok", "ProcessingFailed", "ProcessingFailed", "Ok"]
     assert throttled.injected == 7, (
         "the first attempt and 6 retries (RETRY_CONFIG), then it gives up"
@@ -209,7 +207,7 @@ def test_unreadable_table_fails_the_batch_records_but_not_the_invocation(
 ) -> None:
     faults.inject(transform.message_store().client, "BatchGetItem", faults.INTERNAL, times=100)
     response = run_firehose(
-        transform.lambda_handler,
+        transform,
         [
             ses("Send", "m1", 1000),
             b"junk",
@@ -223,7 +221,7 @@ def test_non_retryable_write_error_fails_the_message_without_retry(transform, dy
     injected = faults.inject(
         transform.message_store().client, "PutItem", faults.VALIDATION, times=100
     )
-    response = run_firehose(transform.lambda_handler, [sms_v2("TEXT_DELIVERED", "s1", 1000)])
+    response = run_firehose(transform, [sms_v2("TEXT_DELIVERED", "s1", 1000)])
     assert results(response) == ["ProcessingFailed"]
     assert injected.injected == 1
 
@@ -231,12 +229,10 @@ def test_non_retryable_write_error_fails_the_message_without_retry(transform, dy
 def test_lost_conditional_check_race_rereads_and_merges(transform, dynamodb) -> None:
     """A ConditionalCheckFailed (another writer won) is settled by re-reading, not by failing."""
     client = transform.message_store().client
-    run_firehose(transform.lambda_handler, [pinpoint_sms("_SMS.BUFFERED", "s1", 1000, "PENDING")])
+    run_firehose(transform, [pinpoint_sms("_SMS.BUFFERED", "s1", 1000, "PENDING")])
     injected = faults.inject(client, "PutItem", faults.CONDITIONAL, times=2)
     counter = faults.count_requests(client)
-    response = run_firehose(
-        transform.lambda_handler, [pinpoint_sms("_SMS.SUCCESS", "s1", 2000, "DELIVERED")]
-    )
+    response = run_firehose(transform, [pinpoint_sms("_SMS.SUCCESS", "s1", 2000, "DELIVERED")])
     assert results(response) == ["Ok"]
     assert injected.injected == 2
     assert counter.counts["GetItem"] == 2, "one consistent re-read per lost race"
@@ -250,7 +246,7 @@ def test_lost_conditional_check_race_rereads_and_merges(transform, dynamodb) -> 
 
 def test_a_race_that_never_settles_fails_the_message(transform, dynamodb) -> None:
     faults.inject(transform.message_store().client, "PutItem", faults.CONDITIONAL, times=1000)
-    response = run_firehose(transform.lambda_handler, [ses("Send", "m1", 1000)])
+    response = run_firehose(transform, [ses("Send", "m1", 1000)])
     assert results(response) == ["ProcessingFailed"]
 
 
@@ -263,14 +259,14 @@ def test_handler_runs_with_table_name_alone(transform, dynamodb, monkeypatch) ->
     ):
         monkeypatch.delenv(name, raising=False)
     transform.message_store.cache_clear()
-    run_firehose(transform.lambda_handler, [ses("Send", "m1", 86_400_000)])
+    run_firehose(transform, [ses("Send", "m1", 86_400_000)])
     assert stored_item(dynamodb, TABLE_NAME, "m1")["expires_at"] == 86_400 + 90 * 86_400
 
 
 def test_retention_days_setting_moves_the_ttl(transform, dynamodb, monkeypatch) -> None:
     monkeypatch.setenv("RETENTION_DAYS", "7")
     transform.message_store.cache_clear()
-    run_firehose(transform.lambda_handler, [ses("Send", "m1", 0)])
+    run_firehose(transform, [ses("Send", "m1", 0)])
     assert stored_item(dynamodb, TABLE_NAME, "m1")["expires_at"] == 7 * 86_400
 
 
@@ -285,7 +281,7 @@ def test_mixed_batch_of_all_sources_and_kinds(transform, dynamodb) -> None:
         pinpoint_sms("_SMS.FAILURE", "s1", 2000, "CARRIER_UNREACHABLE"),
         sms_v2("TEXT_PENDING", "s2", 1000),
     ]
-    assert results(run_firehose(transform.lambda_handler, payloads)) == ["Ok"] * 8
+    assert results(run_firehose(transform, payloads)) == ["Ok"] * 8
     statuses = {
         mid: stored_item(dynamodb, TABLE_NAME, mid)["status"] for mid in ("e1", "e2", "s1", "s2")
     }
@@ -298,8 +294,6 @@ def test_an_unreadable_stored_item_fails_its_records_and_is_left_alone(transform
     dynamodb.put_item(
         TableName=TABLE_NAME, Item={"message_id": {"S": "m1"}, "channel": {"S": "fax"}}
     )
-    response = run_firehose(
-        transform.lambda_handler, [ses("Send", "m1", 1000), ses("Send", "m2", 1000)]
-    )
+    response = run_firehose(transform, [ses("Send", "m1", 1000), ses("Send", "m2", 1000)])
     assert results(response) == ["ProcessingFailed", "Ok"]
     assert stored_item(dynamodb, TABLE_NAME, "m1") == {"message_id": "m1", "channel": "fax"}

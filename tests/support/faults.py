@@ -14,12 +14,13 @@ attempt, which botocore sends with the same request object.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+
+from devkit.botometer import RequestCounter
 
 
 class _Raw:
@@ -102,24 +103,9 @@ def inject(
     return faults
 
 
-@dataclass
-class RequestCounter:
-    """Counts HTTP requests per DynamoDB operation (retries included)."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def __call__(self, request: Any, **_: Any) -> None:
-        target = request.headers.get("X-Amz-Target", b"")
-        target = target.decode() if isinstance(target, bytes) else target
-        self.counts[target.rsplit(".", 1)[-1]] += 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
 def count_requests(client: Any) -> RequestCounter:
-    counter = RequestCounter()
+    """Count the DynamoDB requests ``client`` sends, by operation (retries included)."""
+    counter = RequestCounter(service="dynamodb")
     client.meta.events.register_first("before-send.dynamodb", counter)
     return counter
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
-OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+from devkit import ROOT
+
+OPENAPI = ROOT / "docs" / "openapi.yaml"
 
 
 @cache

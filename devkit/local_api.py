@@ -1,7 +1,7 @@
 """A small local stand-in for API Gateway: HTTP requests in, HTTP API (payload 2.0) events out.
 
-It serves exactly the module's routes and hands each request to a Lambda
-handler as API Gateway would, so curl and any HTTP client can talk to the
+It serves exactly the module's routes and hands each request to the query
+function as API Gateway would, so curl and any HTTP client can talk to the
 deployed query function. It does not check SigV4 or JWTs: that is API
 Gateway's job, and the module's plan tests check that every route requires it.
 """
@@ -12,12 +12,11 @@ import base64
 import re
 import threading
 import time
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.calls import LambdaContextStub
+from devkit.calls import Invoke
 
 # (method, path pattern) -> routeKey, as the module deploys them.
 ROUTES = [
@@ -25,7 +24,6 @@ ROUTES = [
     ("GET", re.compile(r"^/messages$"), "GET /messages"),
     ("POST", re.compile(r"^/messages/batch-get$"), "POST /messages/batch-get"),
 ]
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def route_key(method: str, path: str) -> str | None:
@@ -75,7 +73,7 @@ def to_event(
     }
 
 
-def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
+def make_request_handler(invoke: Invoke) -> type[BaseHTTPRequestHandler]:
     class RequestHandler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             path = urlsplit(self.path).path
@@ -86,7 +84,7 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
                 return
             event = to_event(self.command, self.path, dict(self.headers.items()), body, route)
-            response = handler(event, LambdaContextStub())
+            response = invoke(event)
             payload = response.get("body") or ""
             data = (
                 base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
@@ -111,10 +109,10 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
 
 
 class LocalApi:
-    """Serve ``handler`` on http://host:port in a background thread."""
+    """Serve ``invoke`` on http://host:port in a background thread."""
 
-    def __init__(self, handler: Handler, port: int, host: str = "127.0.0.1") -> None:
-        self.server = ThreadingHTTPServer((host, port), make_request_handler(handler))
+    def __init__(self, invoke: Invoke, port: int, host: str = "127.0.0.1") -> None:
+        self.server = ThreadingHTTPServer((host, port), make_request_handler(invoke))
         self.url = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

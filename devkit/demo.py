@@ -1,7 +1,9 @@
 """`make demo`: the whole pipeline on a local AWS emulator, from events to a status answer.
 
 1. starts a moto server on a free loopback port;
-2. applies examples/basic, unchanged, to it (terraform output goes to a named log);
+2. applies examples/basic to it through devkit.stack (terraform output goes to a
+   named log); the emulator has no SES v2 event destinations, so a Pinpoint
+   project stands in for the example's SES configuration set (devkit.stack);
 3. feeds an out-of-order timeline, with a duplicate and a garbage record,
    through the transform code the emulator holds, acting as Firehose would
    (base64 batches in; Ok records to the archive prefix, failures to the error prefix);
@@ -10,6 +12,8 @@
 5. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
 
 Nothing inside our code is mocked: the emulator stands in for AWS only.
+
+    python -m devkit.demo [--port PORT] [--keep]
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import json
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,27 +36,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-MIN_PYTHON = (3, 11)
-if sys.version_info < MIN_PYTHON:  # before any import that needs a newer Python
-    sys.exit(f"error: Python {sys.version.split()[0]} is too old: install Python 3.11 or newer")
+from devkit import terraform
+from devkit.calls import results, run_firehose_event
+from devkit.emulator import moto_server, port_in_use
+from devkit.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.local_api import LocalApi
+from devkit.stack import Stack, deployed, emulator_files
+from devkit.terraform import TerraformFailed
+from devkit.tfenv import NoProviderSource, terraform_env
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from local_api import LocalApi
-
-from tests.support.calls import results, run_firehose_event
-from tests.support.emulator import moto_server, patched_environ, port_in_use
-from tests.support.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
-from tests.support.handlers import deployed_handler
-from tests.support.stack import Stack, TerraformFailed, applied_basic
-from tests.support.tfenv import NoProviderSource, terraform_env
-
+# What the demo's terraform needs: the module's own floor (versions.tf).
 MIN_TERRAFORM = (1, 5)
 DEFAULT_PORT = 8765
 # The deployed code's own JSON logs and metrics would drown the demo's lines.
-QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+QUIET = {
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+EMULATOR_NOTE = (
+    "the emulator has no SES v2 event destinations: a Pinpoint project stands in for "
+    "the example's SES configuration set"
+)
 BASE_MS = 1_795_424_400_000  # 2026-11-23T09:00:00Z
 
 
@@ -65,19 +69,15 @@ class DemoError(Exception):
 
 
 def check_terraform() -> str:
-    if shutil.which("terraform") is None:
+    version = terraform.version()
+    if version is None:
         raise DemoError("terraform is not installed: install Terraform >= 1.5 and put it on PATH")
-    out = subprocess.run(
-        ["terraform", "version", "-json"], capture_output=True, text=True, check=False
-    )
-    try:
-        version = json.loads(out.stdout)["terraform_version"]
-    except (ValueError, KeyError) as err:
-        raise DemoError("could not read `terraform version`: reinstall Terraform >= 1.5") from err
-    parts = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
-    if parts < MIN_TERRAFORM:
-        raise DemoError(f"terraform {version} is older than 1.5: upgrade Terraform")
-    return version
+    if not version:
+        raise DemoError("could not read `terraform version`: reinstall Terraform >= 1.5")
+    text = ".".join(map(str, version))
+    if version[:2] < MIN_TERRAFORM:
+        raise DemoError(f"terraform {text} is older than 1.5: upgrade Terraform")
+    return text
 
 
 def check_port(port: int) -> None:
@@ -181,7 +181,9 @@ def expand_prefix(prefix: str, error_type: str = "processing-failed") -> str:
     return prefix.replace("!{firehose:random-string}", "demo")
 
 
-def show_firehose_delivery(stack: Stack, response: dict, say: Callable[[str], None]) -> None:
+def show_firehose_delivery(
+    stack: Stack, response: dict[str, Any], say: Callable[[str], None]
+) -> None:
     """Where Firehose puts each result: Ok lines in the archive, failures under errors/.
 
     (The demo does not write them itself: the module's bucket policy refuses
@@ -214,9 +216,7 @@ def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
     """Run every batch through the deployed transform; return result counts."""
     totals: dict[str, int] = {}
     name = stack.outputs["transform_function_name"]
-    with deployed_handler(
-        stack.client("lambda"), name, {**stack.runtime_env, **QUIET}
-    ) as transform:
+    with stack.function("transform_function_name", QUIET) as transform:
         say(f"transform code: {name}, downloaded from the emulator (CodeSha256 checked)")
         start = 0
         for number, batch in enumerate(timeline(), start=1):
@@ -284,7 +284,7 @@ def serve_and_ask(
 ) -> dict[str, Any]:
     name = stack.outputs["query_function_name"]
     with (
-        deployed_handler(stack.client("lambda"), name, {**stack.runtime_env, **QUIET}) as query,
+        stack.function("query_function_name", QUIET) as query,
         LocalApi(query, port) as api,
     ):
         say(f"{name} (from the emulator) serving {api.url}, routes as deployed")
@@ -303,32 +303,37 @@ def serve_and_ask(
     return answers
 
 
+def exercise(stack: Stack, console: Console, port: int, keep: bool) -> dict[str, Any]:
+    """Steps 3 and 4 on a deployed stack: events in, answers out (the demo test runs these)."""
+    report: dict[str, Any] = {"outputs": stack.outputs}
+    with console.step("Feed events through the deployed transform, as Firehose would") as feeding:
+        report["results"] = feed_timeline(stack, feeding)
+    with console.step("Ask the deployed query API about each message") as asking:
+        report["answers"] = serve_and_ask(stack, port, keep, asking)
+    return report
+
+
 def run_steps(
     console: Console, port: int, keep: bool, scratch: Path, version: str
 ) -> dict[str, Any]:
-    report: dict[str, Any] = {}
     with ExitStack() as cleanup:
         with console.step("Start a local AWS emulator (moto)") as started:
             emulator = cleanup.enter_context(moto_server())
-            cleanup.enter_context(patched_environ({"POWERTOOLS_TRACE_DISABLED": "true"}))
             started(f"moto server on {emulator.endpoint_url}; terraform {version}")
         with console.step("Apply examples/basic to the emulator") as applying:
             applying(f"terraform output goes to {scratch / 'terraform.log'}")
-            stack_context = applied_basic(emulator, scratch, on_step=applying)
-            stack = stack_context.__enter__()
+            applying(EMULATOR_NOTE)
+            stack = cleanup.enter_context(
+                deployed(
+                    "basic", emulator, scratch, files=emulator_files("basic"), on_step=applying
+                )
+            )
         try:
-            report["outputs"] = stack.outputs
-            title = "Feed events through the deployed transform, as Firehose would"
-            with console.step(title) as feeding:
-                report["results"] = feed_timeline(stack, feeding)
-            with console.step("Ask the deployed query API about each message") as asking:
-                report["answers"] = serve_and_ask(stack, port, keep, asking)
+            return exercise(stack, console, port, keep)
         finally:
             with console.step("Destroy the stack and stop the emulator") as destroying:
-                stack_context.__exit__(None, None, None)
                 cleanup.close()
-                destroying("moto server stopped")
-    return report
+                destroying("stack destroyed, moto server stopped")
 
 
 def run(port: int, keep: bool, out: TextIO) -> dict[str, Any]:

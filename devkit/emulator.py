@@ -1,8 +1,8 @@
 """A moto server on a loopback port, standing in for AWS.
 
-Shared by the apply tests, the benchmark and the local demo, so that all of
-them talk to AWS the same way: through ``AWS_ENDPOINT_URL`` and fake
-credentials, exactly as the AWS provider and boto3 do against real AWS.
+The apply tests, the benchmark and the local demo all talk to it the same
+way: through ``AWS_ENDPOINT_URL`` and fake credentials, exactly as the AWS
+provider and boto3 do against real AWS.
 """
 
 from __future__ import annotations
@@ -10,18 +10,21 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import boto3
 from moto.server import ThreadedMotoServer
 
+REGION = "us-east-1"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
 }
 
 
@@ -47,12 +50,21 @@ class Emulator:
 
     @property
     def env(self) -> dict[str, str]:
-        return {
+        environment = {
             **FAKE_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.endpoint_url,
-            # Keep the AWS provider from looking for real credentials or metadata.
+            # Keep the AWS provider and boto3 from looking for real credentials or metadata.
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+        del environment["AWS_SESSION_TOKEN"]
+        return environment
+
+    def client(self, service: str, credentials: Mapping[str, str] | None = None) -> Any:
+        """A boto3 client for ``service`` on the emulator (fake credentials unless given)."""
+        keys = dict(
+            credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        )
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION, **keys)
 
 
 @contextmanager
@@ -69,7 +81,7 @@ def moto_server(port: int | None = None, host: str = "127.0.0.1") -> Iterator[Em
 
 
 @contextmanager
-def patched_environ(overrides: dict[str, str]) -> Iterator[None]:
+def patched_environ(overrides: Mapping[str, str]) -> Iterator[None]:
     """Set environment variables for the block and restore them after."""
     saved = {key: os.environ.get(key) for key in overrides}
     os.environ.update(overrides)

@@ -5,7 +5,7 @@ local zlib), dated 1980-01-01 and mode 0644, with no directory entries and no
 __pycache__. The zips hold only our code: boto3 comes from the Lambda runtime
 and aws-lambda-powertools from the AWS-managed layer.
 
-Usage: python lambda_src/build.py [--out DIR]
+Usage: python -m devkit.build [--out DIR]
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import argparse
 import zipfile
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parent
+from devkit import DIST, LAMBDA_SRC
+
+SRC = LAMBDA_SRC
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 SHARED_PACKAGE = "message_status"
@@ -53,8 +55,8 @@ def build(out: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SRC.parent / "dist")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DIST)
     args = parser.parse_args()
     for path in build(args.out):
         print(f"built {path} ({path.stat().st_size} bytes)")

@@ -1,7 +1,8 @@
 """Source events for tests, the benchmark and the demo, built from the AWS documentation examples.
 
 Each factory starts from a documented example in tests/fixtures/events/ and
-changes only what differs for the requested event type, id and time.
+changes only what differs for the requested event type, id and time. Also
+the events Lambda's callers send: Firehose batches and HTTP API requests.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import copy
 import json
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "events"
+from devkit import FIXTURES
+
+EVENT_FIXTURES = FIXTURES / "events"
 
 
 @cache
 def _fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+    document: dict[str, Any] = json.loads((EVENT_FIXTURES / f"{name}.json").read_text())
+    return document
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -32,7 +35,9 @@ def iso(epoch_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
-def pinpoint_email(event_type: str, message_id: str, time_ms: int, **attributes: Any) -> dict:
+def pinpoint_email(
+    event_type: str, message_id: str, time_ms: int, **attributes: Any
+) -> dict[str, Any]:
     """A Pinpoint ``_email.*`` event (``event_type`` like ``"_email.click"``)."""
     event = fixture("pinpoint_email_send")
     event["event_type"] = event_type
@@ -52,7 +57,7 @@ def pinpoint_email(event_type: str, message_id: str, time_ms: int, **attributes:
 
 def pinpoint_sms(
     event_type: str, message_id: str, time_ms: int, record_status: str, **attributes: Any
-) -> dict:
+) -> dict[str, Any]:
     """A Pinpoint ``_SMS.*`` event."""
     event = fixture("pinpoint_sms_success")
     event["event_type"] = event_type
@@ -86,7 +91,9 @@ SES_BODIES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def ses(event_type: str, message_id: str, time_ms: int, bounce_type: str = "Permanent") -> dict:
+def ses(
+    event_type: str, message_id: str, time_ms: int, bounce_type: str = "Permanent"
+) -> dict[str, Any]:
     """An SES event-publishing event; ``bounce_type`` applies to ``"Bounce"``."""
     if event_type == "Bounce":
         event = fixture("ses_bounce")
@@ -114,7 +121,7 @@ def sms_v2(
     *,
     is_final: bool | None = None,
     description: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """An End User Messaging SMS v2 ``TEXT_*`` event."""
     event = fixture("eum_text_successful")
     event["eventType"] = event_type
@@ -126,7 +133,7 @@ def sms_v2(
     return event
 
 
-def b64(payload: dict | bytes | str) -> str:
+def b64(payload: dict[str, Any] | bytes | str) -> str:
     if isinstance(payload, dict):
         payload = json.dumps(payload)
     if isinstance(payload, str):
@@ -134,7 +141,7 @@ def b64(payload: dict | bytes | str) -> str:
     return base64.b64encode(payload).decode()
 
 
-def firehose_event(payloads: list[dict | bytes | str], start: int = 0) -> dict:
+def firehose_event(payloads: list[Any], start: int = 0) -> dict[str, Any]:
     """A Firehose data-transformation event with one record per payload."""
     return {
         "invocationId": "invocation-1",
@@ -153,7 +160,7 @@ def firehose_event(payloads: list[dict | bytes | str], start: int = 0) -> dict:
 
 def http_event(
     method: str, path: str, query: dict[str, str] | None = None, body: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     """An API Gateway HTTP API (payload 2.0) event for the query function."""
     raw_query = "&".join(f"{key}={value}" for key, value in (query or {}).items())
     return {

@@ -3,20 +3,18 @@
 The tables between ``<!-- BEGIN_STATUS_MODEL -->`` and ``<!-- END_STATUS_MODEL -->``
 are generated; tests/test_docs.py fails when they drift from the model.
 
-    python -m tests.support.statusdocs          # rewrite README.md
-    python -m tests.support.statusdocs --check  # exit 1 if README.md is stale
+    python -m devkit.statusdocs          # rewrite README.md
+    python -m devkit.statusdocs --check  # exit 1 if README.md is stale
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "lambda_src"))
+from message_status import model
+from message_status.model import Channel, Finality
 
-from message_status import model  # noqa: E402
-from message_status.model import Channel, Finality  # noqa: E402
+from devkit import ROOT
 
 README = ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN_STATUS_MODEL -->", "<!-- END_STATUS_MODEL -->"
@@ -51,8 +49,8 @@ def kinds_table() -> list[str]:
         v2_text = (
             "every other `TEXT_*` type (the reason is kept)" if kind == "failure" else _codes(v2)
         )
-        status = model.KIND_STATUS[kind]
-        if kind == "success":
+        status: str = model.KIND_STATUS[kind]
+        if kind is model.Kind.SUCCESS:
             status = (
                 "DELIVERED when the status is DELIVERED or the type is TEXT_DELIVERED, else SENT"
             )
@@ -77,7 +75,7 @@ def render() -> str:
     parts = [
         BEGIN,
         "<!-- Generated from lambda_src/message_status/model.py by "
-        "`python -m tests.support.statusdocs`; do not edit by hand. -->",
+        "`make docs`; do not edit by hand. -->",
         "",
         "**Event kinds.** Each source event maps to one kind; the item keeps the earliest "
         "time of each kind as an attribute of that name.",
@@ -110,7 +108,7 @@ def main(argv: list[str]) -> int:
     fresh = updated(current)
     if "--check" in argv:
         if fresh != current:
-            print("README.md status model is stale: run python -m tests.support.statusdocs")
+            print("README.md status model is stale: run `make docs`")
             return 1
         return 0
     README.write_text(fresh)

@@ -1,0 +1,89 @@
+"""The process devkit.lambdas starts for one function: it imports ``app`` and answers invocations.
+
+Started as ``python -m devkit.lambda_worker IN_FD OUT_FD`` in the function's
+code directory (so ``app`` and its ``message_status`` come from the code, as
+in Lambda), with the function's environment. Requests and answers are JSON
+lines on the two pipes; the code's own output (logs, metrics) goes to stdout
+and stderr, which the parent may capture.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+from types import ModuleType
+from typing import Any, BinaryIO
+
+import boto3
+
+from devkit.botometer import RequestCounter, WriteRecorder, attach
+from devkit.lambda_context import LambdaContextStub
+
+
+def answer(stream: BinaryIO, message: dict[str, Any]) -> None:
+    stream.write(json.dumps(message, default=str).encode() + b"\n")
+    stream.flush()
+
+
+class Worker:
+    """The imported function and the meters watching what it sends."""
+
+    def __init__(self, app: ModuleType, counter: RequestCounter, recorder: WriteRecorder) -> None:
+        self.app = app
+        self.counter = counter
+        self.recorder = recorder
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "function")
+
+    def invoke(self, request: dict[str, Any]) -> Any:
+        context = LambdaContextStub(self.function_name, request["remaining_ms"])
+        return self.app.lambda_handler(request["event"], context)
+
+    def requests(self, request: dict[str, Any]) -> Any:
+        counts = dict(self.counter.counts)
+        if request.get("reset"):
+            self.counter.counts.clear()
+        return counts
+
+    def writes(self, request: dict[str, Any]) -> Any:
+        writes = list(self.recorder.writes)
+        if request.get("reset"):
+            self.recorder.writes.clear()
+        return writes
+
+    def handle(self, request: dict[str, Any]) -> Any:
+        operations = {"invoke": self.invoke, "requests": self.requests, "writes": self.writes}
+        return operations[request["op"]](request)
+
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    # Before the code creates its clients, so that they inherit the hooks.
+    counter, recorder = attach(boto3.DEFAULT_SESSION.events)
+    try:
+        worker = Worker(importlib.import_module("app"), counter, recorder)
+    except Exception:  # noqa: BLE001 - reported to the parent, as Lambda reports an init error
+        answer(answers, {"ok": False, "error": traceback.format_exc()})
+        return
+    answer(answers, {"ok": True})
+    for line in requests:
+        try:
+            result = worker.handle(json.loads(line))
+        except Exception:  # noqa: BLE001 - the handler's error goes back, as Lambda returns it
+            answer(answers, {"ok": False, "error": traceback.format_exc()})
+            continue
+        answer(answers, {"ok": True, "result": result})
+
+
+def main() -> None:
+    boto3.setup_default_session()
+    with (
+        os.fdopen(int(sys.argv[1]), "rb") as requests,
+        os.fdopen(int(sys.argv[2]), "wb") as answers,
+    ):
+        serve(requests, answers)
+
+
+if __name__ == "__main__":
+    main()

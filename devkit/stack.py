@@ -1,0 +1,278 @@
+"""The one deploy path: an example applied to the emulator, read back, and destroyed.
+
+``deployed(example, emulator, scratch)`` copies the module and its examples
+under ``scratch``, applies the example with ``AWS_ENDPOINT_URL`` pointing at
+the emulator and fake credentials, exactly as against real AWS, yields a
+:class:`Stack`, and destroys everything afterwards. `make demo`, the apply
+tests and the demo test all deploy through it.
+
+Two things are prepared in the emulator first, without touching the module:
+
+* The default Powertools layer lives in AWS's account 017000801446, and moto
+  only accepts layers of the function's own account. So the stack is deployed
+  as an emulated account 017000801446 in which the layer has been published up
+  to the module's default version: the function's layer ARN is the real default.
+* moto 5.2 returns a Pinpoint app's CreationDate as a number where AWS returns
+  a string, which the provider rejects; the emulator's App.to_json is patched
+  to return a string while a stack is deployed.
+
+What moto cannot create at all (SES v2 event destinations, for one) a caller
+replaces with ``files``: extra ``*.tf`` files (override files included)
+written into the copy of the example, each saying why in a comment.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from moto.pinpoint.models import App
+
+from devkit import ROOT, terraform, tfdocs
+from devkit.emulator import Emulator
+from devkit.lambdas import LambdaProcess, deployed_function
+
+AWS_LAYER_ACCOUNT = "017000801446"
+RUNTIMES = ("python3.12", "python3.13", "python3.14")
+ARCHITECTURES = ("arm64", "x86_64")
+
+
+@cache
+def module_defaults() -> dict[str, Any]:
+    """The root module's variable defaults, read from variables.tf (no second copy here)."""
+    return {v.name: v.default for v in tfdocs.read_variables() if not v.required}
+
+
+def layer_account(emulator: Emulator, user: str) -> dict[str, str]:
+    """Access keys of a user in emulated account 017000801446, holding the Powertools layers."""
+
+    def as_layer_account(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = AWS_LAYER_ACCOUNT
+
+    iam = emulator.client("iam")
+    iam.meta.events.register("before-send", as_layer_account)
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    credentials = {
+        "aws_access_key_id": key["AccessKeyId"],
+        "aws_secret_access_key": key["SecretAccessKey"],
+    }
+    publish_powertools_layers(emulator, credentials)
+    return credentials
+
+
+def powertools_layer_name(runtime: str, architecture: str) -> str:
+    return f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{architecture}"
+
+
+def publish_powertools_layers(emulator: Emulator, credentials: Mapping[str, str]) -> None:
+    """Publish every runtime and architecture's managed layer up to the module's default version."""
+    client = emulator.client("lambda", credentials)
+    wanted = int(module_defaults()["powertools_layer_version"])
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        archive.writestr("python/aws_lambda_powertools/__init__.py", "")
+    for runtime in RUNTIMES:
+        for architecture in ARCHITECTURES:
+            name = powertools_layer_name(runtime, architecture)
+            existing = client.list_layer_versions(LayerName=name).get("LayerVersions", [])
+            for _ in range(len(existing), wanted):
+                client.publish_layer_version(
+                    LayerName=name,
+                    Content={"ZipFile": content.getvalue()},
+                    CompatibleRuntimes=[runtime],
+                    CompatibleArchitectures=[architecture],
+                )
+
+
+@contextmanager
+def pinpoint_creation_date_as_string() -> Iterator[None]:
+    original = App.to_json
+
+    def to_json(self: Any) -> dict[str, Any]:
+        data = original(self)
+        data["CreationDate"] = time.strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(float(data["CreationDate"]))
+        )
+        return data
+
+    App.to_json = to_json  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        App.to_json = original  # type: ignore[method-assign]
+
+
+@dataclass
+class Stack:
+    """An example applied to the emulator."""
+
+    emulator: Emulator
+    module_root: Path  # the copy of the repository's module tree
+    workdir: Path  # the example's directory inside it
+    env: dict[str, str]
+    credentials: dict[str, str]
+    log: Path
+    files: dict[str, str] = field(default_factory=dict)  # written into the example's copy
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def terraform(self, *args: str, check: bool = True) -> terraform.Result:
+        return terraform.run(self.workdir, self.env, *args, log=self.log, check=check)
+
+    def apply(self) -> None:
+        self.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+        self.outputs = terraform.outputs(self.workdir, self.env, self.log)
+
+    def plan_json(self) -> dict[str, Any]:
+        """The plan of the current configuration against the deployed state, as JSON."""
+        self.terraform("plan", "-input=false", "-no-color", "-out=devkit.tfplan")
+        return dict(json.loads(self.terraform("show", "-json", "devkit.tfplan").stdout))
+
+    def plan_is_empty(self) -> tuple[bool, str]:
+        """(no changes, plan output) for the current configuration."""
+        result = self.terraform(
+            "plan", "-detailed-exitcode", "-input=false", "-no-color", check=False
+        )
+        if result.returncode == 1:
+            raise terraform.TerraformFailed(f"terraform plan failed: see {self.log}")
+        return result.returncode == 0, result.stdout
+
+    def write_files(self, files: Mapping[str, str]) -> None:
+        """Add (or replace) files in the example's copy; an empty text removes the file."""
+        for name, text in files.items():
+            self.files[name] = text
+            if text:
+                (self.workdir / name).write_text(text)
+            else:
+                (self.workdir / name).unlink(missing_ok=True)
+                del self.files[name]
+
+    def replace_module(self, source: Path = ROOT) -> None:
+        """Swap the module and the example for ``source``'s (an upgrade), keeping the state."""
+        for tf_file in [*self.module_root.glob("*.tf"), *self.workdir.glob("*.tf")]:
+            tf_file.unlink()
+        shutil.rmtree(self.module_root / "dist")
+        terraform.copy_module(self.module_root, source)
+        self.write_files(dict(self.files))
+        self.terraform("init", "-input=false", "-no-color")
+
+    def client(self, service: str) -> Any:
+        return self.emulator.client(service, self.credentials)
+
+    @property
+    def runtime_env(self) -> dict[str, str]:
+        """What deployed code needs, on top of its configured environment, to reach the emulator."""
+        return {
+            **self.emulator.env,
+            "AWS_ACCESS_KEY_ID": self.credentials["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": self.credentials["aws_secret_access_key"],
+        }
+
+    @contextmanager
+    def function(
+        self, output: str, extra_env: Mapping[str, str] | None = None
+    ) -> Iterator[LambdaProcess]:
+        """The deployed code of the function named by ``output``, running as Lambda runs it."""
+        with deployed_function(
+            self.client("lambda"),
+            self.outputs[output],
+            {**self.runtime_env, **(extra_env or {})},
+        ) as process:
+            yield process
+
+
+@contextmanager
+def deployed(
+    example: str,
+    emulator: Emulator,
+    scratch: Path,
+    *,
+    variables: Mapping[str, Any] | None = None,
+    files: Mapping[str, str] | None = None,
+    module_source: Path = ROOT,
+    on_step: Callable[[str], None] = lambda _message: None,
+) -> Iterator[Stack]:
+    """Apply ``examples/<example>`` (a copy under ``scratch``) to the emulator; destroy it after.
+
+    ``variables`` go to a tfvars file, ``files`` are written into the example's
+    copy as they are, and ``module_source`` is the tree the module is copied
+    from (another revision of this repository, for upgrade tests).
+    """
+    credentials = layer_account(emulator, f"devkit-{example}-{time.time_ns()}")
+    module_root = terraform.copy_module(scratch / "module", module_source)
+    workdir = module_root / "examples" / example
+    if variables:
+        terraform.write_variables(workdir, variables)
+    env = terraform.environment(
+        {
+            **emulator.env,
+            "AWS_ACCESS_KEY_ID": credentials["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
+        },
+        config_dir=scratch,
+    )
+    stack = Stack(emulator, module_root, workdir, env, credentials, scratch / "terraform.log")
+    stack.write_files(files or {})
+    with pinpoint_creation_date_as_string():
+        on_step("terraform init")
+        stack.terraform("init", "-input=false", "-no-color")
+        try:
+            on_step("terraform apply")
+            stack.apply()
+            yield stack
+        finally:
+            on_step("terraform destroy")
+            stack.terraform("destroy", "-auto-approve", "-input=false", "-no-color", check=False)
+
+
+# What each example needs on the emulator, on top of its own files. moto has no
+# SES v2 event destinations (and reads SES v2 configuration sets back in a shape
+# the provider rejects), so a Pinpoint project stands in for the examples' SES
+# configuration set: the same module, with another source the emulator can create.
+_SES_TO_PINPOINT = {
+    "emulator_source.tf": """\
+# devkit: moto has no SES v2 event destinations, so on the emulator a Pinpoint
+# project stands in for this example's SES configuration set.
+resource "aws_pinpoint_app" "emulator" {
+  name = var.name
+}
+""",
+    "emulator_override.tf": """\
+# devkit: the emulator's stand-in source (emulator_source.tf) replaces SES.
+resource "aws_sesv2_configuration_set" "this" {
+  count = 0
+}
+
+module "message_status" {
+  ses_configuration_set_names = []
+  pinpoint_applications       = { emulator = aws_pinpoint_app.emulator.application_id }
+}
+""",
+}
+_DESTROYABLE = {
+    "emulator_destroyable_override.tf": """\
+# devkit: a disposable deployment, so that destroy removes the table and bucket.
+module "message_status" {
+  deletion_protection_enabled = false
+  force_destroy               = true
+}
+""",
+}
+EMULATOR_FILES: dict[str, dict[str, str]] = {
+    "basic": _SES_TO_PINPOINT,
+    "complete": {**_SES_TO_PINPOINT, **_DESTROYABLE},
+}
+
+
+def emulator_files(example: str) -> dict[str, str]:
+    """The files that let ``examples/<example>`` apply on the emulator (see EMULATOR_FILES)."""
+    return dict(EMULATOR_FILES.get(example, {}))

@@ -85,7 +85,7 @@ resource "aws_cloudwatch_log_group" "api" {
   count = local.create ? 1 : 0
 
   name              = "/aws/apigateway/${var.name}"
-  retention_in_days = var.log_retention_in_days
+  retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
 }

@@ -8,7 +8,7 @@ resource "aws_cloudwatch_log_group" "firehose" {
   count = local.create ? 1 : 0
 
   name              = "/aws/kinesisfirehose/${local.delivery_stream_name}"
-  retention_in_days = var.log_retention_in_days
+  retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
 }

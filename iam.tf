@@ -17,20 +17,75 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 ################################################################################
+# VPC: the network-interface permissions Lambda needs to attach a function to
+# the caller's subnets, scoped as tightly as EC2 allows
+################################################################################
+
+locals {
+  vpc_enabled = local.create && var.lambda_vpc_config != null
+  vpc_subnet_arns = [
+    for id in try(var.lambda_vpc_config.subnet_ids, []) :
+    "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/${id}"
+  ]
+  vpc_security_group_arns = [
+    for id in try(var.lambda_vpc_config.security_group_ids, []) :
+    "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/${id}"
+  ]
+  network_interfaces_arn = "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"
+}
+
+data "aws_iam_policy_document" "vpc_access" {
+  count = local.vpc_enabled ? 1 : 0
+
+  statement {
+    sid       = "CreateInterfacesInTheseSubnets"
+    actions   = ["ec2:CreateNetworkInterface"]
+    resources = concat([local.network_interfaces_arn], local.vpc_subnet_arns, local.vpc_security_group_arns)
+  }
+
+  statement {
+    sid = "ManageInterfacesInTheseSubnets"
+    actions = [
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:DeleteNetworkInterface",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = [local.network_interfaces_arn]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ec2:Subnet"
+      values   = local.vpc_subnet_arns
+    }
+  }
+
+  # EC2's Describe* actions support no resource-level permissions: "*" only.
+  statement {
+    sid       = "DescribeInterfaces"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    resources = ["*"]
+  }
+}
+
+################################################################################
 # Transform function: read and write items, no Scan, no DeleteItem
 ################################################################################
 
 resource "aws_iam_role" "transform" {
   count = local.create ? 1 : 0
 
-  name               = "${var.name}-transform"
-  description        = "Execution role of the ${local.transform_function_name} Lambda function."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume[0].json
-  tags               = var.tags
+  name                 = "${local.role_name_prefix}-transform"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = "Execution role of the ${local.transform_function_name} Lambda function."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume[0].json
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "transform" {
   count = local.create ? 1 : 0
+
+  source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
 
   statement {
     sid = "ReadAndWriteMessageRecords"
@@ -81,14 +136,18 @@ resource "aws_iam_role_policy" "transform" {
 resource "aws_iam_role" "query" {
   count = local.create ? 1 : 0
 
-  name               = "${var.name}-query"
-  description        = "Execution role of the ${local.query_function_name} Lambda function."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume[0].json
-  tags               = var.tags
+  name                 = "${local.role_name_prefix}-query"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = "Execution role of the ${local.query_function_name} Lambda function."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume[0].json
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "query" {
   count = local.create ? 1 : 0
+
+  source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
 
   statement {
     sid = "ReadMessageRecords"
@@ -164,10 +223,12 @@ data "aws_iam_policy_document" "firehose_assume" {
 resource "aws_iam_role" "firehose" {
   count = local.create ? 1 : 0
 
-  name               = "${var.name}-firehose"
-  description        = "Role the ${local.delivery_stream_name} delivery stream uses to transform and archive events."
-  assume_role_policy = data.aws_iam_policy_document.firehose_assume[0].json
-  tags               = var.tags
+  name                 = "${local.role_name_prefix}-firehose"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = "Role the ${local.delivery_stream_name} delivery stream uses to transform and archive events."
+  assume_role_policy   = data.aws_iam_policy_document.firehose_assume[0].json
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "firehose" {

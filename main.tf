@@ -5,9 +5,12 @@ data "aws_caller_identity" "current" {}
 locals {
   create = var.create
 
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
+  partition = data.aws_partition.current.partition
+  # id is the Region's name in provider 5.x and 6.x; name is deprecated in 6.x.
+  region     = data.aws_region.current.id
   account_id = data.aws_caller_identity.current.account_id
+
+  role_name_prefix = coalesce(var.iam_role_name_prefix, var.name)
 
   transform_function_name = "${var.name}-transform"
   query_function_name     = "${var.name}-query"
@@ -33,10 +36,12 @@ locals {
     [var.powertools_layer_arn]
   )
 
-  lambda_environment_common = {
+  # The caller's extra variables first: the module's own keys win (the input's
+  # validation also refuses them, with a clearer message).
+  lambda_environment_common = merge(var.lambda_environment_variables, {
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.powertools_log_level
-  }
+  })
 
   kms_enabled = var.kms_key_arn != null
 }

@@ -1,6 +1,15 @@
+################################################################################
+# API
+################################################################################
+
 output "api_id" {
   description = "ID of the HTTP API."
   value       = try(aws_apigatewayv2_api.this[0].id, null)
+}
+
+output "api_arn" {
+  description = "ARN of the HTTP API (for tagging and resource policies; callers need api_execution_arn)."
+  value       = try(aws_apigatewayv2_api.this[0].arn, null)
 }
 
 output "api_endpoint" {
@@ -18,6 +27,10 @@ output "message_status_url" {
   value       = try("${aws_apigatewayv2_api.this[0].api_endpoint}/messages/{message_id}", null)
 }
 
+################################################################################
+# Data
+################################################################################
+
 output "table_name" {
   description = "Name of the DynamoDB table that holds one status record per message."
   value       = try(aws_dynamodb_table.this[0].name, null)
@@ -28,9 +41,14 @@ output "table_arn" {
   value       = try(aws_dynamodb_table.this[0].arn, null)
 }
 
-output "delivery_stream_arn" {
-  description = "ARN of the Kinesis Data Firehose stream that every source sends its events to."
-  value       = try(aws_kinesis_firehose_delivery_stream.this[0].arn, null)
+output "archive_bucket_name" {
+  description = "Name of the S3 bucket that archives transformed records (events/), failed records (errors/) and, when enabled, raw records (raw/)."
+  value       = try(aws_s3_bucket.archive[0].id, null)
+}
+
+output "archive_bucket_arn" {
+  description = "ARN of the S3 bucket that archives transformed records (events/), failed records (errors/) and, when enabled, raw records (raw/)."
+  value       = try(aws_s3_bucket.archive[0].arn, null)
 }
 
 output "delivery_stream_name" {
@@ -38,9 +56,23 @@ output "delivery_stream_name" {
   value       = try(aws_kinesis_firehose_delivery_stream.this[0].name, null)
 }
 
+output "delivery_stream_arn" {
+  description = "ARN of the Kinesis Data Firehose stream that every source sends its events to."
+  value       = try(aws_kinesis_firehose_delivery_stream.this[0].arn, null)
+}
+
+################################################################################
+# Functions
+################################################################################
+
 output "transform_function_name" {
   description = "Name of the Lambda function that turns source events into status records."
   value       = try(aws_lambda_function.transform[0].function_name, null)
+}
+
+output "transform_function_arn" {
+  description = "ARN of the Lambda function that turns source events into status records."
+  value       = try(aws_lambda_function.transform[0].arn, null)
 }
 
 output "query_function_name" {
@@ -48,32 +80,81 @@ output "query_function_name" {
   value       = try(aws_lambda_function.query[0].function_name, null)
 }
 
-output "archive_bucket_name" {
-  description = "Name of the S3 bucket that archives transformed records (events/), failed records (errors/) and, when enabled, raw records (raw/)."
-  value       = try(aws_s3_bucket.archive[0].id, null)
+output "query_function_arn" {
+  description = "ARN of the Lambda function behind the HTTP API."
+  value       = try(aws_lambda_function.query[0].arn, null)
 }
 
-output "pinpoint_role_arn" {
-  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when no Pinpoint project is streamed."
+output "log_group_names" {
+  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api); null when create is false."
+  value = local.create ? {
+    transform = aws_cloudwatch_log_group.transform[0].name
+    query     = aws_cloudwatch_log_group.query[0].name
+    firehose  = aws_cloudwatch_log_group.firehose[0].name
+    api       = aws_cloudwatch_log_group.api[0].name
+  } : null
+}
+
+################################################################################
+# Roles
+################################################################################
+
+output "transform_role_name" {
+  description = "Name of the transform function's execution role."
+  value       = try(aws_iam_role.transform[0].name, null)
+}
+
+output "transform_role_arn" {
+  description = "ARN of the transform function's execution role."
+  value       = try(aws_iam_role.transform[0].arn, null)
+}
+
+output "query_role_name" {
+  description = "Name of the query function's execution role."
+  value       = try(aws_iam_role.query[0].name, null)
+}
+
+output "query_role_arn" {
+  description = "ARN of the query function's execution role."
+  value       = try(aws_iam_role.query[0].arn, null)
+}
+
+output "firehose_role_name" {
+  description = "Name of the role the delivery stream uses to invoke the transform and write the archive."
+  value       = try(aws_iam_role.firehose[0].name, null)
+}
+
+output "firehose_role_arn" {
+  description = "ARN of the role the delivery stream uses to invoke the transform and write the archive."
+  value       = try(aws_iam_role.firehose[0].arn, null)
+}
+
+output "pinpoint_source_role_name" {
+  description = "Name of the role Amazon Pinpoint assumes to write to the delivery stream; null when no Pinpoint project is streamed (pinpoint_application_ids and pinpoint_applications are both empty)."
+  value       = try(aws_iam_role.source["pinpoint"].name, null)
+}
+
+output "pinpoint_source_role_arn" {
+  description = "ARN of the role Amazon Pinpoint assumes to write to the delivery stream; null when no Pinpoint project is streamed (pinpoint_application_ids and pinpoint_applications are both empty)."
   value       = try(aws_iam_role.source["pinpoint"].arn, null)
 }
 
-output "ses_role_arn" {
+output "ses_source_role_name" {
+  description = "Name of the role Amazon SES assumes to write to the delivery stream; null when ses_configuration_set_names is empty."
+  value       = try(aws_iam_role.source["ses"].name, null)
+}
+
+output "ses_source_role_arn" {
   description = "ARN of the role Amazon SES assumes to write to the delivery stream; null when ses_configuration_set_names is empty."
   value       = try(aws_iam_role.source["ses"].arn, null)
 }
 
-output "sms_event_destination_role_arn" {
-  description = "ARN of the role for AWS End User Messaging SMS event destinations (IamRoleArn of a KinesisFirehoseDestination); null when sms_configuration_set_names is empty."
-  value       = try(aws_iam_role.source["sms"].arn, null)
+output "sms_source_role_name" {
+  description = "Name of the role AWS End User Messaging SMS assumes to write to the delivery stream; null when sms_configuration_set_names is empty."
+  value       = try(aws_iam_role.source["sms"].name, null)
 }
 
-output "log_group_names" {
-  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api)."
-  value = {
-    transform = try(aws_cloudwatch_log_group.transform[0].name, null)
-    query     = try(aws_cloudwatch_log_group.query[0].name, null)
-    firehose  = try(aws_cloudwatch_log_group.firehose[0].name, null)
-    api       = try(aws_cloudwatch_log_group.api[0].name, null)
-  }
+output "sms_source_role_arn" {
+  description = "ARN of the role for AWS End User Messaging SMS event destinations (IamRoleArn of their KinesisFirehoseDestination); null when sms_configuration_set_names is empty."
+  value       = try(aws_iam_role.source["sms"].arn, null)
 }

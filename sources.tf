@@ -89,10 +89,12 @@ data "aws_iam_policy_document" "source_assume" {
 resource "aws_iam_role" "source" {
   for_each = local.enabled_source_roles
 
-  name               = "${var.name}-${each.key}-source"
-  description        = each.value.description
-  assume_role_policy = data.aws_iam_policy_document.source_assume[each.key].json
-  tags               = var.tags
+  name                 = "${local.role_name_prefix}-${each.key}-source"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = each.value.description
+  assume_role_policy   = data.aws_iam_policy_document.source_assume[each.key].json
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "source" {

@@ -107,11 +107,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "archive" {
     filter {}
 
     expiration {
-      days = var.retention_days
+      days = var.message_retention_days
     }
 
     noncurrent_version_expiration {
-      noncurrent_days = var.retention_days
+      noncurrent_days = var.message_retention_days
     }
 
     abort_incomplete_multipart_upload {

@@ -35,14 +35,51 @@ variable "kms_key_arn" {
   }
 }
 
-variable "log_retention_in_days" {
+variable "log_retention_days" {
   type        = number
   description = "How many days the module's CloudWatch log groups (functions, Firehose, API access logs) keep events. One of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
   default     = 365
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
-    error_message = "log_retention_in_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+################################################################################
+# IAM
+################################################################################
+
+variable "iam_role_name_prefix" {
+  type        = string
+  description = "Prefix of every IAM role the module creates (<prefix>-transform, <prefix>-query, <prefix>-firehose, <prefix>-ses-source, ...). Null uses name. 1 to 38 characters of letters, digits and + = , . @ _ -, so that every role name fits IAM's 64-character limit."
+  default     = null
+
+  validation {
+    condition     = var.iam_role_name_prefix == null || can(regex("^[a-zA-Z0-9+=,.@_-]{1,38}$", var.iam_role_name_prefix))
+    error_message = "iam_role_name_prefix must be null or 1-38 letters, digits and + = , . @ _ - (role names are limited to 64 characters)."
+  }
+}
+
+variable "iam_role_path" {
+  type        = string
+  description = "Path of every IAM role the module creates, for organisations that group roles by path (for example /message-status/). Must begin and end with a slash."
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([\\x21-\\x7E]{0,510}/)?$", var.iam_role_path))
+    error_message = "iam_role_path must be / or a path that begins and ends with a slash, such as /message-status/ (printable ASCII, at most 512 characters)."
+  }
+}
+
+variable "iam_permissions_boundary_arn" {
+  type        = string
+  description = "ARN of an IAM managed policy set as the permissions boundary of every role the module creates, for accounts that require one. Null sets none."
+  default     = null
+
+  validation {
+    condition     = var.iam_permissions_boundary_arn == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_permissions_boundary_arn))
+    error_message = "iam_permissions_boundary_arn must be null or an IAM policy ARN such as arn:aws:iam::123456789012:policy/boundary."
   }
 }
 
@@ -109,14 +146,14 @@ variable "ses_event_destination_name" {
 # Data: table, archive and retention
 ################################################################################
 
-variable "retention_days" {
+variable "message_retention_days" {
   type        = number
   description = "How many days a message's status is kept: the table's TTL (through the transform's RETENTION_DAYS) and the archive bucket's lifecycle expiry."
   default     = 90
 
   validation {
-    condition     = var.retention_days >= 1 && floor(var.retention_days) == var.retention_days
-    error_message = "retention_days must be a whole number of days, 1 or more."
+    condition     = var.message_retention_days >= 1 && floor(var.message_retention_days) == var.message_retention_days
+    error_message = "message_retention_days must be a whole number of days, 1 or more."
   }
 }
 
@@ -134,7 +171,7 @@ variable "deletion_protection_enabled" {
 
 variable "archive_versioning_enabled" {
   type        = bool
-  description = "Whether the archive bucket keeps object versions. Noncurrent versions expire after retention_days too."
+  description = "Whether the archive bucket keeps object versions. Noncurrent versions expire after message_retention_days too."
   default     = false
 }
 
@@ -268,47 +305,102 @@ variable "metrics_namespace" {
   }
 }
 
-variable "transform_memory_size" {
+variable "lambda_environment_variables" {
+  type        = map(string)
+  description = "Extra environment variables for both functions (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for key in keys(var.lambda_environment_variables) :
+      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
+    ])
+    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
+  }
+}
+
+variable "lambda_vpc_config" {
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  description = "Run both functions in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The subnets need a route to DynamoDB (a gateway endpoint or NAT), to CloudWatch Logs and, with tracing, to X-Ray. The execution roles then get the network-interface permissions Lambda needs, scoped to these subnets and security groups. Null (the default) runs the functions outside any VPC."
+  default     = null
+
+  validation {
+    condition = var.lambda_vpc_config == null || (
+      length(try(var.lambda_vpc_config.subnet_ids, [])) > 0
+      && length(try(var.lambda_vpc_config.security_group_ids, [])) > 0
+      && alltrue([for id in try(var.lambda_vpc_config.subnet_ids, []) : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+      && alltrue([for id in try(var.lambda_vpc_config.security_group_ids, []) : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    )
+    error_message = "lambda_vpc_config needs at least one subnet id (subnet-...) and at least one security group id (sg-...)."
+  }
+}
+
+variable "transform_reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for the transform function; null (the default) reserves none. Firehose invokes the processor at most about once per shard-equivalent at a time, so a reservation mostly guarantees capacity. 0 throttles every invocation: Firehose then retries and sends the records to errors/."
+  default     = null
+
+  validation {
+    condition     = var.transform_reserved_concurrency == null || try(var.transform_reserved_concurrency >= 0 && floor(var.transform_reserved_concurrency) == var.transform_reserved_concurrency, false)
+    error_message = "transform_reserved_concurrency must be null or a whole number, 0 or more."
+  }
+}
+
+variable "query_reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for the query function, which also caps it; null (the default) reserves none. 0 throttles every request (the API answers 5xx)."
+  default     = null
+
+  validation {
+    condition     = var.query_reserved_concurrency == null || try(var.query_reserved_concurrency >= 0 && floor(var.query_reserved_concurrency) == var.query_reserved_concurrency, false)
+    error_message = "query_reserved_concurrency must be null or a whole number, 0 or more."
+  }
+}
+
+variable "transform_memory_mb" {
   type        = number
   description = "Memory (MB, 128-10240) of the transform function. CPU grows with memory."
   default     = 256
 
   validation {
-    condition     = var.transform_memory_size >= 128 && var.transform_memory_size <= 10240
-    error_message = "transform_memory_size must be between 128 and 10240."
+    condition     = var.transform_memory_mb >= 128 && var.transform_memory_mb <= 10240
+    error_message = "transform_memory_mb must be between 128 and 10240."
   }
 }
 
-variable "transform_timeout" {
+variable "transform_timeout_seconds" {
   type        = number
   description = "Timeout (seconds, 1-300) of the transform function. Firehose waits at most 5 minutes for a processor."
   default     = 60
 
   validation {
-    condition     = var.transform_timeout >= 1 && var.transform_timeout <= 300
-    error_message = "transform_timeout must be between 1 and 300 (Firehose's limit for a processor)."
+    condition     = var.transform_timeout_seconds >= 1 && var.transform_timeout_seconds <= 300
+    error_message = "transform_timeout_seconds must be between 1 and 300 (Firehose's limit for a processor)."
   }
 }
 
-variable "query_memory_size" {
+variable "query_memory_mb" {
   type        = number
   description = "Memory (MB, 128-10240) of the query function."
   default     = 256
 
   validation {
-    condition     = var.query_memory_size >= 128 && var.query_memory_size <= 10240
-    error_message = "query_memory_size must be between 128 and 10240."
+    condition     = var.query_memory_mb >= 128 && var.query_memory_mb <= 10240
+    error_message = "query_memory_mb must be between 128 and 10240."
   }
 }
 
-variable "query_timeout" {
+variable "query_timeout_seconds" {
   type        = number
   description = "Timeout (seconds, 1-30) of the query function. API Gateway gives up after 30 s."
   default     = 10
 
   validation {
-    condition     = var.query_timeout >= 1 && var.query_timeout <= 30
-    error_message = "query_timeout must be between 1 and 30 (API Gateway's integration timeout)."
+    condition     = var.query_timeout_seconds >= 1 && var.query_timeout_seconds <= 30
+    error_message = "query_timeout_seconds must be between 1 and 30 (API Gateway's integration timeout)."
   }
 }
 

@@ -1,15 +1,17 @@
-# One Amazon Pinpoint project, its events streamed into the message status
-# pipeline, and an HTTP API that callers reach with SigV4 (AWS_IAM).
+# The way most new users start: an Amazon SES configuration set whose events
+# feed the message status pipeline, and an HTTP API that callers reach with
+# SigV4 (AWS_IAM, the module's default). Send email with this configuration
+# set (ConfigurationSetName) and look each message up by the id SES returned.
 
-resource "aws_pinpoint_app" "this" {
-  name = var.name
+resource "aws_sesv2_configuration_set" "this" {
+  configuration_set_name = var.name
 }
 
 module "message_status" {
   source = "../../"
 
-  name                  = var.name
-  pinpoint_applications = { (var.name) = aws_pinpoint_app.this.application_id }
+  name                        = var.name
+  ses_configuration_set_names = [aws_sesv2_configuration_set.this.configuration_set_name]
 
   # Lets `terraform destroy` remove the archive bucket with its objects; keep
   # the default (false) for data you care about.

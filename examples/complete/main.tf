@@ -1,5 +1,6 @@
 # Every source (SES, End User Messaging SMS v2), JWT authentication, a
-# customer-managed KMS key, and a disabled instance that creates nothing.
+# customer-managed KMS key, roles under a path with a permissions boundary,
+# optional VPC attachment, and a disabled instance that creates nothing.
 
 resource "aws_sesv2_configuration_set" "this" {
   configuration_set_name = "${var.name}-transactional"
@@ -26,11 +27,15 @@ module "message_status" {
   jwt_audience           = var.jwt_audience
 
   kms_key_arn                 = aws_kms_key.this.arn
-  retention_days              = 30
-  log_retention_in_days       = 400
+  message_retention_days      = 30
+  log_retention_days          = 400
   deletion_protection_enabled = true
   archive_versioning_enabled  = true
   raw_backup_enabled          = true
+
+  # Enterprise accounts: roles under a path, capped by a permissions boundary.
+  iam_role_path                = "/message-status/"
+  iam_permissions_boundary_arn = aws_iam_policy.boundary.arn
 
   processor_buffer_interval_seconds = 0
   processor_buffer_size_mb          = 0.5
@@ -38,6 +43,15 @@ module "message_status" {
   lambda_architecture  = "x86_64"
   lambda_runtime       = "python3.13"
   powertools_log_level = "WARNING"
+
+  lambda_vpc_config = length(var.vpc_subnet_ids) == 0 ? null : {
+    subnet_ids         = var.vpc_subnet_ids
+    security_group_ids = var.vpc_security_group_ids
+  }
+  lambda_environment_variables = {
+    DEPLOYMENT = "complete-example"
+  }
+  transform_reserved_concurrency = 10
 
   api_throttling_burst_limit = 20
   api_throttling_rate_limit  = 10

@@ -27,3 +27,15 @@ variable "sms_configuration_set_names" {
   description = "Existing AWS End User Messaging SMS configuration sets whose events the pipeline should receive."
   default     = ["transactional-sms"]
 }
+
+variable "vpc_subnet_ids" {
+  type        = list(string)
+  description = "Subnets to attach both functions to (with routes to DynamoDB, CloudWatch Logs and X-Ray); empty runs them outside any VPC."
+  default     = []
+}
+
+variable "vpc_security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the functions' network interfaces, when vpc_subnet_ids is set."
+  default     = []
+}

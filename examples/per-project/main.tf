@@ -11,9 +11,9 @@ module "message_status" {
   source   = "../../"
   for_each = var.projects
 
-  name                  = "msgstatus-${each.key}"
-  pinpoint_applications = { (each.key) = aws_pinpoint_app.this[each.key].application_id }
-  retention_days        = each.value.retention_days
+  name                   = "msgstatus-${each.key}"
+  pinpoint_applications  = { (each.key) = aws_pinpoint_app.this[each.key].application_id }
+  message_retention_days = each.value.message_retention_days
 
   tags = merge(each.value.tags, {
     Example = "per-project"

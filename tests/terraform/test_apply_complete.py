@@ -1,99 +1,139 @@
-"""Apply the root module with examples/complete's settings to a local moto server.
+"""examples/complete on the local emulator, deployed the way a user upgrades to it.
 
-examples/complete itself cannot be applied to moto 5.2: its SES v2
-configuration set reads back malformed (the provider rejects moto's answer),
-and moto has no SES v2 event destinations and no End User Messaging SMS v2.
-So this test applies the root module with the same settings minus the SES
-source: a customer-managed KMS key (created in moto first), JWT
-authentication, an SMS v2 configuration set name, raw-record backup, a 0 s
-processor buffer of 0.5 MiB, x86_64 and Python 3.13. The SES event
-destination is covered by the plan tests (test_plan.py).
+One deployment serves every test here (each apply costs about a minute):
+
+1. examples/complete of the previous release (PREVIOUS_RELEASE) is applied;
+2. the module and the example are swapped for this tree's, with the previous
+   release's IAM layout (no role path, no boundary): the plan must destroy
+   and replace nothing (test_upgrade_from_the_previous_release_destroys_nothing);
+3. the example's own settings are applied: roles under /message-status/ with a
+   permissions boundary, both functions in a VPC, reserved concurrency, extra
+   environment; the tests read them back, and a second plan must be empty.
+
+The emulator has no SES v2 event destinations, so a Pinpoint project stands
+in for the example's SES configuration set (devkit.stack.EMULATOR_FILES), and
+the deployment is made destroyable (no deletion protection, force_destroy).
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from tests.support.emulator import Emulator
-from tests.support.stack import (
-    AWS_LAYER_ACCOUNT,
-    REGION,
-    copy_module,
-    emulated_layer_account,
-    publish_powertools_layer,
-)
-from tests.terraform.conftest import deployed, plan_is_empty
+from devkit import ROOT, terraform
+from devkit.emulator import Emulator
+from devkit.stack import Stack, deployed, emulator_files
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
-NAME = "msgstatus-complete"
+NAME = "msgstatus-complete"  # examples/complete's default name
+# The last landed commit before this interface (v0.1.0's module and examples).
+PREVIOUS_RELEASE = "5684ebda38e901de150ae9c8b7d49f99259c8a21"
+PREVIOUS_IAM_LAYOUT = {
+    "upgrade_override.tf": """\
+# The previous release's IAM layout, to prove the upgrade alone replaces nothing.
+module "message_status" {
+  iam_role_path                = "/"
+  iam_permissions_boundary_arn = null
+}
+""",
+}
+ROLES = ("transform", "query", "firehose", "ses-source", "sms-source")
+
+
+def create_vpc(stack: Stack) -> dict[str, list[str]]:
+    """Two subnets and a security group in the emulator, for lambda_vpc_config."""
+    ec2 = stack.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.40.{n}.0/24", AvailabilityZone=zone)[
+            "Subnet"
+        ]["SubnetId"]
+        for n, zone in enumerate(("us-east-1a", "us-east-1b"))
+    ]
+    group = ec2.create_security_group(
+        GroupName=f"{NAME}-functions", Description="message status functions", VpcId=vpc_id
+    )["GroupId"]
+    return {"vpc_subnet_ids": subnets, "vpc_security_group_ids": [group]}
 
 
 @pytest.fixture(scope="module")
-def account(emulator: Emulator) -> dict[str, str]:
-    credentials = emulated_layer_account(emulator, "terraform-apply-complete")
-    publish_powertools_layer(emulator, credentials, "python3.13", "x86_64")
-    return credentials
-
-
-@pytest.fixture(scope="module")
-def aws(emulator: Emulator, account: dict[str, str]) -> Any:
-    def client(service: str) -> Any:
-        return boto3.client(
-            service, endpoint_url=emulator.endpoint_url, region_name=REGION, **account
-        )
-
-    return client
-
-
-@pytest.fixture(scope="module")
-def key_arn(aws: Any) -> str:
-    return str(aws("kms").create_key(Description=NAME)["KeyMetadata"]["Arn"])
-
-
-@pytest.fixture(scope="module")
-def applied(
-    tf_env: dict[str, str],
-    account: dict[str, str],
-    key_arn: str,
-    tmp_path_factory: pytest.TempPathFactory,
+def upgrade(
+    emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    workdir = copy_module(tmp_path_factory.mktemp("apply-complete"))
-    settings = {
-        "name": NAME,
-        "kms_key_arn": key_arn,
-        "api_authorization_type": "JWT",
-        "jwt_issuer": "https://auth.example.com/",
-        "jwt_audience": ["message-status-readers"],
-        "sms_configuration_set_names": ["transactional-sms"],
-        "raw_backup_enabled": True,
-        "archive_versioning_enabled": True,
-        "processor_buffer_interval_seconds": 0,
-        "processor_buffer_size_mb": 0.5,
-        "lambda_architecture": "x86_64",
-        "lambda_runtime": "python3.13",
-        "retention_days": 30,
-        "force_destroy": True,
-    }
-    (workdir / "complete.auto.tfvars.json").write_text(json.dumps(settings))
-    try:
-        with deployed(workdir, tf_env, account) as result:
-            yield result
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    """The complete stack, upgraded from the previous release; yields the stack and facts."""
+    previous = terraform.export_revision(PREVIOUS_RELEASE, tmp_path_factory.mktemp("previous"))
+    scratch = tmp_path_factory.mktemp("complete-stack")
+    with deployed(
+        "complete", emulator, scratch, module_source=previous, files=emulator_files("complete")
+    ) as stack:
+        previous_outputs = dict(stack.outputs)
+        stack.replace_module(ROOT)
+        stack.write_files(PREVIOUS_IAM_LAYOUT)
+        upgrade_plan = stack.plan_json()
+        stack.write_files(dict.fromkeys(PREVIOUS_IAM_LAYOUT, ""))
+        vpc = create_vpc(stack)
+        terraform.write_variables(stack.workdir, vpc)
+        stack.apply()
+        yield {
+            "stack": stack,
+            "upgrade_plan": upgrade_plan,
+            "previous_outputs": previous_outputs,
+            "vpc": vpc,
+        }
 
 
-def test_routes_use_the_jwt_authorizer(applied: dict[str, Any], aws: Any) -> None:
-    client = aws("apigatewayv2")
-    api_id = applied["outputs"]["api_id"]
+@pytest.fixture(scope="module")
+def stack(upgrade: dict[str, Any]) -> Stack:
+    return upgrade["stack"]
+
+
+def test_upgrade_from_the_previous_release_destroys_nothing(upgrade: dict[str, Any]) -> None:
+    changes = upgrade["upgrade_plan"]["resource_changes"]
+    destroyed = [c["address"] for c in changes if "delete" in c["change"]["actions"]]
+    assert destroyed == [], f"the upgrade would destroy or replace: {destroyed}"
+    updated = {c["address"] for c in changes if c["change"]["actions"] == ["update"]}
+    # The new settings do reach the existing functions, in place.
+    assert "module.message_status.aws_lambda_function.transform[0]" in updated
+
+
+def test_every_role_has_the_path_and_the_boundary(stack: Stack) -> None:
+    iam = stack.client("iam")
+    (boundary,) = [
+        policy["Arn"]
+        for policy in iam.list_policies(Scope="Local")["Policies"]
+        if policy["PolicyName"] == f"{NAME}-boundary"
+    ]
+    for suffix in ROLES:
+        role = iam.get_role(RoleName=f"{NAME}-{suffix}")["Role"]
+        assert role["Path"] == "/message-status/", suffix
+        assert role["PermissionsBoundary"] == {
+            "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+            "PermissionsBoundaryArn": boundary,
+        }, suffix
+    assert stack.outputs["transform_role_arn"].endswith(f":role/message-status/{NAME}-transform")
+
+
+def test_both_functions_run_in_the_vpc_with_reserved_concurrency_and_extra_environment(
+    upgrade: dict[str, Any],
+) -> None:
+    stack, vpc = upgrade["stack"], upgrade["vpc"]
+    client = stack.client("lambda")
+    for function in ("transform", "query"):
+        config = client.get_function_configuration(FunctionName=f"{NAME}-{function}")
+        assert sorted(config["VpcConfig"]["SubnetIds"]) == sorted(vpc["vpc_subnet_ids"])
+        assert config["VpcConfig"]["SecurityGroupIds"] == vpc["vpc_security_group_ids"]
+        assert config["Environment"]["Variables"]["DEPLOYMENT"] == "complete-example"
+    concurrency = client.get_function_concurrency(FunctionName=f"{NAME}-transform")
+    assert concurrency["ReservedConcurrentExecutions"] == 10
+
+
+def test_routes_use_the_jwt_authorizer(stack: Stack) -> None:
+    client = stack.client("apigatewayv2")
+    api_id = stack.outputs["api_id"]
     routes = client.get_routes(ApiId=api_id)["Items"]
-    assert len(routes) == 3
     assert {route["AuthorizationType"] for route in routes} == {"JWT"}
     (authorizer_id,) = {route["AuthorizerId"] for route in routes}
     # moto has GetAuthorizer but not GetAuthorizers.
@@ -105,26 +145,31 @@ def test_routes_use_the_jwt_authorizer(applied: dict[str, Any], aws: Any) -> Non
     }
 
 
-def test_table_and_logs_use_the_customer_managed_key(
-    applied: dict[str, Any], aws: Any, key_arn: str
-) -> None:
-    table = aws("dynamodb").describe_table(TableName=NAME)["Table"]
+def test_table_and_logs_use_the_customer_managed_key(stack: Stack) -> None:
+    (key,) = [
+        alias["TargetKeyId"]
+        for alias in stack.client("kms").list_aliases()["Aliases"]
+        if alias["AliasName"] == f"alias/{NAME}"
+    ]
+    key_arn = stack.client("kms").describe_key(KeyId=key)["KeyMetadata"]["Arn"]
+    table = stack.client("dynamodb").describe_table(TableName=NAME)["Table"]
     assert table["SSEDescription"]["KMSMasterKeyArn"] == key_arn
-    groups = aws("logs").describe_log_groups()["logGroups"]
-    ours = [group for group in groups if NAME in group["logGroupName"]]
+    groups = stack.client("logs").describe_log_groups()["logGroups"]
+    ours = [
+        group
+        for group in groups
+        if group["logGroupName"] in stack.outputs["log_group_names"].values()
+    ]
     assert len(ours) == 4
     assert {group.get("kmsKeyId") for group in ours} == {key_arn}
+    assert {group["retentionInDays"] for group in ours} == {400}
 
 
-def test_stream_uses_the_key_backs_up_raw_records_and_buffers_briefly(
-    applied: dict[str, Any], aws: Any, key_arn: str
-) -> None:
-    stream = aws("firehose").describe_delivery_stream(DeliveryStreamName=f"{NAME}-events")
-    description = stream["DeliveryStreamDescription"]
-    s3 = description["Destinations"][0]["ExtendedS3DestinationDescription"]
+def test_stream_backs_up_raw_records_and_buffers_briefly(stack: Stack) -> None:
+    stream = stack.client("firehose").describe_delivery_stream(DeliveryStreamName=f"{NAME}-events")
+    s3 = stream["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
     assert s3["S3BackupMode"] == "Enabled"
     assert s3["S3BackupDescription"]["Prefix"].startswith("raw/")
-    assert s3["EncryptionConfiguration"]["KMSEncryptionConfig"]["AWSKMSKeyARN"] == key_arn
     params = {
         p["ParameterName"]: p["ParameterValue"]
         for p in s3["ProcessingConfiguration"]["Processors"][0]["Parameters"]
@@ -133,36 +178,31 @@ def test_stream_uses_the_key_backs_up_raw_records_and_buffers_briefly(
     assert params["BufferSizeInMBs"] == "0.5"
 
 
-def test_functions_run_python313_on_x86_64_with_encrypted_environment(
-    applied: dict[str, Any], aws: Any, key_arn: str
-) -> None:
-    config = aws("lambda").get_function_configuration(FunctionName=f"{NAME}-transform")
+def test_functions_run_python313_on_x86_64_with_retention(stack: Stack) -> None:
+    config = stack.client("lambda").get_function_configuration(FunctionName=f"{NAME}-transform")
     assert config["Runtime"] == "python3.13"
     assert config["Architectures"] == ["x86_64"]
-    assert config["KMSKeyArn"] == key_arn
     assert config["Environment"]["Variables"]["RETENTION_DAYS"] == "30"
     assert config["Layers"][0]["Arn"].endswith(
-        f":{AWS_LAYER_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"
+        ":layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"
     )
 
 
-def test_sms_role_trusts_only_sms_voice_for_the_configuration_set(
-    applied: dict[str, Any], aws: Any
-) -> None:
-    role_arn = applied["outputs"]["sms_event_destination_role_arn"]
-    role = aws("iam").get_role(RoleName=role_arn.split("/")[-1])["Role"]
+def test_sms_role_trusts_only_sms_voice_for_the_configuration_set(stack: Stack) -> None:
+    role = stack.client("iam").get_role(RoleName=stack.outputs["sms_source_role_name"])["Role"]
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "sms-voice.amazonaws.com"}
+    account = stack.outputs["table_arn"].split(":")[4]
     assert statement["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": AWS_LAYER_ACCOUNT},
+        "StringEquals": {"aws:SourceAccount": account},
         "ArnLike": {
             "aws:SourceArn": (
-                f"arn:aws:sms-voice:{REGION}:{AWS_LAYER_ACCOUNT}:configuration-set/transactional-sms"
+                f"arn:aws:sms-voice:us-east-1:{account}:configuration-set/transactional-sms"
             )
         },
     }
 
 
-def test_second_plan_is_empty(applied: dict[str, Any]) -> None:
-    result = plan_is_empty(applied["workdir"], applied["env"])
-    assert result.returncode == 0, f"plan after apply is not empty:\n{result.stdout}"
+def test_second_plan_is_empty(stack: Stack) -> None:
+    empty, output = stack.plan_is_empty()
+    assert empty, f"plan after apply is not empty:\n{output}"

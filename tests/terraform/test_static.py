@@ -1,18 +1,38 @@
-"""Checks that need no AWS endpoint: formatting, validation, interface rules, generated docs."""
+"""Checks that need no AWS endpoint: formatting, interface rules, generated docs, naming.
+
+`terraform validate` of the module and every example runs in `make lint`
+(devkit.validate), before these tests.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-from pathlib import Path
 
 import hcl2
 import pytest
+from message_status.parse import SES_EVENT_TYPES
 
-from tests.support import tfdocs
-from tests.terraform.conftest import EXAMPLES, ROOT, Workspace
+from devkit import ROOT, tfdocs
+from tests.terraform.conftest import EXAMPLES
 
 MODULE_FILES = sorted(ROOT.glob("*.tf"))
+EXAMPLE_FILES = sorted(ROOT.glob("examples/*/*.tf"))
+# SES's EventType names (what a configuration set's event destination matches)
+# and the eventType each publishes in its events (what the parser reads).
+SES_PUBLISHED_EVENT_TYPE = {
+    "SEND": "Send",
+    "REJECT": "Reject",
+    "BOUNCE": "Bounce",
+    "COMPLAINT": "Complaint",
+    "DELIVERY": "Delivery",
+    "OPEN": "Open",
+    "CLICK": "Click",
+    "RENDERING_FAILURE": "Rendering Failure",
+    "DELIVERY_DELAY": "DeliveryDelay",
+    "SUBSCRIPTION": "Subscription",
+}
 
 
 def test_terraform_files_are_formatted() -> None:
@@ -22,15 +42,9 @@ def test_terraform_files_are_formatted() -> None:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"},
     )
     assert result.returncode == 0, f"run `make fmt`:\n{result.stdout}{result.stderr}"
-
-
-@pytest.mark.parametrize("directory", ["root", *EXAMPLES])
-def test_configuration_is_valid(workspaces: dict[str, Workspace], directory: str) -> None:
-    workspace = workspaces[directory]
-    output = workspace.tf.execute_command("validate", "-no-color").out
-    assert "Success!" in output
 
 
 def test_module_pins_floors_only_and_declares_no_provider() -> None:
@@ -47,6 +61,12 @@ def test_module_pins_floors_only_and_declares_no_provider() -> None:
         assert "local-exec" not in text
 
 
+@pytest.mark.parametrize("path", MODULE_FILES + EXAMPLE_FILES, ids=lambda p: p.name)
+def test_no_attribute_deprecated_in_provider_6_is_used(path) -> None:
+    """data.aws_region's name is deprecated in 6.x; id is the Region in 5.x and 6.x alike."""
+    assert not re.search(r"data\.aws_region\.[a-z_]+\.name\b", path.read_text())
+
+
 def test_every_variable_has_type_description_and_default_except_name() -> None:
     for variable in tfdocs.read_variables():
         assert variable.description, variable.name
@@ -54,13 +74,23 @@ def test_every_variable_has_type_description_and_default_except_name() -> None:
         assert variable.required == (variable.name == "name"), variable.name
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
-def test_example_reexports_every_output_with_the_same_description(example: str) -> None:
-    module_outputs = {o.name: o.description for o in tfdocs.read_outputs()}
-    example_outputs = {
-        o.name: o.description for o in tfdocs.read_outputs(ROOT / "examples" / example)
-    }
-    assert example_outputs == module_outputs
+UNIT_WORDS = ("timeout", "memory", "retention", "interval", "buffer_size")
+UNIT_SUFFIXES = ("_seconds", "_mb", "_days")
+
+
+def test_every_quantity_names_its_unit_the_same_way() -> None:
+    for variable in tfdocs.read_variables():
+        if any(word in variable.name for word in UNIT_WORDS):
+            assert variable.name.endswith(UNIT_SUFFIXES), variable.name
+            assert "_in_" not in variable.name, variable.name
+
+
+def test_ses_destinations_subscribe_to_exactly_the_event_types_the_parser_reads() -> None:
+    with (ROOT / "sources.tf").open() as handle:
+        parsed = hcl2.load(handle)
+    locals_ = {key: value for block in parsed["locals"] for key, value in block.items()}
+    subscribed = [name.strip('"') for name in locals_["ses_event_types"]]
+    assert {SES_PUBLISHED_EVENT_TYPE[name] for name in subscribed} == set(SES_EVENT_TYPES)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -72,13 +102,26 @@ def test_example_is_a_complete_root_module(example: str) -> None:
     assert re.search(r'source\s+=\s+"\.\./\.\./"', (directory / "main.tf").read_text())
 
 
-def test_readme_inputs_and_outputs_are_generated_from_the_module() -> None:
-    readme = tfdocs.README.read_text()
-    assert readme == tfdocs.updated(readme, tfdocs.render()), "README is stale: run `make docs`"
+def test_readme_and_example_outputs_are_generated_from_the_module() -> None:
+    stale = [
+        path.relative_to(ROOT).as_posix()
+        for path, text in tfdocs.generated_files().items()
+        if path.read_text() != text
+    ]
+    assert not stale, f"stale, run `make docs`: {stale}"
+
+
+def test_example_outputs_reexport_every_module_output() -> None:
+    module_outputs = {o.name: o.description for o in tfdocs.read_outputs()}
+    for example in EXAMPLES:
+        example_outputs = {
+            o.name: o.description for o in tfdocs.read_outputs(ROOT / "examples" / example)
+        }
+        assert example_outputs == module_outputs, example
 
 
 def test_tests_leave_no_terraform_files_in_the_repository() -> None:
-    examples = Path(ROOT / "examples")
+    examples = ROOT / "examples"
     assert not list(examples.rglob(".terraform")), "tests must work on a copy of examples/"
     assert not list(examples.rglob("*.tfstate"))
     assert not list(ROOT.glob("*.tfstate"))
@@ -87,7 +130,7 @@ def test_tests_leave_no_terraform_files_in_the_repository() -> None:
 def test_every_checkov_skip_gives_a_reason() -> None:
     skips = [
         (path.relative_to(ROOT), line.strip())
-        for path in [*MODULE_FILES, *ROOT.glob("examples/*/*.tf")]
+        for path in [*MODULE_FILES, *EXAMPLE_FILES]
         for line in path.read_text().splitlines()
         if "checkov:skip" in line
     ]

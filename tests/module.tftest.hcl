@@ -1,0 +1,378 @@
+# Native `terraform test` of the root module with a mocked AWS provider: no
+# endpoint, no credentials. From the repository root:
+#
+#   terraform init && terraform test
+#
+# (make test runs it on a copy of the module: tests/terraform/test_native.py).
+# Plan-time assertions and input validation live here; what needs an AWS
+# endpoint (read-back, deployed code) lives in the pytest apply tests.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      id   = "eu-west-1"
+      name = "eu-west-1"
+    }
+  }
+
+  # Roles and inline policies validate their JSON even in a plan.
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
+
+variables {
+  name = "native"
+}
+
+################################################################################
+# Defaults
+################################################################################
+
+run "defaults_are_authenticated_and_fresh" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for route in aws_apigatewayv2_route.this : route.authorization_type == "AWS_IAM"])
+    error_message = "Every route must require IAM authentication by default."
+  }
+
+  assert {
+    condition = anytrue([
+      for p in aws_kinesis_firehose_delivery_stream.this[0].extended_s3_configuration[0].processing_configuration[0].processors[0].parameters :
+      p.parameter_name == "BufferIntervalInSeconds" && tonumber(p.parameter_value) <= 10
+    ])
+    error_message = "The processor must buffer at most 10 seconds by default."
+  }
+
+  assert {
+    condition     = aws_lambda_function.transform[0].layers[0] == "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+    error_message = "The default layer must be the AWS-managed Powertools v3 layer of the Region, runtime and architecture."
+  }
+
+  assert {
+    condition     = aws_s3_bucket.archive[0].bucket == "native-123456789012-eu-west-1"
+    error_message = "The archive bucket name must carry the account and Region."
+  }
+
+  assert {
+    condition     = alltrue([for role in [aws_iam_role.transform[0], aws_iam_role.query[0], aws_iam_role.firehose[0]] : role.path == "/" && role.permissions_boundary == null])
+    error_message = "By default roles sit at / with no permissions boundary."
+  }
+
+  assert {
+    condition     = aws_lambda_function.transform[0].reserved_concurrent_executions == -1 && aws_lambda_function.query[0].reserved_concurrent_executions == -1
+    error_message = "By default no concurrency is reserved."
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.transform[0].vpc_config) == 0 && length(data.aws_iam_policy_document.vpc_access) == 0
+    error_message = "By default the functions run outside any VPC, with no network-interface permissions."
+  }
+}
+
+run "disabled_creates_nothing_and_outputs_null" {
+  command = plan
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition     = length(aws_dynamodb_table.this) == 0 && length(aws_lambda_function.transform) == 0 && length(aws_iam_role.source) == 0
+    error_message = "create = false must create nothing."
+  }
+
+  assert {
+    condition = alltrue([
+      for value in [
+        output.api_endpoint, output.api_arn, output.table_arn, output.archive_bucket_arn,
+        output.transform_function_arn, output.query_function_arn, output.transform_role_arn,
+        output.query_role_arn, output.firehose_role_arn, output.ses_source_role_arn,
+        output.log_group_names,
+      ] : value == null
+    ])
+    error_message = "create = false must output null, log_group_names included (not a map of nulls)."
+  }
+}
+
+################################################################################
+# Composition inputs
+################################################################################
+
+run "roles_take_the_path_boundary_and_prefix" {
+  command = plan
+
+  variables {
+    iam_role_name_prefix         = "platform-msgstatus"
+    iam_role_path                = "/message-status/"
+    iam_permissions_boundary_arn = "arn:aws:iam::123456789012:policy/boundary"
+    ses_configuration_set_names  = ["transactional"]
+    sms_configuration_set_names  = ["otp"]
+    pinpoint_application_ids     = ["0123456789abcdef0123456789abcdef"]
+  }
+
+  assert {
+    condition = alltrue([
+      for role in concat([aws_iam_role.transform[0], aws_iam_role.query[0], aws_iam_role.firehose[0]], values(aws_iam_role.source)) :
+      role.path == "/message-status/" && role.permissions_boundary == "arn:aws:iam::123456789012:policy/boundary" && startswith(role.name, "platform-msgstatus-")
+    ])
+    error_message = "Every role, source roles included, must carry the path, the boundary and the name prefix."
+  }
+
+  assert {
+    condition     = length(aws_iam_role.source) == 3
+    error_message = "One source role per source."
+  }
+
+  assert {
+    condition     = aws_lambda_function.transform[0].function_name == "native-transform"
+    error_message = "The role prefix names roles only; functions keep name."
+  }
+}
+
+run "extra_environment_is_merged_under_the_modules_own" {
+  command = plan
+
+  variables {
+    lambda_environment_variables = { DEPLOYMENT = "blue" }
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in [aws_lambda_function.transform[0], aws_lambda_function.query[0]] :
+      fn.environment[0].variables["DEPLOYMENT"] == "blue" && fn.environment[0].variables["TABLE_NAME"] == "native"
+    ])
+    error_message = "Both functions get the extra variables next to the module's own."
+  }
+}
+
+run "vpc_config_attaches_both_functions_and_grants_interface_permissions" {
+  command = plan
+
+  variables {
+    lambda_vpc_config = {
+      subnet_ids         = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+      security_group_ids = ["sg-0123456789abcdef0"]
+    }
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in [aws_lambda_function.transform[0], aws_lambda_function.query[0]] :
+      toset(fn.vpc_config[0].subnet_ids) == toset(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"])
+      && toset(fn.vpc_config[0].security_group_ids) == toset(["sg-0123456789abcdef0"])
+    ])
+    error_message = "Both functions must run in the given subnets and security groups."
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.vpc_access) == 1
+    error_message = "The roles must get the network-interface permissions VPC functions need."
+  }
+}
+
+run "reserved_concurrency_is_set_per_function" {
+  command = plan
+
+  variables {
+    transform_reserved_concurrency = 20
+    query_reserved_concurrency     = 5
+  }
+
+  assert {
+    condition     = aws_lambda_function.transform[0].reserved_concurrent_executions == 20 && aws_lambda_function.query[0].reserved_concurrent_executions == 5
+    error_message = "Reserved concurrency must reach each function."
+  }
+}
+
+################################################################################
+# Refused inputs: each fails at plan with its own message
+################################################################################
+
+run "jwt_without_issuer_is_refused" {
+  command = plan
+
+  variables {
+    api_authorization_type = "JWT"
+  }
+
+  expect_failures = [aws_apigatewayv2_api.this]
+}
+
+run "name_with_capitals_is_refused" {
+  command = plan
+  variables {
+    name = "Bad_Name"
+  }
+  expect_failures = [var.name]
+}
+
+run "name_over_32_characters_is_refused" {
+  command = plan
+  variables {
+    name = "abcdefghijklmnopqrstuvwxyz0123456"
+  }
+  expect_failures = [var.name]
+}
+
+run "unknown_authorization_type_is_refused" {
+  command = plan
+  variables {
+    api_authorization_type = "COGNITO"
+  }
+  expect_failures = [var.api_authorization_type]
+}
+
+run "plain_http_jwt_issuer_is_refused" {
+  command = plan
+  variables {
+    jwt_issuer = "http://insecure.example.com"
+  }
+  expect_failures = [var.jwt_issuer]
+}
+
+run "kms_alias_is_refused" {
+  command = plan
+  variables {
+    kms_key_arn = "alias/mine"
+  }
+  expect_failures = [var.kms_key_arn]
+}
+
+run "buffer_interval_over_900_is_refused" {
+  command = plan
+  variables {
+    processor_buffer_interval_seconds = 901
+  }
+  expect_failures = [var.processor_buffer_interval_seconds]
+}
+
+run "buffer_size_over_3_is_refused" {
+  command = plan
+  variables {
+    processor_buffer_size_mb = 5
+  }
+  expect_failures = [var.processor_buffer_size_mb]
+}
+
+run "old_runtime_is_refused" {
+  command = plan
+  variables {
+    lambda_runtime = "python3.9"
+  }
+  expect_failures = [var.lambda_runtime]
+}
+
+run "unknown_architecture_is_refused" {
+  command = plan
+  variables {
+    lambda_architecture = "arm"
+  }
+  expect_failures = [var.lambda_architecture]
+}
+
+run "unsupported_log_retention_is_refused" {
+  command = plan
+  variables {
+    log_retention_days = 42
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "zero_message_retention_is_refused" {
+  command = plan
+  variables {
+    message_retention_days = 0
+  }
+  expect_failures = [var.message_retention_days]
+}
+
+run "unknown_layer_keyword_is_refused" {
+  command = plan
+  variables {
+    powertools_layer_arn = "latest"
+  }
+  expect_failures = [var.powertools_layer_arn]
+}
+
+run "ses_configuration_set_with_a_space_is_refused" {
+  command = plan
+  variables {
+    ses_configuration_set_names = ["has space"]
+  }
+  expect_failures = [var.ses_configuration_set_names]
+}
+
+run "role_path_without_slashes_is_refused" {
+  command = plan
+  variables {
+    iam_role_path = "message-status"
+  }
+  expect_failures = [var.iam_role_path]
+}
+
+run "boundary_that_is_not_a_policy_arn_is_refused" {
+  command = plan
+  variables {
+    iam_permissions_boundary_arn = "arn:aws:iam::123456789012:role/not-a-policy"
+  }
+  expect_failures = [var.iam_permissions_boundary_arn]
+}
+
+run "role_prefix_that_would_overflow_64_characters_is_refused" {
+  command = plan
+  variables {
+    iam_role_name_prefix = "a-role-name-prefix-far-too-long-for-iam"
+  }
+  expect_failures = [var.iam_role_name_prefix]
+}
+
+run "overriding_the_modules_own_environment_is_refused" {
+  command = plan
+  variables {
+    lambda_environment_variables = { TABLE_NAME = "another-table" }
+  }
+  expect_failures = [var.lambda_environment_variables]
+}
+
+run "lambda_reserved_environment_names_are_refused" {
+  command = plan
+  variables {
+    lambda_environment_variables = { AWS_REGION = "us-west-2" }
+  }
+  expect_failures = [var.lambda_environment_variables]
+}
+
+run "vpc_config_without_security_groups_is_refused" {
+  command = plan
+  variables {
+    lambda_vpc_config = {
+      subnet_ids         = ["subnet-0123456789abcdef0"]
+      security_group_ids = []
+    }
+  }
+  expect_failures = [var.lambda_vpc_config]
+}
+
+run "negative_reserved_concurrency_is_refused" {
+  command = plan
+  variables {
+    transform_reserved_concurrency = -1
+  }
+  expect_failures = [var.transform_reserved_concurrency]
+}

@@ -100,9 +100,10 @@ def pinpoint_creation_date_as_string() -> Iterator[None]:
 
     def to_json(self: Any) -> dict[str, Any]:
         data = original(self)
-        data["CreationDate"] = time.strftime(
-            "%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(float(data["CreationDate"]))
-        )
+        if isinstance(data["CreationDate"], int | float):  # stacks can nest: patch once
+            data["CreationDate"] = time.strftime(
+                "%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(data["CreationDate"])
+            )
         return data
 
     App.to_json = to_json  # type: ignore[method-assign]

@@ -68,7 +68,7 @@ def run(
     *args: str,
     log: Path | None = None,
     check: bool = True,
-    timeout: int = 1200,
+    timeout: int = 600,
 ) -> Result:
     """Run ``terraform ARGS`` in ``workdir``; append its output to ``log`` when given.
 

@@ -3,10 +3,14 @@
 ################################################################################
 
 locals {
+  # The ANY routes send every other method on the API's paths to the function,
+  # which answers 405 with Allow (API Gateway alone would answer 404).
   api_routes = toset([
     "GET /messages/{message_id}",
     "GET /messages",
     "POST /messages/batch-get",
+    "ANY /messages/{message_id}",
+    "ANY /messages",
   ])
 
   api_access_log_format = jsonencode({

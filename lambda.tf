@@ -55,6 +55,8 @@ resource "aws_lambda_function" "transform" {
       TABLE_NAME              = aws_dynamodb_table.this[0].name
       RETENTION_DAYS          = tostring(var.message_retention_days)
       POWERTOOLS_SERVICE_NAME = "${var.name}-transform"
+      # The code sizes its DynamoDB timeouts and retries to fit this.
+      FUNCTION_TIMEOUT_SECONDS = tostring(var.transform_timeout_seconds)
     })
   }
 
@@ -108,6 +110,8 @@ resource "aws_lambda_function" "query" {
     variables = merge(local.lambda_environment_common, {
       TABLE_NAME              = aws_dynamodb_table.this[0].name
       POWERTOOLS_SERVICE_NAME = "${var.name}-query"
+      # The code sizes its DynamoDB timeouts and retries to fit this.
+      FUNCTION_TIMEOUT_SECONDS = tostring(var.query_timeout_seconds)
     })
   }
 

@@ -41,6 +41,12 @@ locals {
   lambda_environment_common = merge(var.lambda_environment_variables, {
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.powertools_log_level
+    # Traces never hold handler responses or errors: they carry recipients'
+    # addresses, and X-Ray is readable by more people than the table is. The
+    # code says so on every decorator too; these make it the default of any
+    # Tracer a layer of the caller's adds.
+    POWERTOOLS_TRACER_CAPTURE_RESPONSE = "false"
+    POWERTOOLS_TRACER_CAPTURE_ERROR    = "false"
   })
 
   kms_enabled = var.kms_key_arn != null

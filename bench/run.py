@@ -31,6 +31,7 @@ from message_status.record import fold
 
 from devkit import DIST
 from devkit.calls import call_api, results, run_firehose
+from devkit.capacity import item_size, write_units
 from devkit.emulator import Emulator, moto_server
 from devkit.events import b64, ses
 from devkit.lambdas import LambdaProcess, built_function
@@ -62,6 +63,40 @@ def dynamodb_requests(process: LambdaProcess) -> dict[str, int]:
     counts = process.requests(reset=True)
     return {
         key.removeprefix("dynamodb."): n for key, n in counts.items() if key.startswith("dynamodb.")
+    }
+
+
+def write_units_of(transform: LambdaProcess) -> list[dict[str, int]]:
+    """Every write the code made since the last call, in DynamoDB's units (published rules)."""
+    out = []
+    for write in transform.writes(reset=True):
+        table, index = write_units(write["before"], write["after"])
+        out.append({"table": table, "index": index, "bytes": item_size(write["after"])})
+    return out
+
+
+def measure_long_lived(transform: LambdaProcess, events: int = 1000) -> dict[str, Any]:
+    """One message receiving ``events`` events one batch at a time (opens from an image proxy).
+
+    Write units are computed from the items written, by DynamoDB's published
+    rules (devkit.capacity): moto reports no truthful ConsumedCapacity.
+    """
+    message_id = "long-lived-0001"
+    base = 1_700_000_000_000
+    timeline = [ses("Send", message_id, base), ses("Delivery", message_id, base + 1000)]
+    timeline += [ses("Open", message_id, base + 10_000 + n * 1000) for n in range(events - 2)]
+    transform.writes(reset=True)
+    for n, event in enumerate(timeline):
+        assert results(run_firehose(transform, [event], start=n)) == ["Ok"]
+    writes = write_units_of(transform)
+    units = [w["table"] + w["index"] for w in writes]
+    return {
+        "events": events,
+        "writes": len(writes),
+        "wcu_per_write_mean": round(statistics.mean(units), 3),
+        "wcu_per_write_max": max(units),
+        "wcu_last_write": units[-1],
+        "item_bytes_last": writes[-1]["bytes"],
     }
 
 
@@ -196,6 +231,7 @@ def main() -> None:
             report["transform_replay_2000_events"] = measure_transform(
                 transform, timeline_batch(500, "b2k")
             )
+            report["long_lived_message_1000_events"] = measure_long_lived(transform)
         with built_function("query", function_env(emulator)) as query:
             report["query"] = measure_query(query, [f"b2k-{n:05d}" for n in range(500)])
     report["cold_import_ms"] = {

@@ -39,6 +39,8 @@ class Worker:
 
     def invoke(self, request: dict[str, Any]) -> Any:
         context = LambdaContextStub(self.function_name, request["remaining_ms"])
+        if "trace_header" in request:  # Lambda sets it per invocation when tracing is active
+            os.environ["_X_AMZN_TRACE_ID"] = request["trace_header"]
         return self.app.lambda_handler(request["event"], context)
 
     def requests(self, request: dict[str, Any]) -> Any:

@@ -70,6 +70,9 @@ class LambdaProcess:
             }
         )
         child_env.update(env)
+        # Lambda always sets both; boto3 reads the second.
+        child_env.setdefault("AWS_REGION", "us-east-1")
+        child_env.setdefault("AWS_DEFAULT_REGION", child_env["AWS_REGION"])
         self._output = output.open("ab") if output is not None else None
         self._process = subprocess.Popen(
             [
@@ -117,17 +120,19 @@ class LambdaProcess:
             raise InvocationFailed(answer["error"])
         return answer.get("result")
 
-    def invoke(self, event: Mapping[str, Any], *, timeout_s: float = 60) -> dict[str, Any]:
+    def invoke(
+        self, event: Mapping[str, Any], *, timeout_s: float = 60, trace_header: str | None = None
+    ) -> dict[str, Any]:
         """``app.lambda_handler(event, context)``; the context's remaining time is ``timeout_s``.
 
         Like Lambda, a handler still running at the timeout is stopped
-        (InvocationTimedOut) and this process is then unusable.
+        (InvocationTimedOut) and this process is then unusable. ``trace_header``
+        becomes the invocation's _X_AMZN_TRACE_ID, as Lambda sets it for X-Ray.
         """
-        result = self._request(
-            {"op": "invoke", "event": dict(event), "remaining_ms": int(timeout_s * 1000)},
-            timeout=timeout_s + 5,
-        )
-        return dict(result)
+        request = {"op": "invoke", "event": dict(event), "remaining_ms": int(timeout_s * 1000)}
+        if trace_header is not None:
+            request["trace_header"] = trace_header
+        return dict(self._request(request, timeout=timeout_s + 1))
 
     __call__ = invoke
 

@@ -6,10 +6,13 @@ arrival order, on how events are split across Firehose batches, or on retries.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 from message_status import model
 from message_status.events import NormalizedEvent
+from message_status.history import History
 from message_status.item import from_item, to_item
 from message_status.parse import parse_event
 from message_status.record import MessageRecord, fold, merge
@@ -26,11 +29,20 @@ def test_merge_is_commutative(a: list[dict], b: list[dict]) -> None:
     assert merge(record(a), record(b)) == merge(record(b), record(a))
 
 
+def kept(record_: MessageRecord) -> MessageRecord:
+    """The record without its drop counts: merging two histories that both dropped events
+    cannot know how many they dropped in common (message_status.history explains why), so
+    only the kept entries and everything derived from them are associative there."""
+    return replace(record_, history=History(record_.history.entries))
+
+
 @given(timeline(), timeline(), timeline())
 def test_merge_is_associative(a: list[dict], b: list[dict], c: list[dict]) -> None:
     left = merge(merge(record(a), record(b)), record(c))
     right = merge(record(a), merge(record(b), record(c)))
-    assert left == right
+    assert kept(left) == kept(right)
+    if not (left.history.truncated or right.history.truncated):
+        assert left == right
 
 
 @given(timeline())

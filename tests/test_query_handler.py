@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError
 from openapi_spec_validator import validate
 
 from devkit.calls import call_api, run_firehose
-from devkit.events import pinpoint_sms, ses, sms_v2
+from devkit.events import http_event, pinpoint_sms, ses, sms_v2
 from tests.support import faults
 from tests.support.openapi import document, validate_response
 
@@ -173,3 +176,87 @@ def test_schema_check_catches_a_wrong_document() -> None:
     """The OpenAPI check is real: a document missing its status fails it."""
     with pytest.raises(ValidationError):
         validate_response(ONE, "GET", 200, {"message_id": "x", "channel": "email"})
+
+
+# --- hostile requests: a JSON 4xx for anything a caller can send ------------------------------
+
+
+def raw_call(query, method: str, path: str, body: str | None, base64_encoded: bool) -> dict:
+    event = http_event(method, path, None, body)
+    event["isBase64Encoded"] = base64_encoded
+    return query(event)
+
+
+@pytest.mark.parametrize(
+    ("body", "base64_encoded"),
+    [
+        ("%%% not base64 %%%", True),
+        (base64.b64encode('{"message_ids": ["a"]}'.encode("utf-16")).decode(), True),
+        ("[" * 100_000 + "]" * 100_000, False),
+        ('{"message_ids": [' + "1" * 5000 + "]}", False),
+        ("\ud800", False),
+    ],
+    ids=[
+        "invalid base64",
+        "UTF-16 JSON",
+        "nested too deeply",
+        "5000-digit integer",
+        "lone surrogate",
+    ],
+)
+def test_a_malformed_batch_body_is_a_json_400(seeded, body: str, base64_encoded: bool) -> None:
+    response = raw_call(seeded, "POST", BATCH, body, base64_encoded)
+    assert response["statusCode"] == 400
+    answer = json.loads(response["body"])
+    validate_response(BATCH, "POST", 400, answer)
+    assert answer["message"].startswith("request body")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/messages/email-1", "GET"),
+        ("PUT", "/messages", "GET"),
+        ("GET", "/messages/batch-get/extra", None),
+        ("PATCH", "/messages/batch-get", "GET, POST"),
+    ],
+)
+def test_a_method_a_path_does_not_serve_is_405_with_allow(seeded, method, path, allow) -> None:
+    response = raw_call(seeded, method, path, None, False)
+    if allow is None:
+        assert response["statusCode"] == 404
+        return
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == allow
+    validate_response(ONE, "GET", 405, json.loads(response["body"]))
+
+
+PATH_PARTS = st.sampled_from(
+    ["messages", "batch-get", "email-1", "", "%00", "%ZZ", "..", "é", "a b"]
+)
+QUERY_VALUES = st.text(max_size=30) | st.sampled_from(["email-1", "x" * 300, "%0A"])
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW"]),
+    parts=st.lists(PATH_PARTS, max_size=4),
+    query_string=st.dictionaries(
+        st.sampled_from(["message_id", "cursor", "x"]), QUERY_VALUES, max_size=2
+    ),
+    body=st.none()
+    | st.text(max_size=200)
+    | st.binary(max_size=100).map(lambda b: base64.b64encode(b).decode()),
+    base64_encoded=st.booleans(),
+)
+def test_any_request_gets_a_json_answer_and_never_a_5xx(
+    seeded, *, method, parts, query_string, body, base64_encoded
+) -> None:
+    event = http_event(method, "/" + "/".join(parts), query_string or None, body)
+    event["isBase64Encoded"] = base64_encoded
+    response = seeded(event)
+    assert response["statusCode"] in {200, 400, 404, 405}
+    assert response["headers"]["Content-Type"] == "application/json"
+    json.loads(response["body"])

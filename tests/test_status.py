@@ -165,15 +165,8 @@ def test_kind_attribute_holds_the_earliest_time_and_absent_kinds_are_absent() ->
 
 def test_duplicate_events_appear_once_in_history() -> None:
     record = record_of(ses("Delivery", "m", 2000), ses("Delivery", "m", 2000))
-    assert len(record.history) == 1
-
-
-def test_history_is_capped_at_the_earliest_entries() -> None:
-    opens = [ses("Open", "m", 1000 + n) for n in range(model.MAX_HISTORY_ENTRIES + 25)]
-    record = record_of(*reversed(opens))
-    assert len(record.history) == model.MAX_HISTORY_ENTRIES
-    assert record.history[0].time_ms == 1000
-    assert record.kind_times["open"] == 1000
+    assert len(record.history.entries) == 1
+    assert record.history.counts == {"delivered": 1}
 
 
 def test_expires_at_counts_retention_from_the_latest_event() -> None:

@@ -7,17 +7,19 @@ and write it again without losing anything.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from . import model
+from .history import History, HistoryEntry, bounded
 from .model import Channel, Kind, Status
-from .record import HistoryEntry, MessageRecord, StatusFact, derive_status, record_status
+from .record import MessageRecord, StatusFact, derive_status, record_status
 from .timefmt import from_iso, to_iso
 
 SECONDS_PER_DAY = 86_400
 # Fields the transform keeps for itself; the API does not return them.
-BOOKKEEPING_FIELDS = ("version", "status_facts", "updated_at")
+BOOKKEEPING_FIELDS = ("version", "status_facts", "updated_at", "dropped")
 
 
 def history_entry_to_item(entry: HistoryEntry) -> dict[str, str]:
@@ -69,9 +71,11 @@ def to_item(record: MessageRecord, retention_days: int) -> dict[str, Any]:
         "is_final": final,
         "last_event_at": to_iso(record.last_event_ms),
         "expires_at": expires_at(record, retention_days),
-        "history": [history_entry_to_item(entry) for entry in record.history],
+        "history": [history_entry_to_item(entry) for entry in record.history.entries],
         "status_facts": {name: fact_to_item(fact) for name, fact in sorted(record.facts.items())},
     }
+    if record.history.truncated:
+        item["dropped"] = dict(record.history.dropped)
     for kind, time_ms in sorted(record.kind_times.items()):
         item[kind] = to_iso(time_ms)
     for name, value in record.attributes.items():
@@ -98,9 +102,19 @@ def from_item(item: Mapping[str, Any]) -> MessageRecord:
             for name in model.ALL_ATTRIBUTES
             if name in item and name != "record_status"
         },
-        history=tuple(sorted(history_entry_from_item(raw) for raw in item.get("history", []))),
+        history=history_from_item(item),
         last_event_ms=from_iso(item["last_event_at"]),
     )
+
+
+def history_from_item(item: Mapping[str, Any]) -> History:
+    """The bounded history of an item; v0.1.0 items kept up to 200 entries, bounded here."""
+    entries = {history_entry_from_item(raw) for raw in item.get("history", [])}
+    kept = bounded(entries)
+    dropped = Counter(entry.kind for entry in entries.difference(kept))
+    for kind, count in dict(item.get("dropped") or {}).items():
+        dropped[Kind(kind)] += int(count)
+    return History(kept, {kind: n for kind, n in sorted(dropped.items()) if n})
 
 
 def plain_number(value: Any) -> Any:
@@ -129,8 +143,9 @@ def to_document(item: Mapping[str, Any]) -> dict[str, Any]:
         if key not in BOOKKEEPING_FIELDS and key not in model.ALL_KINDS
     }
     document["events"] = {kind: item[kind] for kind in model.ALL_KINDS if kind in item}
-    document["history"] = sorted(
-        (plain(entry) for entry in item.get("history", [])),
-        key=lambda entry: (entry["time"], entry["kind"]),
-    )
+    history = history_from_item(item)
+    document["history"] = [history_entry_to_item(entry) for entry in history.entries]
+    document["event_counts"] = {str(kind): n for kind, n in history.counts.items()}
+    if history.truncated:
+        document["history_truncated"] = True
     return document

@@ -232,11 +232,12 @@ SMS_ATTRIBUTES: Final = (
 COMMON_ATTRIBUTES: Final = ("aws_account_id", "client", "campaign_id", "journey_id")
 ALL_ATTRIBUTES: Final = COMMON_ATTRIBUTES + EMAIL_ATTRIBUTES + SMS_ATTRIBUTES
 
-# Limits that keep every message servable by the API and every item under
-# DynamoDB's 400 KB cap.
+# Limits that keep every message servable by the API and every item far under
+# DynamoDB's 400 KB cap (the history's own bounds are in history.py).
 MAX_MESSAGE_ID_LENGTH: Final = 256
 MAX_DETAIL_LENGTH: Final = 512
-MAX_HISTORY_ENTRIES: Final = 200
+# SES accepts at most 50 recipients per message; a longer list is hostile.
+MAX_RECIPIENTS: Final = 50
 DEFAULT_RETENTION_DAYS: Final = 90
 
 

@@ -18,7 +18,19 @@ from .ids import message_id_problem
 from .model import Channel, Finality, Kind, Source, Status
 from .timefmt import BadTimestamp, check_epoch_ms, from_iso
 
+# The largest event the sources document is a few KB (SES with long headers);
+# a record this large is not an event.
 DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+
+MILLICENTS_PER_USD = 100_000
+# No single message costs ten million dollars: a larger price is not a price.
+MAX_PRICE_MILLICENTS = 10_000_000 * MILLICENTS_PER_USD
+
+
+def millicents(value: float | None) -> float | None:
+    """A price in millicents, to 3 decimals (what DynamoDB stores exactly)."""
+    return None if value is None else round(value, 3)
+
 
 Parsed = NormalizedEvent | NotADeliveryEvent
 
@@ -57,13 +69,25 @@ def opt_str(obj: Mapping[str, Any], path: str) -> str | None:
     return value
 
 
-def opt_number(obj: Mapping[str, Any], path: str) -> float | None:
+def opt_number(obj: Mapping[str, Any], path: str, low: float, high: float) -> float | None:
+    """A number in [low, high]; anything else (too large for a float included) is invalid.
+
+    Out-of-range numbers are rejected rather than clamped: a price that is not
+    a price means the event is not what it claims, and it goes to errors/
+    intact, where it can be looked at.
+    """
     value = _lookup(obj, path)
     if value is _MISSING or value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidEvent(f"{path}: expected a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError as err:
+        raise InvalidEvent(f"{path}: number out of range") from err
+    if not (math.isfinite(number) and low <= number <= high):
+        raise InvalidEvent(f"{path}: number out of range [{low:g}, {high:g}]")
+    return number
 
 
 def opt_bool(obj: Mapping[str, Any], path: str) -> bool | None:
@@ -86,9 +110,12 @@ def opt_str_list(obj: Mapping[str, Any], path: str) -> list[str] | None:
 
 def req_epoch_ms(obj: Mapping[str, Any], path: str) -> int:
     value = _lookup(obj, path)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidEvent(f"{path}: expected epoch milliseconds")
+    if isinstance(value, float) and not math.isfinite(value):
         raise InvalidEvent(f"{path}: expected epoch milliseconds")
     try:
+        # int() of a float is exact; an int is never converted to float (it may not fit one).
         return check_epoch_ms(int(value))
     except BadTimestamp as err:
         raise InvalidEvent(f"{path}: {err}") from err
@@ -220,7 +247,9 @@ def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
             "destination_phone_number": opt_str(event, "attributes.destination_phone_number"),
             "iso_country_code": opt_str(event, "attributes.iso_country_code"),
             "message_type": opt_str(event, "attributes.message_type"),
-            "price_in_millicents_usd": opt_number(event, "metrics.price_in_millicents_usd"),
+            "price_in_millicents_usd": millicents(
+                opt_number(event, "metrics.price_in_millicents_usd", 0, MAX_PRICE_MILLICENTS)
+            ),
         },
     )
 
@@ -261,7 +290,7 @@ def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[Kind | None, st
         bounce_type = req_str(event, "bounce.bounceType")
         kind = model.SES_BOUNCE_KINDS.get(bounce_type)
         if kind is None:
-            raise InvalidEvent(f"bounce.bounceType: unknown value {bounce_type!r}")
+            raise InvalidEvent("bounce.bounceType: unknown value")
         sub_type = opt_str(event, "bounce.bounceSubType")
         return kind, f"{bounce_type}/{sub_type}" if sub_type else bounce_type
     if event_type == "Subscription":
@@ -330,8 +359,6 @@ def ses_tag(event: Mapping[str, Any], name: str) -> str | None:
 
 # --- AWS End User Messaging SMS v2 ---------------------------------------------
 
-MILLICENTS_PER_USD = 100_000
-
 
 def sms_v2_kind(event_type: str) -> Kind | None:
     if not event_type.startswith(model.SMS_V2_TEXT_PREFIX):
@@ -344,7 +371,7 @@ def parse_sms_v2(event: Mapping[str, Any]) -> Parsed:
     kind = sms_v2_kind(event_type)
     if kind is None:
         return NotADeliveryEvent(event_type)
-    price = opt_number(event, "totalMessagePrice")
+    price = opt_number(event, "totalMessagePrice", 0, MAX_PRICE_MILLICENTS / MILLICENTS_PER_USD)
     status = opt_str(event, "messageStatus")
     return build_event(
         message_id=req_message_id(event, "messageId"),
@@ -362,7 +389,7 @@ def parse_sms_v2(event: Mapping[str, Any]) -> Parsed:
             "message_type": opt_str(event, "messageType"),
             "price_in_millicents_usd": None
             if price is None
-            else round(price * MILLICENTS_PER_USD, 3),
+            else millicents(price * MILLICENTS_PER_USD),
         },
     )
 

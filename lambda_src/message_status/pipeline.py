@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,6 +21,9 @@ from .parse import DEFAULT_MAX_EVENT_BYTES, parse_record_data
 OK = "Ok"
 DROPPED = "Dropped"
 FAILED = "ProcessingFailed"
+# Lambda's synchronous response limit is 6 MB (6,291,456 bytes); the response
+# stays under this, envelope included, whatever the batch holds.
+RESPONSE_BUDGET_BYTES = 6_000_000
 
 
 class Disposition(StrEnum):
@@ -64,6 +67,24 @@ def interpret(
     return Interpretation(record_id, data, Disposition.EVENT, event=parsed)
 
 
+def interpret_record(raw: object, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Interpretation:
+    """One record as Firehose sends it, whatever it holds: never raises.
+
+    A record without a string ``data`` (or that is not an object) is invalid;
+    its recordId is echoed back as given (as a string), so that it is answered.
+    """
+    if not isinstance(raw, Mapping):
+        return Interpretation("", "", Disposition.INVALID, reason="record is not an object")
+    record_id = raw.get("recordId")
+    record_id = record_id if isinstance(record_id, str) else ""
+    data = raw.get("data")
+    if not isinstance(data, str):
+        return Interpretation(
+            record_id, "", Disposition.INVALID, reason="record has no base64 data string"
+        )
+    return interpret(record_id, data, max_bytes)
+
+
 def group_by_message(
     interpretations: Iterable[Interpretation],
 ) -> dict[str, list[NormalizedEvent]]:
@@ -75,8 +96,10 @@ def group_by_message(
 
 
 def archive_data(event: NormalizedEvent) -> str:
-    """One newline-terminated JSON line, base64-encoded for Firehose."""
-    line = json.dumps(event.archive_line(), separators=(",", ":"), sort_keys=True) + "\n"
+    """One newline-terminated JSON line, base64-encoded for Firehose; null fields left out
+    (Athena reads a missing key as null, and tiny events stay small)."""
+    fields = {key: value for key, value in event.archive_line().items() if value is not None}
+    line = json.dumps(fields, separators=(",", ":"), sort_keys=True) + "\n"
     return base64.b64encode(line.encode()).decode()
 
 
@@ -92,3 +115,50 @@ def record_result(
     if outcome is None or outcome.result is WriteResult.FAILED:
         return FAILED, interpretation.data
     return OK, archive_data(interpretation.event)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    record_id: str
+    result: str
+    data: str
+
+
+def _response_size(record_id: str, result: str, data: str) -> int:
+    """Bytes one record takes in the response as Lambda serializes it (json.dumps, plus ", ")."""
+    return len(json.dumps({"recordId": record_id, "result": result, "data": data})) + 2
+
+
+def firehose_results(
+    interpretations: Sequence[Interpretation],
+    outcomes: Mapping[str, WriteOutcome],
+    budget: int = RESPONSE_BUDGET_BYTES,
+) -> list[RecordResult]:
+    """Every record's result, in order, in a response that fits ``budget`` by construction.
+
+    An archive line can be larger than the record it comes from (a tiny event
+    gains the line's fixed fields), so a batch of tiny records could answer
+    more than Lambda's 6 MB. A record keeps its Ok line when that makes the
+    response smaller, or when the response still fits with room left for every
+    later record to come back as it came in; otherwise it comes back
+    ProcessingFailed with its original data, which Firehose writes to errors/
+    (its table write is already done, so a replay only archives it). Records
+    coming back with their own data make a response no larger than Firehose's
+    request, itself under 6 MB, so the response never passes max(budget, the
+    request's size).
+    """
+    planned = [(i, *record_result(i, outcomes)) for i in interpretations]
+    fail_sizes = [_response_size(i.record_id, FAILED, i.data) for i in interpretations]
+    reserve = sum(fail_sizes)
+    total = 0
+    answered: list[RecordResult] = []
+    for (interpretation, planned_result, line), fail_size in zip(planned, fail_sizes, strict=True):
+        reserve -= fail_size
+        answer = RecordResult(interpretation.record_id, planned_result, line)
+        size = _response_size(answer.record_id, answer.result, answer.data)
+        if answer.result == OK and size > fail_size and total + size + reserve > budget:
+            answer = RecordResult(interpretation.record_id, FAILED, interpretation.data)
+            size = fail_size
+        total += size
+        answered.append(answer)
+    return answered

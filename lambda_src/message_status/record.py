@@ -8,10 +8,12 @@ Every field merges by a rule that has those properties:
 
 * event-kind times, status facts: earliest time wins (ties by detail);
 * finality of a status: logical OR;
-* history: sorted set union, keeping the earliest ``MAX_HISTORY_ENTRIES``;
-* descriptive attributes: lists by union, the price by max, strings by the
-  smallest non-empty value (they agree across a message's events in practice,
-  and a fixed tie-break keeps the result independent of order);
+* history: bounded set union (history.merge): the first event of each kind
+  and the latest ones, with exact per-kind counts of the rest;
+* descriptive attributes: lists by union (recipients: the smallest
+  ``MAX_RECIPIENTS``), the price by max, strings by the smallest non-empty
+  value (they agree across a message's events in practice, and a fixed
+  tie-break keeps the result independent of order);
 * last event time: max.
 """
 
@@ -21,19 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import model
+from . import history, model
 from .events import NormalizedEvent
+from .history import History, HistoryEntry
 from .model import Channel, Kind, Status
-
-
-@dataclass(frozen=True, order=True)
-class HistoryEntry:
-    """One de-duplicated event in a message's history."""
-
-    time_ms: int
-    kind: Kind
-    detail: str = ""
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +50,7 @@ class MessageRecord:
     kind_times: Mapping[Kind, int] = field(default_factory=dict)
     facts: Mapping[Status, StatusFact] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
-    history: tuple[HistoryEntry, ...] = ()
+    history: History = field(default_factory=History)
     last_event_ms: int = 0
 
     @property
@@ -76,9 +69,9 @@ def record_from_event(event: NormalizedEvent) -> MessageRecord:
         sources=frozenset({event.source.value}),
         kind_times={event.kind: event.time_ms},
         facts={event.status: StatusFact(event.time_ms, event.detail or "", event.final)},
-        attributes=dict(event.attributes),
-        history=(
-            HistoryEntry(event.time_ms, event.kind, event.detail or "", event.description or ""),
+        attributes=_merge_attributes({}, event.attributes),
+        history=history.single(
+            HistoryEntry(event.time_ms, event.kind, event.detail or "", event.description or "")
         ),
         last_event_ms=event.time_ms,
     )
@@ -101,12 +94,14 @@ def _merge_facts(
 
 
 def _merge_attribute(name: str, left: Any, right: Any) -> Any:
+    if isinstance(left, list | tuple) or isinstance(right, list | tuple):
+        # Lists (the recipients): the smallest MAX_RECIPIENTS of the union, so
+        # that a hostile list cannot grow the item without bound.
+        return sorted({*(left or ()), *(right or ())})[: model.MAX_RECIPIENTS]
     if left is None:
         return right
     if right is None:
         return left
-    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
-        return sorted({*left, *right})
     if name == "price_in_millicents_usd":
         return max(left, right)
     return min(str(left), str(right))
@@ -117,12 +112,6 @@ def _merge_attributes(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict
         name: _merge_attribute(name, left.get(name), right.get(name))
         for name in sorted({*left, *right})
     }
-
-
-def _merge_history(
-    left: Iterable[HistoryEntry], right: Iterable[HistoryEntry]
-) -> tuple[HistoryEntry, ...]:
-    return tuple(sorted({*left, *right})[: model.MAX_HISTORY_ENTRIES])
 
 
 def merge(left: MessageRecord, right: MessageRecord) -> MessageRecord:
@@ -137,7 +126,7 @@ def merge(left: MessageRecord, right: MessageRecord) -> MessageRecord:
         kind_times=_merge_min(left.kind_times, right.kind_times),
         facts=_merge_facts(left.facts, right.facts),
         attributes=_merge_attributes(left.attributes, right.attributes),
-        history=_merge_history(left.history, right.history),
+        history=history.merge(left.history, right.history),
         last_event_ms=max(left.last_event_ms, right.last_event_ms),
     )
 

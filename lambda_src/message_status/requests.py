@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 from urllib.parse import unquote
@@ -29,12 +31,39 @@ def path_message_id(raw: str) -> str:
     return checked_message_id(unquote(raw))
 
 
+def body_text(body: object, is_base64_encoded: object) -> str:
+    """The request body as text; BadRequest when it is not base64 (if flagged so) or not UTF-8."""
+    if body is None:
+        return ""
+    if not isinstance(body, str):
+        raise BadRequest("request body must be a JSON document")
+    raw = body.encode("utf-8", "surrogatepass")
+    if is_base64_encoded is True:
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise BadRequest("request body is marked base64 but is not valid base64") from err
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BadRequest("request body must be UTF-8 JSON") from err
+
+
+def json_body(text: str) -> Any:
+    """The parsed body; BadRequest for anything json cannot read (deep nesting included)."""
+    try:
+        return json.loads(text)
+    except RecursionError as err:
+        raise BadRequest("request body is JSON nested too deeply") from err
+    except ValueError as err:
+        # JSONDecodeError, and integer literals longer than Python's digit limit.
+        message = err.msg if isinstance(err, json.JSONDecodeError) else "a number is too long"
+        raise BadRequest(f"request body is not valid JSON: {message}") from err
+
+
 def batch_message_ids(body: str | None) -> list[str]:
     """The de-duplicated ids of a ``POST /messages/batch-get`` body, in request order."""
-    try:
-        document: Any = json.loads(body or "")
-    except json.JSONDecodeError as err:
-        raise BadRequest(f"request body is not valid JSON: {err.msg}") from err
+    document = json_body(body or "")
     if not isinstance(document, dict) or "message_ids" not in document:
         raise BadRequest('request body must be an object like {"message_ids": ["..."]}')
     ids = document["message_ids"]

@@ -11,14 +11,21 @@ Transport-level retries (throttling, 5xx, timeouts) are left to botocore's
 "standard" retry mode with exponential backoff and jitter; this module only
 retries what botocore cannot know about: unprocessed BatchGetItem keys and
 lost optimistic-locking races.
+
+Every call fits the function's deadline by construction: ``sdk_config`` picks
+the timeouts and attempts so that one call's worst case (every attempt timing
+out, plus botocore's backoff) fits a budget, and a ``Deadline`` per invocation
+refuses to start a call that could not finish in the time left.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -37,11 +44,74 @@ BATCH_GET_LIMIT = 100
 # 8 threads keep a 500-message batch well under a second without making the
 # function's memory matter.
 WRITE_CONCURRENCY = 8
-RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 6},
-    connect_timeout=3,
-    read_timeout=10,
-)
+# botocore's standard retry mode waits up to 1 s, 2 s, 4 s ... (capped at 20 s)
+# before its 1st, 2nd, 3rd ... retry.
+STANDARD_MODE_MAX_BACKOFF_S = 20.0
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """A botocore config and the worst case of one call under it."""
+
+    config: Config
+    worst_s: float
+
+
+def sdk_config(budget_s: float) -> CallBudget:
+    """Timeouts and attempts whose worst case fits ``budget_s``: every attempt timing out
+    on connect and read, plus the longest backoff between them."""
+    attempts = 3 if budget_s >= 9 else 2 if budget_s >= 4 else 1
+    backoff = sum(min(2.0**retry, STANDARD_MODE_MAX_BACKOFF_S) for retry in range(attempts - 1))
+    per_attempt = max(0.2, (budget_s - backoff) / attempts)
+    connect = min(1.0, per_attempt / 3)
+    read = min(5.0, per_attempt - connect)
+    config = Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"mode": "standard", "total_max_attempts": attempts},
+    )
+    return CallBudget(config, attempts * (connect + read) + backoff)
+
+
+def query_call_budget(function_timeout_s: float) -> CallBudget:
+    """The query answers within API Gateway's patience and its own timeout: one call may
+    take the timeout less a margin (cold start, JSON, the response) of up to 3 s."""
+    return sdk_config(function_timeout_s - min(3.0, 0.3 * function_timeout_s))
+
+
+def transform_call_budget(function_timeout_s: float) -> CallBudget:
+    """A third of the transform's timeout, at most 20 s: writes run eight at a time and a
+    message whose write cannot start in time fails alone (to errors/), instead of the whole
+    invocation timing out and Firehose retrying every record of the batch."""
+    return sdk_config(min(20.0, function_timeout_s / 3))
+
+
+RETRY_CONFIG = transform_call_budget(60).config
+
+
+class Deadline:
+    """When the current invocation must have answered; refuses calls that could not finish."""
+
+    def __init__(
+        self,
+        remaining_s: float = math.inf,
+        call_worst_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clock = clock
+        self.expires_at = clock() + remaining_s
+        self.call_worst_s = call_worst_s
+
+    def remaining(self) -> float:
+        return self.expires_at - self.clock()
+
+    def require_call(self) -> None:
+        """Raise StoreTimeout when one more call could outlive the invocation."""
+        if self.remaining() < self.call_worst_s:
+            raise StoreTimeout(
+                f"{self.remaining():.1f} s left, a call may take {self.call_worst_s:.1f} s"
+            )
+
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -49,6 +119,10 @@ _deserializer = TypeDeserializer()
 
 class StoreError(Exception):
     """Reading from the table failed after retries."""
+
+
+class StoreTimeout(StoreError):
+    """Not enough time left in the invocation for another call."""
 
 
 def to_dynamo_value(value: Any) -> Any:
@@ -100,9 +174,11 @@ class MessageReader:
         # reads consistently to lose fewer write races.
         self.consistent_reads = consistent_reads
         self.sleep = sleep
+        self.deadline = Deadline()  # set per invocation by the handler
 
     def get(self, message_id: str) -> dict[str, Any] | None:
         """One item, or None when the message has no item."""
+        self.deadline.require_call()
         response = self.client.get_item(
             TableName=self.table_name,
             Key={"message_id": {"S": message_id}},
@@ -129,6 +205,7 @@ class MessageReader:
         }
         found: dict[str, dict[str, Any]] = {}
         for round_number in range(self.max_get_rounds):
+            self.deadline.require_call()
             response = self.client.batch_get_item(RequestItems=request)
             for raw in response.get("Responses", {}).get(self.table_name, []):
                 item = deserialize(raw)
@@ -176,6 +253,7 @@ class MessageStore(MessageReader):
             "version": (expected_version or 0) + 1,
             "updated_at": to_iso(int(self.clock() * 1000)),
         }
+        self.deadline.require_call()
         condition: dict[str, Any]
         if expected_version is None:
             condition = {"ConditionExpression": "attribute_not_exists(message_id)"}
@@ -197,7 +275,7 @@ class MessageStore(MessageReader):
             self.backoff(attempt)
             try:
                 current = self.get(message_id)
-            except (ClientError, BotoCoreError) as err:
+            except (ClientError, BotoCoreError, StoreError) as err:
                 return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
         return WriteOutcome(WriteResult.FAILED, self.max_write_attempts, "write race not settled")
 
@@ -215,14 +293,25 @@ class MessageStore(MessageReader):
         fresh = to_item(fold(events, base), self.retention_days)
         if current is not None and content_equal(current, fresh):
             return WriteOutcome(WriteResult.UNCHANGED, attempt)
+        return self._write(fresh, version, attempt)
+
+    def _write(
+        self, fresh: Mapping[str, Any], version: int | None, attempt: int
+    ) -> WriteOutcome | None:
+        """The conditional write; None when another writer got there first."""
         try:
             self.put_if_version(fresh, version)
         except ClientError as err:
             if error_code(err) == "ConditionalCheckFailedException":
                 return None
             return WriteOutcome(WriteResult.FAILED, attempt, error_code(err))
-        except BotoCoreError as err:
+        except (BotoCoreError, StoreTimeout) as err:
             return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
+        except (TypeError, ValueError, ArithmeticError) as err:
+            # A value DynamoDB cannot store (the parser bounds numbers, so this
+            # is a defect): this message fails alone, its neighbours are written.
+            reason = f"item not storable: {type(err).__name__}"
+            return WriteOutcome(WriteResult.FAILED, attempt, reason)
         return WriteOutcome(WriteResult.WRITTEN, attempt)
 
     def apply_all(self, groups: Mapping[str, Sequence[NormalizedEvent]]) -> dict[str, WriteOutcome]:

@@ -2,15 +2,23 @@
 
 GET  /messages/{message_id}   the status document of one message
 GET  /messages?message_id=ID  the same, query-string form
-POST /messages/batch-get      {"message_ids": [...]} -> {"messages": [...], "not_found": [...]}
+POST /messages/batch-get      {"message_ids": [...]} -> {"messages", "not_found", "unprocessed_ids"}
 
-Reads are GetItem/BatchGetItem only. Bad requests get a JSON 4xx; a table
-that cannot be read gets a JSON 503, never an unhandled 5xx.
+Reads are GetItem/BatchGetItem only. Whatever a caller sends gets a JSON
+answer: 400 for a bad request (body included), 404 for an unknown id or path,
+405 with ``Allow`` for a method a path does not serve, and 503, before the
+function's timeout, when the table cannot be read in time. Answers stay under
+Lambda's 6 MB response limit.
+
+No personal data leaves through traces or logs: the Tracer records neither
+responses nor errors (documents hold recipients' addresses), only the route,
+the status code and counts, as annotations.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from http import HTTPStatus
 from typing import Any
@@ -21,25 +29,47 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
+from message_status.answers import batch_answer
 from message_status.item import to_document
 from message_status.requests import (
     BadRequest,
     batch_message_ids,
+    body_text,
     checked_message_id,
     path_message_id,
 )
-from message_status.store import RETRY_CONFIG, MessageReader, StoreError
+from message_status.store import (
+    CallBudget,
+    Deadline,
+    MessageReader,
+    StoreError,
+    query_call_budget,
+)
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-query")
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 app = APIGatewayHttpResolver()
 
+# The paths the API serves and their methods: what a 405 lists in Allow.
+PATHS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"^/messages$"), ("GET",)),
+    (re.compile(r"^/messages/batch-get$"), ("POST",)),
+    (re.compile(r"^/messages/[^/]+$"), ("GET",)),
+)
+
+
+@cache
+def call_budget() -> CallBudget:
+    """One DynamoDB call's timeouts and worst case, from the function's timeout."""
+    return query_call_budget(float(os.environ.get("FUNCTION_TIMEOUT_SECONDS") or 10))
+
 
 @cache
 def message_store() -> MessageReader:
     """Created on first use, so importing the module needs no AWS configuration."""
-    return MessageReader(boto3.client("dynamodb", config=RETRY_CONFIG), os.environ["TABLE_NAME"])
+    client = boto3.client("dynamodb", config=call_budget().config)
+    return MessageReader(client, os.environ["TABLE_NAME"])
 
 
 def error(status: HTTPStatus, message: str, **extra: Any) -> Response:
@@ -62,26 +92,27 @@ def one_message(message_id: str) -> Response | dict[str, Any]:
 
 
 @app.get("/messages/<message_id>")
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def get_message(message_id: str) -> Response | dict[str, Any]:
     return one_message(path_message_id(message_id))
 
 
 @app.get("/messages")
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def get_message_by_query() -> Response | dict[str, Any]:
     return one_message(checked_message_id(app.current_event.get_query_string_value("message_id")))
 
 
 @app.post("/messages/batch-get")
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def batch_get() -> dict[str, Any]:
-    ids = batch_message_ids(app.current_event.decoded_body)
-    items = message_store().batch_get(ids)
-    return {
-        "messages": [to_document(items[message_id]) for message_id in ids if message_id in items],
-        "not_found": [message_id for message_id in ids if message_id not in items],
-    }
+    event = app.current_event.raw_event
+    ids = batch_message_ids(body_text(event.get("body"), event.get("isBase64Encoded")))
+    answer = batch_answer(ids, message_store().batch_get(ids))
+    tracer.put_annotation("ids", len(ids))
+    tracer.put_annotation("found", len(answer["messages"]))
+    tracer.put_annotation("unprocessed", len(answer["unprocessed_ids"]))
+    return answer
 
 
 @app.exception_handler(BadRequest)
@@ -91,16 +122,38 @@ def handle_bad_request(err: BadRequest) -> Response:
 
 @app.exception_handler([ClientError, BotoCoreError, StoreError])
 def handle_table_error(err: Exception) -> Response:
-    logger.exception("reading the table failed")
+    # The error's type only: AWS error messages may echo request values.
+    logger.error("reading the table failed", extra={"error": type(err).__name__})
     return error(HTTPStatus.SERVICE_UNAVAILABLE, "the status table could not be read; retry later")
+
+
+def allowed_methods(path: str) -> list[str]:
+    return sorted(
+        {method for pattern, methods in PATHS if pattern.match(path) for method in methods}
+    )
 
 
 @app.not_found
 def handle_not_found(_: Exception) -> Response:
+    allowed = allowed_methods(app.current_event.path)
+    if allowed:
+        response = error(
+            HTTPStatus.METHOD_NOT_ALLOWED, f"this path serves {', '.join(allowed)} only"
+        )
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
     return error(HTTPStatus.NOT_FOUND, "no such route; see GET /messages/{message_id}")
 
 
+def invocation_deadline(context: LambdaContext) -> Deadline:
+    """No read starts unless it can finish before the function times out."""
+    return Deadline(context.get_remaining_time_in_millis() / 1000, call_budget().worst_s)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    message_store().deadline = invocation_deadline(context)
+    response = app.resolve(event, context)
+    tracer.put_annotation("status_code", int(response.get("statusCode", 0)))
+    return response

@@ -1,47 +1,48 @@
 """Firehose data-transformation handler: delivery events -> one DynamoDB item per message.
 
-Thin edge around message_status: decode (pipeline.interpret), merge and write
-(store.MessageStore), encode (pipeline.record_result, in Powertools' Firehose
-response data classes). Every input record
-comes back exactly once: Ok (archived as one normalized JSON line), Dropped
-(valid but not a delivery event) or ProcessingFailed (kept with its original
-data, so Firehose writes it to the S3 error prefix).
+Thin edge around message_status: decode (pipeline.interpret_record), merge and
+write (store.MessageStore), encode (pipeline.firehose_results). Every input
+record comes back exactly once, whatever it holds: Ok (archived as one
+normalized JSON line), Dropped (valid but not a delivery event) or
+ProcessingFailed (kept with its original data, so Firehose writes it to the S3
+error prefix). One bad record never fails its neighbours, and the response
+stays under Lambda's 6 MB limit by construction.
+
+No personal data leaves through traces or logs: the Tracer records neither
+the handler's response nor its errors (they hold recipients' addresses), only
+counts, as annotations; logs name record and message ids, never event content.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import (
-    KinesisFirehoseDataTransformationRecord,
-    KinesisFirehoseDataTransformationResponse,
-    KinesisFirehoseEvent,
-    event_source,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from message_status.model import DEFAULT_RETENTION_DAYS
 from message_status.outcomes import WriteOutcome, WriteResult
 from message_status.pipeline import (
     Disposition,
     Interpretation,
+    firehose_results,
     group_by_message,
-    interpret,
-    record_result,
+    interpret_record,
 )
-from message_status.store import RETRY_CONFIG, MessageStore
+from message_status.store import Deadline, MessageStore, transform_call_budget
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-transform")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessageStatus")
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+# Time kept back at the end of an invocation for the response and metrics.
+RESPONSE_MARGIN_S = 2.0
 
 
 def int_setting(name: str, default: int) -> int:
@@ -56,10 +57,16 @@ def int_setting(name: str, default: int) -> int:
 
 
 @cache
+def call_budget() -> Any:
+    """One DynamoDB call's timeouts and worst case, from the function's timeout."""
+    return transform_call_budget(int_setting("FUNCTION_TIMEOUT_SECONDS", 60))
+
+
+@cache
 def message_store() -> MessageStore:
     """Created on first use, so importing the module needs no AWS configuration."""
     return MessageStore(
-        boto3.client("dynamodb", config=RETRY_CONFIG),
+        boto3.client("dynamodb", config=call_budget().config),
         os.environ["TABLE_NAME"],
         int_setting("RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
     )
@@ -73,6 +80,15 @@ def record_metrics(dispositions: Counter[Disposition], outcomes: dict[str, Write
     results = Counter(outcome.result for outcome in outcomes.values())
     for result in WriteResult:
         metrics.add_metric(f"messages_{result.value}", MetricUnit.Count, results[result])
+
+
+def annotate_trace(dispositions: Counter[Disposition], outcomes: dict[str, WriteOutcome]) -> None:
+    """Counts only: searchable in X-Ray, and free of personal data."""
+    tracer.put_annotation("records", sum(dispositions.values()))
+    tracer.put_annotation("records_invalid", dispositions[Disposition.INVALID])
+    tracer.put_annotation("messages", len(outcomes))
+    failed = sum(1 for outcome in outcomes.values() if outcome.result is WriteResult.FAILED)
+    tracer.put_annotation("messages_failed", failed)
 
 
 def log_problems(
@@ -96,29 +112,44 @@ def log_problems(
             )
 
 
+def invocation_deadline(context: LambdaContext) -> Deadline:
+    """No write starts unless it can finish, with the response margin left over."""
+    remaining_s = context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_S
+    return Deadline(remaining_s, call_budget().worst_s)
+
+
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
-@event_source(data_class=KinesisFirehoseEvent)
-def lambda_handler(event: KinesisFirehoseEvent, context: LambdaContext) -> dict[str, Any]:
-    interpretations = [interpret(record.record_id, record.data) for record in event.records]
+def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list):
+        raise TypeError("not a Firehose data-transformation event: no records list")
+    interpretations = [interpret_record(record) for record in records]
     groups = group_by_message(interpretations)
-    outcomes = message_store().apply_all(groups) if groups else {}
+    outcomes: dict[str, WriteOutcome] = {}
+    if groups:
+        store = message_store()
+        store.deadline = invocation_deadline(context)
+        outcomes = store.apply_all(groups)
     log_problems(interpretations, outcomes)
-    record_metrics(Counter(i.disposition for i in interpretations), outcomes)
+    dispositions = Counter(i.disposition for i in interpretations)
+    record_metrics(dispositions, outcomes)
+    annotate_trace(dispositions, outcomes)
     return firehose_response(interpretations, outcomes)
 
 
 def firehose_response(
     interpretations: Sequence[Interpretation], outcomes: dict[str, WriteOutcome]
 ) -> dict[str, Any]:
-    """Every recordId exactly once, in input order, with its result and data."""
-    response = KinesisFirehoseDataTransformationResponse()
-    for interpretation in interpretations:
-        result, data = record_result(interpretation, outcomes)
-        response.add_record(
-            KinesisFirehoseDataTransformationRecord(
-                record_id=interpretation.record_id, result=result, data=data
-            )
-        )
-    return response.asdict()
+    """Every recordId exactly once, in input order, with its result and data.
+
+    Built as a plain dict: Powertools' response class refuses an empty batch,
+    which Firehose may well send.
+    """
+    return {
+        "records": [
+            {"recordId": r.record_id, "result": r.result, "data": r.data}
+            for r in firehose_results(interpretations, outcomes)
+        ]
+    }

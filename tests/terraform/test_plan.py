@@ -17,7 +17,14 @@ import pytest
 
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
 
-ROUTES = {"GET /messages/{message_id}", "GET /messages", "POST /messages/batch-get"}
+ROUTES = {
+    "GET /messages/{message_id}",
+    "GET /messages",
+    "POST /messages/batch-get",
+    # every other method reaches the function, which answers 405 with Allow
+    "ANY /messages/{message_id}",
+    "ANY /messages",
+}
 SES_EVENT_TYPES = {
     "SEND",
     "REJECT",
@@ -65,7 +72,7 @@ def processor_parameters(stream: dict[str, Any]) -> dict[str, str]:
 # ---------------------------------------------------------------- API
 
 
-def test_default_plan_has_three_routes_all_iam_authenticated(default_plan: Any) -> None:
+def test_default_plan_routes_are_all_iam_authenticated(default_plan: Any) -> None:
     routes = planned(default_plan, "aws_apigatewayv2_route")
     assert {r["route_key"] for r in routes.values()} == ROUTES
     assert {r["authorization_type"] for r in routes.values()} == {"AWS_IAM"}
@@ -138,6 +145,27 @@ def test_functions_use_python312_arm64_and_table_env(default_plan: Any, function
         "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
     ]
     assert values["tracing_config"] == [{"mode": "Active"}]
+
+
+def test_functions_know_their_timeout_and_never_trace_responses(default_plan: Any) -> None:
+    for function, timeout in (("transform", "60"), ("query", "10")):
+        env = one(default_plan, f"aws_lambda_function.{function}[0]")["environment"][0]["variables"]
+        assert env["FUNCTION_TIMEOUT_SECONDS"] == timeout
+        assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+        assert env["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_every_environment_name_the_module_sets_is_refused_as_an_extra(
+    root: Workspace, default_plan: Any
+) -> None:
+    own = set()
+    for function in ("transform", "query"):
+        env = one(default_plan, f"aws_lambda_function.{function}[0]")["environment"][0]["variables"]
+        own |= {name for name in env if not name.startswith("POWERTOOLS_")}
+    assert own == {"TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS"}
+    for name in sorted(own):
+        error = root.plan_error(name="demo", lambda_environment_variables={name: "x"})
+        assert "lambda_environment_variables keys must be" in " ".join(error.split()), name
 
 
 def test_only_transform_gets_retention(default_plan: Any) -> None:

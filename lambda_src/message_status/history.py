@@ -1,0 +1,122 @@
+"""A message's event history, bounded: the first event of each kind and the latest ones.
+
+Image proxies, link scanners and forwarded mail keep adding opens and clicks
+to one message; an unbounded history would grow its item to DynamoDB's
+400 KB limit (and make every write cost a unit per KB of it). So a history
+keeps, of all the distinct events seen:
+
+* the first (earliest) event of each kind: the per-kind times and the status
+  stay exact whatever else is dropped;
+* the latest ``MAX_LATEST_ENTRIES`` events.
+
+Entries are bounded in size where they are parsed (texts clipped to
+model.MAX_DETAIL_LENGTH), so a history is bounded in bytes too. The latest
+events are bounded by count, not bytes, on purpose: "the newest N" of a union
+is the newest N of the newest N of each part, which a byte budget is not (a
+smaller, older entry can fit where a dropped larger one did not).
+
+and counts the events it dropped, per kind, so that ``counts`` stays the
+number of distinct events of each kind seen.
+
+``bounded`` is a homomorphism of set union: the entries kept from A | B are
+the entries kept from bounded(A) | bounded(B), so the kept entries depend only
+on the set of events, never on their order or split. The drop counts are exact
+except in one case, which no bounded structure can tell apart: an event older
+than the latest entries kept (and not the first of its kind) may be a
+re-delivery of one dropped before, or a new one that arrived late. It is taken
+for a re-delivery and not counted, so that replaying a batch changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from .model import Kind
+
+MAX_LATEST_ENTRIES: Final = 6
+
+
+@dataclass(frozen=True, order=True)
+class HistoryEntry:
+    """One distinct event of a message (equal fields: the same event, delivered twice)."""
+
+    time_ms: int
+    kind: Kind
+    detail: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class History:
+    """The kept entries, oldest first, and how many events of each kind were dropped."""
+
+    entries: tuple[HistoryEntry, ...] = ()
+    dropped: Mapping[Kind, int] = field(default_factory=dict)
+
+    @property
+    def truncated(self) -> bool:
+        return any(self.dropped.values())
+
+    @property
+    def counts(self) -> dict[Kind, int]:
+        """Distinct events seen, per kind (see the module docstring for the one exception)."""
+        counts = Counter(entry.kind for entry in self.entries)
+        counts.update({kind: n for kind, n in self.dropped.items() if n})
+        return dict(sorted(counts.items()))
+
+    def horizon(self) -> HistoryEntry | None:
+        """The oldest of the latest entries, when events were dropped: older ones may be replays."""
+        if not self.truncated:
+            return None
+        return min(latest_run(self.entries))
+
+
+def first_of_each_kind(entries: Iterable[HistoryEntry]) -> set[HistoryEntry]:
+    firsts: dict[Kind, HistoryEntry] = {}
+    for entry in entries:
+        if entry.kind not in firsts or entry < firsts[entry.kind]:
+            firsts[entry.kind] = entry
+    return set(firsts.values())
+
+
+def latest_run(entries: Iterable[HistoryEntry]) -> set[HistoryEntry]:
+    """The newest MAX_LATEST_ENTRIES entries."""
+    return set(sorted(set(entries), reverse=True)[:MAX_LATEST_ENTRIES])
+
+
+def bounded(entries: Iterable[HistoryEntry]) -> tuple[HistoryEntry, ...]:
+    """The entries a history keeps of ``entries``: firsts of each kind, and the latest run."""
+    unique = set(entries)
+    return tuple(sorted(first_of_each_kind(unique) | latest_run(unique)))
+
+
+def _counted_when_dropped(
+    entry: HistoryEntry, side: History, side_horizon: HistoryEntry | None
+) -> bool:
+    """False when ``side`` does not know ``entry`` and may have dropped it before (a replay)."""
+    return entry in side.entries or side_horizon is None or entry >= side_horizon
+
+
+def merge(left: History, right: History) -> History:
+    """Combine two histories of one message (commutative and idempotent)."""
+    union = set(left.entries) | set(right.entries)
+    kept = bounded(union)
+    left_horizon, right_horizon = left.horizon(), right.horizon()
+    newly_dropped = Counter(
+        entry.kind
+        for entry in union.difference(kept)
+        if _counted_when_dropped(entry, left, left_horizon)
+        and _counted_when_dropped(entry, right, right_horizon)
+    )
+    dropped = {
+        kind: max(left.dropped.get(kind, 0), right.dropped.get(kind, 0)) + newly_dropped[kind]
+        for kind in sorted({*left.dropped, *right.dropped, *newly_dropped})
+    }
+    return History(kept, {kind: n for kind, n in dropped.items() if n})
+
+
+def single(entry: HistoryEntry) -> History:
+    return History((entry,))

@@ -1,0 +1,75 @@
+"""When DynamoDB fails, the shipped functions answer before their timeout: the query with its
+documented JSON 503, the transform with its records back in Firehose's error output.
+
+Each function runs as Lambda runs it (devkit.lambdas), pointed at an endpoint
+that throttles, fails, resets connections, hangs, or is not there at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager, nullcontext
+
+import pytest
+
+from devkit.calls import call_api, results, run_firehose
+from devkit.emulator import FAKE_CREDENTIALS, free_port
+from devkit.events import ses
+from devkit.lambdas import built_function
+from tests.support.faultproxy import fault_endpoint
+from tests.support.openapi import validate_response
+
+MODES = ["throttle", "error", "reset", "hang", "down"]
+
+
+@contextmanager
+def endpoint(mode: str):
+    if mode == "down":
+        with nullcontext(f"http://127.0.0.1:{free_port()}") as url:
+            yield url
+    else:
+        with fault_endpoint(mode) as url:
+            yield url
+
+
+def function_env(url: str, timeout_s: int) -> dict[str, str]:
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL": url,
+        "TABLE_NAME": "message-status",
+        "FUNCTION_TIMEOUT_SECONDS": str(timeout_s),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_query_answers_503_well_before_its_timeout(mode: str) -> None:
+    timeout_s = 10  # the module's default query_timeout_seconds
+    with endpoint(mode) as url, built_function("query", function_env(url, timeout_s)) as query:
+        started = time.monotonic()
+        status, body = call_api(
+            lambda event: query.invoke(event, timeout_s=timeout_s), "GET", "/messages/m-1"
+        )
+        elapsed = time.monotonic() - started
+    assert status == 503
+    validate_response("/messages/{message_id}", "GET", 503, body)
+    assert elapsed < timeout_s - 2, f"{mode}: answered after {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_transform_fails_its_records_before_its_timeout(mode: str) -> None:
+    timeout_s = 15
+    batch = [ses("Send", "m-1", 1_800_000_000_000), ses("Delivery", "m-2", 1_800_000_001_000)]
+    with (
+        endpoint(mode) as url,
+        built_function("transform", function_env(url, timeout_s)) as transform,
+    ):
+        started = time.monotonic()
+        response = run_firehose(lambda event: transform.invoke(event, timeout_s=timeout_s), batch)
+        elapsed = time.monotonic() - started
+    assert results(response) == ["ProcessingFailed", "ProcessingFailed"]
+    assert elapsed < timeout_s - 2, f"{mode}: answered after {elapsed:.1f} s"
+    assert json.dumps(response)

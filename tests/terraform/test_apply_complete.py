@@ -40,7 +40,8 @@ module "message_status" {
 }
 """,
 }
-ROLES = ("transform", "query", "firehose", "ses-source", "sms-source")
+# On the emulator a Pinpoint project stands in for SES (devkit.stack.EMULATOR_FILES).
+ROLES = ("transform", "query", "firehose", "pinpoint-source", "sms-source")
 
 
 def create_vpc(stack: Stack) -> dict[str, list[str]]:

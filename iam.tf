@@ -87,10 +87,12 @@ data "aws_iam_policy_document" "transform" {
 
   source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
 
+  # BatchWriteItem: the recipient pointer items, written once per recipient.
   statement {
     sid = "ReadAndWriteMessageRecords"
     actions = [
       "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
     ]
@@ -156,6 +158,12 @@ data "aws_iam_policy_document" "query" {
       "dynamodb:GetItem",
     ]
     resources = [aws_dynamodb_table.this[0].arn]
+  }
+
+  statement {
+    sid       = "SearchTheIndexes"
+    actions   = ["dynamodb:Query"]
+    resources = [for index in local.table_indexes : "${aws_dynamodb_table.this[0].arn}/index/${index}"]
   }
 
   statement {

@@ -57,7 +57,7 @@ resource "aws_lambda_function" "transform" {
       POWERTOOLS_SERVICE_NAME = "${var.name}-transform"
       # The code sizes its DynamoDB timeouts and retries to fit this.
       FUNCTION_TIMEOUT_SECONDS = tostring(var.transform_timeout_seconds)
-    })
+    }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
   }
 
   tracing_config {

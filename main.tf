@@ -41,6 +41,8 @@ locals {
   lambda_environment_common = merge(var.lambda_environment_variables, {
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.powertools_log_level
+    # Both functions must agree on the outcome index's shards.
+    SEARCH_SHARDS = tostring(var.search_shards)
     # Traces never hold handler responses or errors: they carry recipients'
     # addresses, and X-Ray is readable by more people than the table is. The
     # code says so on every decorator too; these make it the default of any
@@ -50,4 +52,7 @@ locals {
   })
 
   kms_enabled = var.kms_key_arn != null
+
+  # The table's global secondary indexes (storage.tf), which the query may Query.
+  table_indexes = ["by_recipient", "by_correlation", "by_outcome"]
 }

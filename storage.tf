@@ -1,5 +1,9 @@
 ################################################################################
-# DynamoDB: one item per message, expiring through TTL
+# DynamoDB: one item per message, expiring through TTL, and three KEYS_ONLY
+# indexes for finding messages without their id. Each index entry is written
+# only when its keys change (lambda_src/message_status/item.py says when), and
+# expires with its message. The names and keys are message_status.model.INDEXES
+# (a test keeps the two in step).
 ################################################################################
 
 resource "aws_dynamodb_table" "this" {
@@ -15,6 +19,57 @@ resource "aws_dynamodb_table" "this" {
   attribute {
     name = "message_id"
     type = "S"
+  }
+
+  # by_recipient: the first recipient, on the message item; the others, on
+  # small pointer items. Sorted by when the message was sent.
+  attribute {
+    name = "rcpt"
+    type = "S"
+  }
+
+  attribute {
+    name = "sent"
+    type = "N"
+  }
+
+  # by_correlation: the caller's own id (correlation_key), when a message has one.
+  attribute {
+    name = "cid"
+    type = "S"
+  }
+
+  # by_outcome: "channel#status#shard" while the status is worth a window
+  # search (not on the expected path), sorted by when the message reached it.
+  attribute {
+    name = "ost"
+    type = "S"
+  }
+
+  attribute {
+    name = "oat"
+    type = "N"
+  }
+
+  global_secondary_index {
+    name            = "by_recipient"
+    hash_key        = "rcpt"
+    range_key       = "sent"
+    projection_type = "KEYS_ONLY"
+  }
+
+  global_secondary_index {
+    name            = "by_correlation"
+    hash_key        = "cid"
+    range_key       = "sent"
+    projection_type = "KEYS_ONLY"
+  }
+
+  global_secondary_index {
+    name            = "by_outcome"
+    hash_key        = "ost"
+    range_key       = "oat"
+    projection_type = "KEYS_ONLY"
   }
 
   ttl {

@@ -148,12 +148,34 @@ variable "ses_event_destination_name" {
 
 variable "message_retention_days" {
   type        = number
-  description = "How many days a message's status is kept: the table's TTL (through the transform's RETENTION_DAYS) and the archive bucket's lifecycle expiry."
+  description = "How many days a message's status is kept after it was sent: the table's TTL (its items and index entries, through the transform's RETENTION_DAYS) and the archive bucket's lifecycle expiry."
   default     = 90
 
   validation {
     condition     = var.message_retention_days >= 1 && floor(var.message_retention_days) == var.message_retention_days
     error_message = "message_retention_days must be a whole number of days, 1 or more."
+  }
+}
+
+variable "correlation_key" {
+  type        = string
+  description = "Name of the SES message tag, the End User Messaging SMS Context key and the Pinpoint event attribute that carry your own id for a message (an order or ticket id), so that GET /messages?correlation_id=... finds it. Set the tag when sending: SES EmailTags [{Name = <key>, Value = <id>}]; SMS v2 SendTextMessage Context {<key> = <id>}. Null (the default) indexes none. Each message with a value costs one more index write, once."
+  default     = null
+
+  validation {
+    condition     = var.correlation_key == null || can(regex("^[a-zA-Z0-9_-]{1,256}$", var.correlation_key))
+    error_message = "correlation_key must be null or 1-256 letters, digits, underscores or hyphens (the characters SES message tag names allow)."
+  }
+}
+
+variable "search_shards" {
+  type        = number
+  description = "Partitions of the outcome index per status (1-8). Each sustains about 1,000 index writes a second, so a status can be reached by search_shards x 1,000 messages a second (a bounce storm) before writes throttle; every status search queries all of them in parallel. Raise it before a storm, not after: a lower value no longer finds entries written to the higher shards."
+  default     = 4
+
+  validation {
+    condition     = var.search_shards >= 1 && var.search_shards <= 8 && floor(var.search_shards) == var.search_shards
+    error_message = "search_shards must be a whole number from 1 to 8."
   }
 }
 
@@ -307,15 +329,15 @@ variable "metrics_namespace" {
 
 variable "lambda_environment_variables" {
   type        = map(string)
-  description = "Extra environment variables for both functions (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
+  description = "Extra environment variables for both functions (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
   default     = {}
 
   validation {
     condition = alltrue([
       for key in keys(var.lambda_environment_variables) :
-      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
+      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS", "CORRELATION_KEY", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
     ])
-    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
+    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
   }
 }
 

@@ -126,7 +126,7 @@ def measure_core(batch: list[dict], rounds: int = 3) -> dict[str, Any]:
         start = time.perf_counter()
         interpretations = [interpret(str(n), data) for n, data in enumerate(encoded)]
         for events in group_by_message(interpretations).values():
-            to_item(fold(events), 90)
+            to_item(fold(events))
         for interpretation in interpretations:
             archive_data(interpretation.event)
         samples.append(time.perf_counter() - start)

@@ -91,10 +91,32 @@ SES_BODIES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+# Where each SES event type names the recipients it concerns.
+SES_NAMED_RECIPIENTS = {
+    "Delivery": ("delivery", "recipients", False),
+    "Bounce": ("bounce", "bouncedRecipients", True),
+    "Complaint": ("complaint", "complainedRecipients", True),
+    "DeliveryDelay": ("deliveryDelay", "delayedRecipients", True),
+}
+
+
 def ses(
-    event_type: str, message_id: str, time_ms: int, bounce_type: str = "Permanent"
+    event_type: str,
+    message_id: str,
+    time_ms: int,
+    bounce_type: str = "Permanent",
+    *,
+    destination: list[str] | None = None,
+    named: list[str] | None = None,
+    sent_ms: int | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An SES event-publishing event; ``bounce_type`` applies to ``"Bounce"``."""
+    """An SES event-publishing event; ``bounce_type`` applies to ``"Bounce"``.
+
+    ``destination`` replaces mail.destination, ``named`` the recipients the
+    event names (Delivery, Bounce, Complaint, DeliveryDelay), ``sent_ms`` the
+    mail's timestamp (default: the event's time), ``tags`` adds message tags.
+    """
     if event_type == "Bounce":
         event = fixture("ses_bounce")
         event["bounce"]["bounceType"] = bounce_type
@@ -109,7 +131,19 @@ def ses(
             body["timestamp"] = iso(time_ms)
         event[key] = body
     event["mail"]["messageId"] = message_id
-    event["mail"]["timestamp"] = iso(time_ms)
+    event["mail"]["timestamp"] = iso(time_ms if sent_ms is None else sent_ms)
+    if destination is not None:
+        event["mail"]["destination"] = list(destination)
+    if named is not None and event_type in SES_NAMED_RECIPIENTS:
+        body_key, field, as_objects = SES_NAMED_RECIPIENTS[event_type]
+        event[body_key][field] = [
+            {"emailAddress": address, "diagnosticCode": f"smtp; 550 5.1.1 <{address}>"}
+            if as_objects
+            else address
+            for address in named
+        ]
+    for name, value in (tags or {}).items():
+        event["mail"].setdefault("tags", {})[name] = [value]
     return event
 
 

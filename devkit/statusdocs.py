@@ -63,11 +63,20 @@ def kinds_table() -> list[str]:
 
 def status_table(channel: Channel) -> list[str]:
     lines = [
-        f"| {channel.value} status (lowest first) | precedence | final? |",
-        "|---|---:|---|",
+        f"| {channel.value} status (lowest first) | precedence | final? | `status=` window search? |",
+        "|---|---:|---|---|",
     ]
     for rank, status in enumerate(model.PRECEDENCE[channel], start=1):
-        lines.append(f"| `{status}` | {rank} | {FINALITY_TEXT[model.FINALITY[channel][status]]} |")
+        finality = FINALITY_TEXT[model.FINALITY[channel][status]]
+        searchable = "yes" if status in model.WINDOW_STATUSES[channel] else "no: the expected path"
+        lines.append(f"| `{status}` | {rank} | {finality} | {searchable} |")
+    return lines
+
+
+def groups_table() -> list[str]:
+    lines = ["| `status=` group | matches |", "|---|---|"]
+    for group in model.Group:
+        lines.append(f"| `{group}` | {model.GROUP_DESCRIPTIONS[group]} |")
     return lines
 
 
@@ -92,6 +101,16 @@ def render() -> str:
         *status_table(Channel.EMAIL),
         "",
         *status_table(Channel.SMS),
+        "",
+        "**Recipients.** " + model.RECIPIENT_EXPLANATION,
+        "",
+        "**Searching by outcome.** `GET /messages?status=` takes a status that is off the "
+        "expected path (the last column above) or a group, over a window of at most "
+        f"{model.MAX_SEARCH_WINDOW_DAYS} days. A message is found under the status it has "
+        "now, at the time it reached it; statuses on the expected path are not indexed, so "
+        "that a typical message writes no outcome index entry at all.",
+        "",
+        *groups_table(),
         "",
         END,
     ]

@@ -14,6 +14,7 @@ from transform import app as transform_app
 
 from devkit import terraform
 from devkit.calls import in_process
+from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
 from devkit.stack import Stack, deployed, emulator_files
 
@@ -32,12 +33,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def create_table(client: Any, name: str = TABLE_NAME) -> None:
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "message_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "message_id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The module's table (storage.tf), indexes included, from message_status.model.INDEXES."""
+    client.create_table(**table_definition(name))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from message_status.pipeline import Disposition, interpret
 from devkit.calls import check_firehose_contract, results, run_firehose, stored_item
 from devkit.events import b64, firehose_event, fixture, ses, sms_v2
 from tests.conftest import TABLE_NAME
+from tests.support.items import stored_document
 
 GOOD = [
     ses("Send", "good-email", 1_800_000_000_000),
@@ -135,7 +136,7 @@ def test_a_record_without_data_fails_alone(transform, dynamodb) -> None:
     del event["records"][1]["data"]
     response = transform(event)
     assert results(response) == ["Ok", "ProcessingFailed", "Ok"]
-    assert stored_item(dynamodb, TABLE_NAME, "good-email")["status"] == "DELIVERED"
+    assert stored_document(dynamodb, TABLE_NAME, "good-email")["status"] == "DELIVERED"
 
 
 @pytest.mark.parametrize(
@@ -171,7 +172,7 @@ def test_a_tiny_price_is_stored_rounded_to_a_thousandth_of_a_millicent(transform
     event = sms_v2("TEXT_DELIVERED", "cheap-sms", 1_800_000_000_000)
     event["totalMessagePrice"] = 5e-324
     assert results(run_firehose(transform, [event])) == ["Ok"]
-    assert stored_item(dynamodb, TABLE_NAME, "cheap-sms")["price_in_millicents_usd"] == 0
+    assert stored_document(dynamodb, TABLE_NAME, "cheap-sms")["price_in_millicents_usd"] == 0
 
 
 def test_reasons_never_echo_event_content() -> None:

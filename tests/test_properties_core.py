@@ -57,7 +57,7 @@ def test_any_permutation_gives_the_same_record(events: list[dict], rng) -> None:
     shuffled = list(events)
     rng.shuffle(shuffled)
     assert record(shuffled) == record(events)
-    assert to_item(record(shuffled), 90) == to_item(record(events), 90)
+    assert to_item(record(shuffled)) == to_item(record(events))
 
 
 @given(timeline(min_size=2), st.data())
@@ -65,15 +65,15 @@ def test_any_split_folded_onto_the_stored_item_gives_the_same_item(
     events: list[dict], data
 ) -> None:
     cut = data.draw(st.integers(min_value=1, max_value=len(events) - 1))
-    stored = to_item(record(events[:cut]), 90)
+    stored = to_item(record(events[:cut]))
     resumed = fold((parse_event(event) for event in events[cut:]), from_item(stored))
-    assert to_item(resumed, 90) == to_item(record(events), 90)
+    assert to_item(resumed) == to_item(record(events))
 
 
 @given(timeline())
 def test_item_round_trip_is_exact(events: list[dict]) -> None:
     original = record(events)
-    assert from_item(to_item(original, 90)) == original
+    assert from_item(to_item(original)) == original
 
 
 def test_the_strategies_reach_every_kind_and_status_of_the_model() -> None:
@@ -84,3 +84,40 @@ def test_the_strategies_reach_every_kind_and_status_of_the_model() -> None:
     statuses = {status for channel in model.Channel for status in model.PRECEDENCE[channel]}
     assert {event.status for event in events} == statuses
     assert "_email.delivery_delay" in PINPOINT_EMAIL_TYPES
+
+
+@given(timeline(), st.randoms(use_true_random=False))
+def test_every_recipients_outcome_is_order_free_and_exact(events: list[dict], rng) -> None:
+    """Per-recipient outcomes are the same rule over the events that concern each recipient."""
+    shuffled = list(events)
+    rng.shuffle(shuffled)
+    merged = record(shuffled)
+    assert merged.recipient_outcomes() == record(events).recipient_outcomes()
+    parsed = [parse_event(event) for event in events]
+    for recipient, outcome in merged.recipient_outcomes().items():
+        concerning = [e for e in parsed if not e.recipients or recipient in e.recipients]
+        precedence = model.PRECEDENCE[merged.channel]
+        statuses = [e.status for e in concerning if e.status in precedence]
+        if not statuses:  # nothing concerns it yet: sent to it, nothing more known
+            assert (outcome.status, outcome.is_final, outcome.kind_times) == (
+                precedence[0],
+                False,
+                {},
+            )
+            continue
+        expected = max(statuses, key=precedence.index)
+        assert outcome.status == expected
+        assert outcome.is_final == any(e.final for e in concerning if e.status == expected)
+        assert outcome.kind_times == {
+            kind: min(e.time_ms for e in concerning if e.kind == kind)
+            for kind in {e.kind for e in concerning}
+        }
+
+
+@given(timeline())
+def test_the_message_status_is_the_highest_of_its_recipients(events: list[dict]) -> None:
+    merged = record(events)
+    precedence = model.PRECEDENCE[merged.channel]
+    outcomes = merged.recipient_outcomes()
+    assert outcomes, "every message has at least one recipient"
+    assert merged.status == max((o.status for o in outcomes.values()), key=precedence.index)

@@ -18,6 +18,7 @@ from devkit.calls import (
 from devkit.events import firehose_event, fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
 from tests.conftest import TABLE_NAME
 from tests.support import faults
+from tests.support.items import stored_document
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +52,7 @@ def test_documented_examples_become_one_item_per_message(transform, dynamodb) ->
     response = run_firehose(transform, payloads)
     assert results(response) == ["Ok"] * 7
     assert table_size(dynamodb) == 4
-    email = stored_item(
+    email = stored_document(
         dynamodb, TABLE_NAME, "0200000073rnbmd1-mbvdg3uo-q8ia-m3ku-ibd3-ms77kexample-000000"
     )
     assert (email["status"], email["is_final"], email["channel"], email["source"]) == (
@@ -60,12 +61,12 @@ def test_documented_examples_become_one_item_per_message(transform, dynamodb) ->
         "email",
         "pinpoint",
     )
-    assert email["send"] == email["delivered"] == "2019-08-01T00:17:01.380Z"
-    ses_item = stored_item(
+    assert email["events"]["send"] == email["events"]["delivered"] == "2019-08-01T00:17:01.380Z"
+    ses_item = stored_document(
         dynamodb, TABLE_NAME, "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000"
     )
     assert ses_item["status"] == "HARD_BOUNCED"
-    sms = stored_item(dynamodb, TABLE_NAME, "862a8790-60c0-4430-9b2b-658bdexample")
+    sms = stored_document(dynamodb, TABLE_NAME, "862a8790-60c0-4430-9b2b-658bdexample")
     assert (sms["status"], sms["is_final"], sms["source"]) == ("SENT", True, "sms-v2")
 
 
@@ -117,8 +118,8 @@ def test_bad_record_fails_alone_with_its_original_data(transform, dynamodb, case
     response = run_firehose_event(transform, event)
     assert results(response) == ["Ok", "ProcessingFailed", "Ok"]
     assert response["records"][1]["data"] == BAD_RECORDS[case]
-    assert stored_item(dynamodb, TABLE_NAME, "good-1")["status"] == "SENT"
-    assert stored_item(dynamodb, TABLE_NAME, "good-2")["status"] == "DELIVERED"
+    assert stored_document(dynamodb, TABLE_NAME, "good-1")["status"] == "SENT"
+    assert stored_document(dynamodb, TABLE_NAME, "good-2")["status"] == "DELIVERED"
     assert table_size(dynamodb) == 2
 
 
@@ -187,7 +188,7 @@ def test_transient_errors_are_retried_and_the_write_lands(transform, dynamodb, e
     assert results(response) == ["Ok", "Ok"]
     assert injected.injected == retries
     assert get_faults.injected == retries
-    assert stored_item(dynamodb, TABLE_NAME, "m1")["status"] == "DELIVERED"
+    assert stored_document(dynamodb, TABLE_NAME, "m1")["status"] == "DELIVERED"
 
 
 def test_persistent_errors_fail_only_that_messages_records(transform, dynamodb) -> None:
@@ -210,7 +211,7 @@ def test_persistent_errors_fail_only_that_messages_records(transform, dynamodb) 
         "every attempt the SDK makes, then it gives up"
     )
     assert stored_item(dynamodb, TABLE_NAME, "m2") is None
-    assert stored_item(dynamodb, TABLE_NAME, "m1")["status"] == "DELIVERED"
+    assert stored_document(dynamodb, TABLE_NAME, "m1")["status"] == "DELIVERED"
 
 
 def test_unreadable_table_fails_the_batch_records_but_not_the_invocation(
@@ -247,8 +248,8 @@ def test_lost_conditional_check_race_rereads_and_merges(transform, dynamodb) -> 
     assert results(response) == ["Ok"]
     assert injected.injected == 2
     assert counter.counts["GetItem"] == 2, "one consistent re-read per lost race"
-    item = stored_item(dynamodb, TABLE_NAME, "s1")
-    assert (item["status"], item["buffered"], item["success"]) == (
+    item = stored_document(dynamodb, TABLE_NAME, "s1")
+    assert (item["status"], item["events"]["buffered"], item["events"]["success"]) == (
         "DELIVERED",
         "1970-01-01T00:00:01.000Z",
         "1970-01-01T00:00:02.000Z",
@@ -264,21 +265,22 @@ def test_a_race_that_never_settles_fails_the_message(transform, dynamodb) -> Non
 def test_handler_runs_with_table_name_alone(transform, dynamodb, monkeypatch) -> None:
     for name in (
         "RETENTION_DAYS",
-        "WRITE_CONCURRENCY",
-        "MAX_EVENT_BYTES",
+        "SEARCH_SHARDS",
+        "CORRELATION_KEY",
+        "FUNCTION_TIMEOUT_SECONDS",
         "POWERTOOLS_SERVICE_NAME",
     ):
         monkeypatch.delenv(name, raising=False)
     transform.message_store.cache_clear()
     run_firehose(transform, [ses("Send", "m1", 86_400_000)])
-    assert stored_item(dynamodb, TABLE_NAME, "m1")["expires_at"] == 86_400 + 90 * 86_400
+    assert stored_document(dynamodb, TABLE_NAME, "m1")["expires_at"] == 86_400 + 90 * 86_400
 
 
 def test_retention_days_setting_moves_the_ttl(transform, dynamodb, monkeypatch) -> None:
     monkeypatch.setenv("RETENTION_DAYS", "7")
     transform.message_store.cache_clear()
     run_firehose(transform, [ses("Send", "m1", 0)])
-    assert stored_item(dynamodb, TABLE_NAME, "m1")["expires_at"] == 7 * 86_400
+    assert stored_document(dynamodb, TABLE_NAME, "m1")["expires_at"] == 7 * 86_400
 
 
 def test_mixed_batch_of_all_sources_and_kinds(transform, dynamodb) -> None:
@@ -294,10 +296,11 @@ def test_mixed_batch_of_all_sources_and_kinds(transform, dynamodb) -> None:
     ]
     assert results(run_firehose(transform, payloads)) == ["Ok"] * 8
     statuses = {
-        mid: stored_item(dynamodb, TABLE_NAME, mid)["status"] for mid in ("e1", "e2", "s1", "s2")
+        mid: stored_document(dynamodb, TABLE_NAME, mid)["status"]
+        for mid in ("e1", "e2", "s1", "s2")
     }
     assert statuses == {"e1": "CLICKED", "e2": "HARD_BOUNCED", "s1": "FAILED", "s2": "PENDING"}
-    e1 = stored_item(dynamodb, TABLE_NAME, "e1")
+    e1 = stored_document(dynamodb, TABLE_NAME, "e1")
     assert any(entry.get("detail") == "https://example.com/x" for entry in e1["history"])
 
 

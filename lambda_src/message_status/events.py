@@ -24,6 +24,14 @@ class NormalizedEvent:
     detail: str | None = None  # bounce type, SMS status, clicked link, ...
     description: str | None = None  # free text that explains the detail, when the source has it
     attributes: dict[str, Any] = field(default_factory=dict)
+    # The normalized recipients the event names (SES bounces, deliveries, ...);
+    # empty when it concerns every recipient of the message.
+    recipients: tuple[str, ...] = ()
+    # Every recipient of the message the event knows of (SES mail.destination,
+    # the SMS destination number), normalized.
+    destinations: tuple[str, ...] = ()
+    sent_ms: int | None = None  # when the message was sent, if the source says
+    correlation_id: str | None = None  # the caller's own id (module input correlation_key)
 
     def archive_line(self) -> dict[str, Any]:
         """The flat JSON object written to S3: the same keys for every source."""
@@ -42,6 +50,9 @@ class NormalizedEvent:
         }
         for name in ALL_ATTRIBUTES:
             line[name] = self.attributes.get(name)
+        line["recipients"] = list(self.recipients) or None
+        line["sent_at"] = None if self.sent_ms is None else to_iso(self.sent_ms)
+        line["correlation_id"] = self.correlation_id
         return line
 
 

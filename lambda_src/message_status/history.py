@@ -5,12 +5,15 @@ to one message; an unbounded history would grow its item to DynamoDB's
 400 KB limit (and make every write cost a unit per KB of it). So a history
 keeps, of all the distinct events seen:
 
-* the first (earliest) event of each kind: the per-kind times and the status
-  stay exact whatever else is dropped;
+* the first (earliest) event of each class: a kind, the status it implied,
+  whether the source called it final, and the recipient it concerns (or all
+  of them). The message's and every recipient's status, finality and
+  per-kind times are computed from these, so they stay exact whatever else
+  is dropped;
 * the latest ``MAX_LATEST_ENTRIES`` events.
 
 Entries are bounded in size where they are parsed (texts clipped to
-model.MAX_DETAIL_LENGTH), so a history is bounded in bytes too. The latest
+model.MAX_DETAIL_BYTES), so a history is bounded in bytes too. The latest
 events are bounded by count, not bytes, on purpose: "the newest N" of a union
 is the newest N of the newest N of each part, which a byte budget is not (a
 smaller, older entry can fit where a dropped larger one did not).
@@ -34,9 +37,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from .model import Kind
+from .model import KIND_STATUS, Kind, Status
 
 MAX_LATEST_ENTRIES: Final = 6
+EVERY_RECIPIENT: Final = "*"
 
 
 @dataclass(frozen=True, order=True)
@@ -47,6 +51,28 @@ class HistoryEntry:
     kind: Kind
     detail: str = ""
     description: str = ""
+    status: Status | None = None  # the status the event implied; None means the kind's
+    final: bool = False  # whether the event made that status final
+    recipients: tuple[str, ...] = ()  # the recipients it names, sorted; () concerns them all
+
+    def __post_init__(self) -> None:
+        # Always set, so that entries compare (and sort) on real values.
+        if self.status is None:
+            object.__setattr__(self, "status", KIND_STATUS[self.kind])
+
+    @property
+    def implied_status(self) -> Status:
+        return self.status or KIND_STATUS[self.kind]
+
+    def concerns(self, recipient: str) -> bool:
+        return not self.recipients or recipient in self.recipients
+
+    def classes(self) -> tuple[tuple[Kind, Status, bool, str], ...]:
+        """What it may be the first of: its kind, status and finality, for each recipient."""
+        return tuple(
+            (self.kind, self.implied_status, self.final, recipient)
+            for recipient in self.recipients or (EVERY_RECIPIENT,)
+        )
 
 
 @dataclass(frozen=True)
@@ -74,11 +100,12 @@ class History:
         return min(latest_run(self.entries))
 
 
-def first_of_each_kind(entries: Iterable[HistoryEntry]) -> set[HistoryEntry]:
-    firsts: dict[Kind, HistoryEntry] = {}
+def first_of_each_class(entries: Iterable[HistoryEntry]) -> set[HistoryEntry]:
+    firsts: dict[tuple[Kind, Status, bool, str], HistoryEntry] = {}
     for entry in entries:
-        if entry.kind not in firsts or entry < firsts[entry.kind]:
-            firsts[entry.kind] = entry
+        for key in entry.classes():
+            if key not in firsts or entry < firsts[key]:
+                firsts[key] = entry
     return set(firsts.values())
 
 
@@ -88,9 +115,9 @@ def latest_run(entries: Iterable[HistoryEntry]) -> set[HistoryEntry]:
 
 
 def bounded(entries: Iterable[HistoryEntry]) -> tuple[HistoryEntry, ...]:
-    """The entries a history keeps of ``entries``: firsts of each kind, and the latest run."""
+    """The entries a history keeps of ``entries``: firsts of each class, and the latest run."""
     unique = set(entries)
-    return tuple(sorted(first_of_each_kind(unique) | latest_run(unique)))
+    return tuple(sorted(first_of_each_class(unique) | latest_run(unique)))
 
 
 def _counted_when_dropped(

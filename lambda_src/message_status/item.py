@@ -1,120 +1,307 @@
-"""The DynamoDB item of a message, and the API document built from it.
+"""The stored item of a message, and the API document derived from it.
 
-``to_item`` and ``from_item`` are exact inverses over the record (a property
-test checks it), so the transform can read an item back, merge new events in,
-and write it again without losing anything.
+The item keeps each fact once, compactly (DynamoDB bills a write by the size of
+the whole item, names included):
+
+===============  =====================================================================
+``message_id``   the key
+``sent``         when the message was sent, epoch ms; history times are kept relative
+                 to it. Also the sort key of the recipient and correlation indexes.
+``src``          the sources, comma-separated
+``h``            the history (history.py): one list per entry,
+                 ``[ms after sent, kind, detail, description, final, status, recipients]``,
+                 trailing defaults left out ("", "", the status's usual finality, the
+                 kind's status, all); ``final`` is stored flipped from the usual (true
+                 means "not as usual"); recipients are positions in ``to`` (or the
+                 address, if capped out)
+``d``            events dropped from the history, per kind (only when some were)
+``to``           the recipients, normalized and sorted
+``a``            the descriptive attributes, under short names (ATTRIBUTE_KEYS)
+===============  =====================================================================
+
+Materialized, because something other than this code reads them:
+
+===============  =====================================================================
+``expires_at``   DynamoDB TTL deletes the item then: ``sent`` + retention
+``version``      the optimistic-locking condition of every write (added by the store)
+``rcpt``         partition key of the recipient index: the first recipient (the
+                 others get pointer items, store.pointer_items)
+``cid``          partition key of the correlation index: the caller's own id
+``ost``, ``oat`` the outcome-window index, only while the status is one worth a
+                 window (model.WINDOW_STATUSES): ``channel#status#shard`` and when the
+                 message reached it
+===============  =====================================================================
+
+Items written by 0.1.0 (``history`` of maps, ``status_facts``, an attribute per
+event kind) are read by ``from_item`` too, and rewritten in this shape on their
+next write.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 from . import model
 from .history import History, HistoryEntry, bounded
-from .model import Channel, Kind, Status
-from .record import MessageRecord, StatusFact, derive_status, record_status
+from .model import KIND_STATUS, Channel, Finality, Kind, Status
+from .parse import recipients_of
+from .record import MessageRecord, Outcome
 from .timefmt import from_iso, to_iso
 
-SECONDS_PER_DAY = 86_400
-# Fields the transform keeps for itself; the API does not return them.
-BOOKKEEPING_FIELDS = ("version", "status_facts", "updated_at", "dropped")
+SECONDS_PER_DAY: Final = 86_400
+POINTER_SEPARATOR: Final = "\x1f"  # never in a message id (ids with control characters are refused)
+# Descriptive attributes under short names: a name is paid for on every write.
+ATTRIBUTE_KEYS: Final = {
+    "aws_account_id": "acct",
+    "client": "cli",
+    "campaign_id": "cmp",
+    "journey_id": "jny",
+    "from_address": "from",
+    "origination_phone_number": "orig",
+    "iso_country_code": "cc",
+    "message_type": "mt",
+    "price_in_millicents_usd": "price",
+}
+ATTRIBUTE_NAMES: Final = {short: name for name, short in ATTRIBUTE_KEYS.items()}
 
 
-def history_entry_to_item(entry: HistoryEntry) -> dict[str, str]:
-    out = {"kind": entry.kind, "time": to_iso(entry.time_ms)}
-    if entry.detail:
-        out["detail"] = entry.detail
-    if entry.description:
-        out["description"] = entry.description
-    return out
+@dataclass(frozen=True)
+class ItemSettings:
+    """What the deployment decides about the item: retention and outcome-index shards."""
+
+    retention_days: int = model.DEFAULT_RETENTION_DAYS
+    search_shards: int = model.DEFAULT_SEARCH_SHARDS
 
 
-def history_entry_from_item(raw: Mapping[str, Any]) -> HistoryEntry:
-    return HistoryEntry(
-        time_ms=from_iso(raw["time"]),
-        kind=Kind(raw["kind"]),
-        detail=raw.get("detail", ""),
-        description=raw.get("description", ""),
-    )
-
-
-def fact_to_item(fact: StatusFact) -> dict[str, Any]:
-    out: dict[str, Any] = {"time": to_iso(fact.time_ms), "final": fact.final}
-    if fact.detail:
-        out["detail"] = fact.detail
-    return out
-
-
-def fact_from_item(raw: Mapping[str, Any]) -> StatusFact:
-    return StatusFact(from_iso(raw["time"]), raw.get("detail", ""), bool(raw["final"]))
+# --- writing --------------------------------------------------------------------------
 
 
 def expires_at(record: MessageRecord, retention_days: int) -> int:
-    """TTL (epoch seconds): retention counted from the message's latest event.
+    """TTL (epoch seconds): retention counted from when the message was sent.
 
     Derived from the events, not the clock, so the item stays a pure function
-    of its events (replaying a batch writes nothing new).
+    of its events; and fixed from the first event on, so that the index entries
+    written once (pointer items) expire with the message.
     """
-    return record.last_event_ms // 1000 + retention_days * SECONDS_PER_DAY
+    return record.sent_ms // 1000 + retention_days * SECONDS_PER_DAY
 
 
-def to_item(record: MessageRecord, retention_days: int) -> dict[str, Any]:
-    """The item, without the optimistic-locking fields (``version``, ``updated_at``)."""
-    status, final = derive_status(record)
+def shard_of(message_id: str, shards: int) -> int:
+    """A stable shard for the outcome index: crc32, the same in every process."""
+    return zlib.crc32(message_id.encode("utf-8", "surrogatepass")) % shards
+
+
+def outcome_key(record: MessageRecord, shards: int) -> str | None:
+    """``channel#status#shard`` while the status is worth a window search, else None."""
+    if record.status not in model.WINDOW_STATUSES[record.channel]:
+        return None
+    return f"{record.channel.value}#{record.status.value}#{shard_of(record.message_id, shards)}"
+
+
+# Defaults of the entry fields after time and kind, left out when trailing.
+ENTRY_DEFAULTS: Final[tuple[Any, ...]] = ("", "", False, "", ())
+
+
+def usually_final(kind: Kind, status: Status) -> bool:
+    """Whether an event of this status is final without the source saying so."""
+    rule = model.FINALITY[model.kind_channel(kind)].get(status, Finality.NEVER)
+    return rule is Finality.ALWAYS
+
+
+def _entry_to_item(entry: HistoryEntry, sent_ms: int, positions: Mapping[str, int]) -> list[Any]:
+    recipients = [positions.get(r, r) for r in entry.recipients]
+    status = "" if entry.implied_status is KIND_STATUS[entry.kind] else entry.implied_status.value
+    fields: list[Any] = [
+        entry.time_ms - sent_ms,
+        entry.kind.value,
+        entry.detail,
+        entry.description,
+        entry.final != usually_final(entry.kind, entry.implied_status),
+        status,
+        recipients,
+    ]
+    while len(fields) > 2 and _is_default(fields[-1], ENTRY_DEFAULTS[len(fields) - 3]):
+        fields.pop()
+    return fields
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    if isinstance(default, tuple):
+        return list(value) == list(default)
+    return bool(value == default) and type(value) is type(default)
+
+
+def to_item(record: MessageRecord, settings: ItemSettings = ItemSettings()) -> dict[str, Any]:
+    """The item, without the optimistic-locking ``version`` (the store adds it)."""
+    positions = {recipient: n for n, recipient in enumerate(record.recipients)}
     item: dict[str, Any] = {
         "message_id": record.message_id,
-        "channel": record.channel.value,
-        "source": ",".join(sorted(record.sources)),
-        "status": status,
-        "is_final": final,
-        "last_event_at": to_iso(record.last_event_ms),
-        "expires_at": expires_at(record, retention_days),
-        "history": [history_entry_to_item(entry) for entry in record.history.entries],
-        "status_facts": {name: fact_to_item(fact) for name, fact in sorted(record.facts.items())},
+        "sent": record.sent_ms,
+        "src": ",".join(sorted(record.sources)),
+        "h": [_entry_to_item(e, record.sent_ms, positions) for e in record.history.entries],
+        "expires_at": expires_at(record, settings.retention_days),
     }
     if record.history.truncated:
-        item["dropped"] = dict(record.history.dropped)
-    for kind, time_ms in sorted(record.kind_times.items()):
-        item[kind] = to_iso(time_ms)
-    for name, value in record.attributes.items():
-        if value is not None and name in model.ALL_ATTRIBUTES and name != "record_status":
-            item[name] = value
-    sms_status = record_status(record)
-    if sms_status:
-        item["record_status"] = sms_status
+        item["d"] = {kind.value: n for kind, n in record.history.dropped.items()}
+    if record.recipients:
+        item["to"] = list(record.recipients)
+        item["rcpt"] = record.recipients[0]
+    attributes = {
+        ATTRIBUTE_KEYS[k]: canonical_number(v)
+        for k, v in record.attributes.items()
+        if v is not None
+    }
+    if attributes:
+        item["a"] = attributes
+    if record.correlation_id:
+        item["cid"] = record.correlation_id
+    key = outcome_key(record, settings.search_shards)
+    if key:
+        item["ost"] = key
+        item["oat"] = record.status_time_ms
     return item
 
 
+def pointer_key(message_id: str, recipient: str) -> str:
+    return f"{message_id}{POINTER_SEPARATOR}{recipient}"
+
+
+def pointer_items(item: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One small item per recipient after the first, so the recipient index finds them all.
+
+    Immutable once written (the same key, recipient, send time and expiry), so
+    a retry rewrites it unchanged; the first recipient is on the item itself.
+    """
+    return [
+        {
+            "message_id": pointer_key(item["message_id"], recipient),
+            "rcpt": recipient,
+            "sent": item["sent"],
+            "expires_at": item["expires_at"],
+        }
+        for recipient in item.get("to", [])
+        if recipient != item.get("rcpt")
+    ]
+
+
+def message_id_of(index_key: str) -> str:
+    """The message an index entry belongs to (its own id, or a pointer's message)."""
+    return index_key.split(POINTER_SEPARATOR, 1)[0]
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def is_legacy(item: Mapping[str, Any]) -> bool:
+    """An item 0.1.0 wrote: a history of maps, status facts, an attribute per event kind."""
+    return "h" not in item and "history" in item
+
+
 def from_item(item: Mapping[str, Any]) -> MessageRecord:
-    """Rebuild the record a stored item was written from."""
+    """Rebuild the record a stored item was written from (either shape)."""
+    if is_legacy(item):
+        return _from_legacy_item(item)
+    recipients = tuple(str(r) for r in item.get("to", []))
+    sent_ms = int(item["sent"])
+    entries = {_entry_from_item(raw, sent_ms, recipients) for raw in item.get("h", [])}
+    dropped = {Kind(kind): int(n) for kind, n in dict(item.get("d") or {}).items()}
+    history = History(bounded(entries), {k: n for k, n in sorted(dropped.items()) if n})
     return MessageRecord(
-        message_id=item["message_id"],
-        channel=Channel(item["channel"]),
-        sources=frozenset(filter(None, str(item.get("source", "")).split(","))),
-        kind_times={kind: from_iso(item[kind]) for kind in model.ALL_KINDS if kind in item},
-        facts={
-            Status(name): fact_from_item(raw) for name, raw in item.get("status_facts", {}).items()
-        },
+        message_id=str(item["message_id"]),
+        channel=_channel_of(entries),
+        sources=frozenset(filter(None, str(item.get("src", "")).split(","))),
+        history=history,
         attributes={
-            name: plain_number(item[name]) if name == "price_in_millicents_usd" else item[name]
-            for name in model.ALL_ATTRIBUTES
-            if name in item and name != "record_status"
+            ATTRIBUTE_NAMES[short]: plain_number(value)
+            for short, value in dict(item.get("a") or {}).items()
         },
-        history=history_from_item(item),
+        recipients=recipients,
+        sent_ms=sent_ms,
+        last_event_ms=max(entry.time_ms for entry in entries),
+        correlation_id=item.get("cid"),
+    )
+
+
+def _channel_of(entries: set[HistoryEntry]) -> Channel:
+    return min(model.kind_channel(entry.kind) for entry in entries)
+
+
+def _entry_from_item(raw: Sequence[Any], sent_ms: int, recipients: Sequence[str]) -> HistoryEntry:
+    fields = [*raw, *ENTRY_DEFAULTS[max(0, len(raw) - 2) :]]
+    dt, kind, detail, description, unusual, status, named = fields[:7]
+    kind = Kind(kind)
+    status = Status(status) if status else KIND_STATUS[kind]
+    return HistoryEntry(
+        time_ms=sent_ms + int(dt),
+        kind=kind,
+        detail=str(detail),
+        description=str(description),
+        status=status,
+        final=usually_final(kind, status) != bool(unusual),
+        recipients=tuple(
+            sorted(recipients[int(r)] if not isinstance(r, str) else r for r in named)
+        ),
+    )
+
+
+def _from_legacy_item(item: Mapping[str, Any]) -> MessageRecord:
+    """A 0.1.0 item: its history entries, their status and finality taken from its facts."""
+    channel = Channel(item["channel"])
+    facts = dict(item.get("status_facts") or {})
+    entries = {_legacy_entry(raw, channel, facts) for raw in item.get("history", [])}
+    kept = bounded(entries)
+    dropped = Counter(entry.kind for entry in entries.difference(kept))
+    kind_times = [from_iso(item[kind]) for kind in model.ALL_KINDS if kind in item]
+    recipients = [*(item.get("destination") or ()), item.get("destination_phone_number")]
+    return MessageRecord(
+        message_id=str(item["message_id"]),
+        channel=channel,
+        sources=frozenset(filter(None, str(item.get("source", "")).split(","))),
+        history=History(kept, dict(sorted(dropped.items()))),
+        attributes={
+            name: plain_number(item[name])
+            for name in model.DESCRIPTIVE_ATTRIBUTES
+            if item.get(name) is not None
+        },
+        recipients=_legacy_recipients(recipients),
+        sent_ms=min(kind_times or [from_iso(item["last_event_at"])]),
         last_event_ms=from_iso(item["last_event_at"]),
     )
 
 
-def history_from_item(item: Mapping[str, Any]) -> History:
-    """The bounded history of an item; v0.1.0 items kept up to 200 entries, bounded here."""
-    entries = {history_entry_from_item(raw) for raw in item.get("history", [])}
-    kept = bounded(entries)
-    dropped = Counter(entry.kind for entry in entries.difference(kept))
-    for kind, count in dict(item.get("dropped") or {}).items():
-        dropped[Kind(kind)] += int(count)
-    return History(kept, {kind: n for kind, n in sorted(dropped.items()) if n})
+def _legacy_entry(
+    raw: Mapping[str, Any], channel: Channel, facts: Mapping[str, Mapping[str, Any]]
+) -> HistoryEntry:
+    kind = Kind(raw["kind"])
+    time_ms = from_iso(raw["time"])
+    detail = raw.get("detail", "")
+    status = KIND_STATUS[kind]
+    if kind is Kind.SUCCESS and detail in model.SMS_DELIVERED_MARKERS:
+        status = Status.DELIVERED
+    delivered = facts.get(Status.DELIVERED.value)
+    if kind is Kind.SUCCESS and delivered and from_iso(delivered["time"]) == time_ms:
+        status = Status.DELIVERED  # delivered by event type (TEXT_DELIVERED), as 0.1.0 recorded
+    rule = model.FINALITY[channel].get(status, Finality.NEVER)
+    final = rule is Finality.ALWAYS or (
+        rule in (Finality.SOURCE_SAYS, Finality.UNLESS_PINPOINT)
+        and bool(facts.get(status.value, {}).get("final"))
+    )
+    return HistoryEntry(time_ms, kind, detail, raw.get("description", ""), status, final)
+
+
+def _legacy_recipients(values: Sequence[Any]) -> tuple[str, ...]:
+    return recipients_of(v for v in values if v)
+
+
+def canonical_number(value: Any) -> Any:
+    """A whole float as an int: stored and read back, it compares equal to itself."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def plain_number(value: Any) -> Any:
@@ -124,28 +311,58 @@ def plain_number(value: Any) -> Any:
     return int(value) if value == int(value) else float(value)
 
 
-def plain(value: Any) -> Any:
-    """Deep-convert DynamoDB values (Decimal, sets) to JSON-ready Python values."""
-    if isinstance(value, Mapping):
-        return {key: plain(inner) for key, inner in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(inner) for inner in value]
-    if isinstance(value, set | frozenset):
-        return sorted(plain(inner) for inner in value)
-    return plain_number(value)
+# --- the API document -------------------------------------------------------------------
+
+
+def _events(outcome: Outcome) -> dict[str, str]:
+    return {kind.value: to_iso(time_ms) for kind, time_ms in outcome.kind_times.items()}
+
+
+def _entry_document(entry: HistoryEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": entry.kind.value, "time": to_iso(entry.time_ms)}
+    if entry.detail:
+        out["detail"] = entry.detail
+    if entry.description:
+        out["description"] = entry.description
+    if entry.recipients:
+        out["recipients"] = list(entry.recipients)
+    return out
 
 
 def to_document(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The API's status document for a stored item."""
-    document = {
-        key: plain(value)
-        for key, value in item.items()
-        if key not in BOOKKEEPING_FIELDS and key not in model.ALL_KINDS
+    """The API's status document for a stored item (either shape): derived, never stored."""
+    record = from_item(item)
+    outcome = record.outcome
+    document: dict[str, Any] = {
+        "message_id": record.message_id,
+        "channel": record.channel.value,
+        "source": ",".join(sorted(record.sources)),
+        "status": outcome.status.value,
+        "is_final": outcome.is_final,
+        "sent_at": to_iso(record.sent_ms),
+        "last_event_at": to_iso(record.last_event_ms),
+        "expires_at": int(item["expires_at"]),
+        "events": _events(outcome),
+        "history": [_entry_document(entry) for entry in record.history.entries],
+        "event_counts": {kind.value: n for kind, n in record.history.counts.items()},
+        "recipients": {
+            recipient: {
+                "status": r.status.value,
+                "is_final": r.is_final,
+                "events": _events(r),
+            }
+            for recipient, r in record.recipient_outcomes().items()
+        },
     }
-    document["events"] = {kind: item[kind] for kind in model.ALL_KINDS if kind in item}
-    history = history_from_item(item)
-    document["history"] = [history_entry_to_item(entry) for entry in history.entries]
-    document["event_counts"] = {str(kind): n for kind, n in history.counts.items()}
-    if history.truncated:
+    if record.history.truncated:
         document["history_truncated"] = True
+    if record.correlation_id:
+        document["correlation_id"] = record.correlation_id
+    document.update(record.attributes)
+    if record.channel is Channel.EMAIL and record.recipients:
+        document["destination"] = list(record.recipients)
+    if record.channel is Channel.SMS and record.recipients:
+        document["destination_phone_number"] = record.recipients[0]
+    if record.record_status:
+        document["record_status"] = record.record_status
     return document

@@ -7,6 +7,7 @@ against these tables), so they cannot drift apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -231,11 +232,108 @@ SMS_ATTRIBUTES: Final = (
 )
 COMMON_ATTRIBUTES: Final = ("aws_account_id", "client", "campaign_id", "journey_id")
 ALL_ATTRIBUTES: Final = COMMON_ATTRIBUTES + EMAIL_ATTRIBUTES + SMS_ATTRIBUTES
+# The recipients are kept apart from the other attributes (normalized, with
+# per-recipient outcomes), and record_status is derived from the history.
+RECIPIENT_ATTRIBUTES: Final = ("destination", "destination_phone_number")
+DESCRIPTIVE_ATTRIBUTES: Final = tuple(
+    name for name in ALL_ATTRIBUTES if name not in (*RECIPIENT_ATTRIBUTES, "record_status")
+)
+
+# --- recipients -----------------------------------------------------------------------
+# A message's status is the highest-precedence status among all its events,
+# whichever recipient they concern: a message to A and B where B bounced is
+# HARD_BOUNCED, as it always was. Each recipient's own status is the same rule
+# applied to the events that concern it: events that name recipients (SES
+# Delivery, Bounce, Complaint, DeliveryDelay) concern only those; the others
+# (send, reject, rendering failure, open, click, unsubscribe, every Pinpoint
+# email event) concern every recipient. An SMS has exactly one recipient.
+RECIPIENT_EXPLANATION: Final = (
+    "A message's `status` is the highest-precedence status among all its events, whichever "
+    "recipient they concern, as it always was: an email to A and B where B bounced is "
+    "`HARD_BOUNCED`. Each entry of `recipients` applies the same rule to the events that "
+    "concern that recipient: SES Delivery, Bounce, Complaint and DeliveryDelay events name "
+    "their recipients and concern only them; every other event (send, reject, rendering "
+    "failure, open, click, unsubscribe, and every Pinpoint email event) concerns every "
+    "recipient. A recipient no event concerns yet is `SENT` (email) or `PENDING` (SMS), not "
+    "final. An SMS has exactly one recipient."
+)
+
+# --- search ---------------------------------------------------------------------------
+# Statuses on a message's expected path are not indexed for window searches:
+# nearly every message passes through them, so indexing them would cost an
+# index write (and a delete) for nearly every message. The others are what
+# an on-call engineer looks for, and only some messages reach them.
+EXPECTED_PATH: Final = MappingProxyType(
+    {
+        Channel.EMAIL: (Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED),
+        Channel.SMS: (Status.PENDING, Status.SENT, Status.DELIVERED),
+    }
+)
+WINDOW_STATUSES: Final = MappingProxyType(
+    {
+        channel: tuple(s for s in PRECEDENCE[channel] if s not in EXPECTED_PATH[channel])
+        for channel in Channel
+    }
+)
+FAILURE_STATUSES: Final = frozenset(
+    {
+        Status.SOFT_BOUNCED,
+        Status.HARD_BOUNCED,
+        Status.REJECTED,
+        Status.RENDERING_FAILED,
+        Status.FAILED,
+        Status.OPTED_OUT,
+    }
+)
+
+
+class Group(StrEnum):
+    """Named sets of outcomes a window search can ask for instead of one status."""
+
+    FAILED = "failed"  # delivery failed for good: a final failure status
+    PENDING = "pending"  # held up and not final: delayed, or soft-bounced and retrying
+
+
+def in_group(group: Group, status: Status, final: bool) -> bool:
+    if group is Group.FAILED:
+        return final and status in FAILURE_STATUSES
+    return not final
+
+
+GROUP_DESCRIPTIONS: Final = MappingProxyType(
+    {
+        Group.FAILED: "final failures: " + ", ".join(sorted(FAILURE_STATUSES)),
+        Group.PENDING: "not final yet, among the window-indexed statuses: held up "
+        "(DELAYED), or soft-bounced and still retrying (Pinpoint SOFT_BOUNCED)",
+    }
+)
+MAX_SEARCH_WINDOW_DAYS: Final = 7
+MAX_SEARCH_LIMIT: Final = 100
+DEFAULT_SEARCH_LIMIT: Final = 25
+DEFAULT_SEARCH_SHARDS: Final = 4
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index of the table: KEYS_ONLY, written only when its keys change."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+RECIPIENT_INDEX: Final = Index("by_recipient", "rcpt", "sent")
+CORRELATION_INDEX: Final = Index("by_correlation", "cid", "sent")
+OUTCOME_INDEX: Final = Index("by_outcome", "ost", "oat")
+INDEXES: Final = (RECIPIENT_INDEX, CORRELATION_INDEX, OUTCOME_INDEX)
 
 # Limits that keep every message servable by the API and every item far under
 # DynamoDB's 400 KB cap (the history's own bounds are in history.py).
 MAX_MESSAGE_ID_LENGTH: Final = 256
-MAX_DETAIL_LENGTH: Final = 512
+# A detail (bounce type, SMS status, link, ...) and a description (a diagnostic
+# code, ...) are cut at this many UTF-8 bytes: with at most 50 recipients and
+# five classes of event each that name them, a history stays under ~140 KB.
+MAX_DETAIL_BYTES: Final = 256
 # SES accepts at most 50 recipients per message; a longer list is hostile.
 MAX_RECIPIENTS: Final = 50
 DEFAULT_RETENTION_DAYS: Final = 90

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from . import model
 from .events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
 from .ids import message_id_problem
 from .model import Channel, Finality, Kind, Source, Status
+from .recipients import normalized_or_none
 from .timefmt import BadTimestamp, check_epoch_ms, from_iso
 
 # The largest event the sources document is a few KB (SES with long headers);
@@ -139,14 +141,22 @@ def req_message_id(obj: Mapping[str, Any], path: str) -> str:
 
 
 def clip(text: str | None) -> str | None:
-    """Keep free-text details bounded so a message's item stays small."""
+    """Keep free-text details bounded, in bytes, so a message's item stays small."""
     if text is None:
         return None
-    return text[: model.MAX_DETAIL_LENGTH]
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= model.MAX_DETAIL_BYTES:
+        return text
+    return raw[: model.MAX_DETAIL_BYTES].decode("utf-8", "ignore")
 
 
 def compact(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in attributes.items() if value is not None}
+    """The attributes that have a value, texts cut like details (an item stays bounded)."""
+    return {
+        key: clip(value) if isinstance(value, str) else value
+        for key, value in attributes.items()
+        if value is not None
+    }
 
 
 # --- status and finality of one event ---------------------------------------
@@ -173,6 +183,16 @@ def event_final(
     return rule is Finality.ALWAYS
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every event of a message shares, beyond its own kind, time and detail."""
+
+    destinations: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    sent_ms: int | None = None
+    correlation_id: str | None = None
+
+
 def build_event(
     *,
     message_id: str,
@@ -184,6 +204,7 @@ def build_event(
     description: str | None = None,
     source_final: bool | None = None,
     attributes: Mapping[str, Any],
+    context: Context = Context(),
 ) -> NormalizedEvent:
     channel = model.kind_channel(kind)
     status = event_status(kind, detail, event_type)
@@ -199,7 +220,36 @@ def build_event(
         detail=clip(detail),
         description=clip(description),
         attributes=compact(attributes),
+        recipients=context.recipients,
+        destinations=context.destinations,
+        sent_ms=context.sent_ms,
+        correlation_id=context.correlation_id,
     )
+
+
+def recipients_of(values: Iterable[object]) -> tuple[str, ...]:
+    """Normalized, de-duplicated and sorted; values that do not normalize are left out."""
+    return tuple(sorted({r for r in map(normalized_or_none, values) if r}))[: model.MAX_RECIPIENTS]
+
+
+def correlation_value(value: object) -> str | None:
+    """The caller's correlation id, when it is one the index can hold (1-256 plain characters)."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or message_id_problem(value):  # the same rules as a message id
+        return None
+    return value
+
+
+def opt_sent_ms(obj: Mapping[str, Any], path: str, iso: bool) -> int | None:
+    """When the message was sent, if the source says; a malformed time is ignored (optional)."""
+    if _lookup(obj, path) in (_MISSING, None):
+        return None
+    try:
+        return req_iso_ms(obj, path) if iso else req_epoch_ms(obj, path)
+    except InvalidEvent:
+        return None
 
 
 # --- Amazon Pinpoint event stream ---------------------------------------------
@@ -207,7 +257,7 @@ def build_event(
 PINPOINT_MAIL = "facets.email_channel.mail_event.mail"
 
 
-def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
+def parse_pinpoint(event: Mapping[str, Any], correlation_key: str | None = None) -> Parsed:
     event_type = req_str(event, "event_type")
     kind = model.PINPOINT_EVENT_KINDS.get(event_type)
     if kind is None:
@@ -219,7 +269,13 @@ def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
         "journey_id": opt_str(event, "attributes.journey_id"),
     }
     time_ms = req_epoch_ms(event, "event_timestamp")
+    correlation_id = (
+        correlation_value(_lookup(event, f"attributes.{correlation_key}"))
+        if correlation_key
+        else None
+    )
     if model.kind_channel(kind) is Channel.EMAIL:
+        destination = opt_str_list(event, f"{PINPOINT_MAIL}.destination")
         return build_event(
             message_id=req_message_id(event, f"{PINPOINT_MAIL}.message_id"),
             source=Source.PINPOINT,
@@ -230,10 +286,17 @@ def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
             attributes={
                 **common,
                 "from_address": opt_str(event, f"{PINPOINT_MAIL}.from_address"),
-                "destination": opt_str_list(event, f"{PINPOINT_MAIL}.destination"),
+                "destination": destination,
             },
+            # Pinpoint's email events name no recipient: each concerns them all.
+            context=Context(
+                destinations=recipients_of(destination or ()),
+                sent_ms=opt_sent_ms(event, f"{PINPOINT_MAIL}.message_send_timestamp", iso=False),
+                correlation_id=correlation_id,
+            ),
         )
     record_status = opt_str(event, "attributes.record_status")
+    phone = opt_str(event, "attributes.destination_phone_number")
     return build_event(
         message_id=req_message_id(event, "attributes.message_id"),
         source=Source.PINPOINT,
@@ -244,13 +307,14 @@ def parse_pinpoint(event: Mapping[str, Any]) -> Parsed:
         attributes={
             **common,
             "origination_phone_number": opt_str(event, "attributes.origination_phone_number"),
-            "destination_phone_number": opt_str(event, "attributes.destination_phone_number"),
+            "destination_phone_number": phone,
             "iso_country_code": opt_str(event, "attributes.iso_country_code"),
             "message_type": opt_str(event, "attributes.message_type"),
             "price_in_millicents_usd": millicents(
                 opt_number(event, "metrics.price_in_millicents_usd", 0, MAX_PRICE_MILLICENTS)
             ),
         },
+        context=Context(destinations=recipients_of([phone]), correlation_id=correlation_id),
     )
 
 
@@ -282,6 +346,15 @@ SES_TIME_FIELDS: Mapping[str, str] = {
     "Subscription": "subscription.timestamp",
 }
 SES_EVENT_TYPES = frozenset({*model.SES_EVENT_KINDS, "Bounce", "Subscription"})
+# The events that name the recipients they concern, and where; the others
+# concern every recipient of the message. diagnosticCode explains a bounce or
+# a delay for one recipient: the first one named becomes the description.
+SES_RECIPIENT_LISTS: Mapping[str, tuple[str, str | None]] = {
+    "Delivery": ("delivery.recipients", None),
+    "Bounce": ("bounce.bouncedRecipients", "emailAddress"),
+    "Complaint": ("complaint.complainedRecipients", "emailAddress"),
+    "DeliveryDelay": ("deliveryDelay.delayedRecipients", "emailAddress"),
+}
 
 
 def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[Kind | None, str | None]:
@@ -321,11 +394,43 @@ def ses_opted_out_topics(event: Mapping[str, Any]) -> list[str]:
     )
 
 
-def parse_ses(event: Mapping[str, Any]) -> Parsed:
-    event_type = req_str(event, "eventType")
+def ses_event_type(event: Mapping[str, Any]) -> str:
+    """eventType (configuration-set event publishing), or notificationType (identity feedback)."""
+    if _lookup(event, "eventType") is _MISSING:
+        return req_str(event, "notificationType")
+    return req_str(event, "eventType")
+
+
+def ses_named_recipients(event: Mapping[str, Any], event_type: str) -> tuple[list[str], str | None]:
+    """(the recipients an event names, the first diagnostic code given for one of them)."""
+    path, address_field = SES_RECIPIENT_LISTS.get(event_type, ("", None))
+    if not path:
+        return [], None
+    entries = _lookup(event, path)
+    if entries is _MISSING or entries is None:
+        return [], None
+    if not isinstance(entries, list):
+        raise InvalidEvent(f"{path}: expected a list")
+    if address_field is None:
+        return [entry for entry in entries if isinstance(entry, str)], None
+    addresses, diagnostic = [], None
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            raise InvalidEvent(f"{path}: expected a list of objects")
+        address = opt_str(entry, address_field)
+        if address:
+            addresses.append(address)
+        diagnostic = diagnostic or opt_str(entry, "diagnosticCode")
+    return addresses, diagnostic
+
+
+def parse_ses(event: Mapping[str, Any], correlation_key: str | None = None) -> Parsed:
+    event_type = ses_event_type(event)
     kind, detail = ses_kind(event, event_type)
     if kind is None:
         return NotADeliveryEvent(event_type)
+    destination = opt_str_list(event, "mail.destination")
+    named, diagnostic = ses_named_recipients(event, event_type)
     return build_event(
         message_id=req_message_id(event, "mail.messageId"),
         source=Source.SES,
@@ -333,13 +438,20 @@ def parse_ses(event: Mapping[str, Any]) -> Parsed:
         kind=kind,
         time_ms=ses_time_ms(event, event_type),
         detail=detail,
+        description=diagnostic,
         attributes={
             "aws_account_id": opt_str(event, "mail.sendingAccountId"),
             "from_address": opt_str(event, "mail.source"),
-            "destination": opt_str_list(event, "mail.destination"),
+            "destination": destination,
             "campaign_id": ses_tag(event, "campaign_id"),
             "journey_id": ses_tag(event, "journey_id"),
         },
+        context=Context(
+            destinations=recipients_of([*(destination or ()), *named]),
+            recipients=recipients_of(named),
+            sent_ms=opt_sent_ms(event, "mail.timestamp", iso=True),
+            correlation_id=ses_tag(event, correlation_key) if correlation_key else None,
+        ),
     )
 
 
@@ -353,8 +465,13 @@ def ses_time_ms(event: Mapping[str, Any], event_type: str) -> int:
 
 def ses_tag(event: Mapping[str, Any], name: str) -> str | None:
     """First value of a message tag (SES puts tags in mail.tags as lists)."""
-    values = opt_str_list(event, f"mail.tags.{name}")
-    return values[0] if values else None
+    tags = _lookup(event, "mail.tags")
+    if not isinstance(tags, Mapping):
+        return None
+    values = tags.get(name)
+    if not isinstance(values, list) or not values:
+        return None
+    return correlation_value(values[0])
 
 
 # --- AWS End User Messaging SMS v2 ---------------------------------------------
@@ -366,13 +483,15 @@ def sms_v2_kind(event_type: str) -> Kind | None:
     return model.SMS_V2_EVENT_KINDS.get(event_type, Kind.FAILURE)
 
 
-def parse_sms_v2(event: Mapping[str, Any]) -> Parsed:
+def parse_sms_v2(event: Mapping[str, Any], correlation_key: str | None = None) -> Parsed:
     event_type = req_str(event, "eventType")
     kind = sms_v2_kind(event_type)
     if kind is None:
         return NotADeliveryEvent(event_type)
     price = opt_number(event, "totalMessagePrice", 0, MAX_PRICE_MILLICENTS / MILLICENTS_PER_USD)
     status = opt_str(event, "messageStatus")
+    phone = opt_str(event, "destinationPhoneNumber")
+    context = _lookup(event, "context")
     return build_event(
         message_id=req_message_id(event, "messageId"),
         source=Source.SMS_V2,
@@ -384,24 +503,34 @@ def parse_sms_v2(event: Mapping[str, Any]) -> Parsed:
         source_final=opt_bool(event, "isFinal"),
         attributes={
             "origination_phone_number": opt_str(event, "originationPhoneNumber"),
-            "destination_phone_number": opt_str(event, "destinationPhoneNumber"),
+            "destination_phone_number": phone,
             "iso_country_code": opt_str(event, "isoCountryCode"),
             "message_type": opt_str(event, "messageType"),
             "price_in_millicents_usd": None
             if price is None
             else millicents(price * MILLICENTS_PER_USD),
         },
+        context=Context(
+            destinations=recipients_of([phone]),
+            sent_ms=opt_sent_ms(event, "messageRequestTimestamp", iso=False),
+            correlation_id=correlation_value(context.get(correlation_key))
+            if correlation_key and isinstance(context, Mapping)
+            else None,
+        ),
     )
 
 
 # --- dispatch ------------------------------------------------------------------
 
 
-def source_parser(event: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Parsed]:
+SourceParser = Callable[[Mapping[str, Any], str | None], Parsed]
+
+
+def source_parser(event: Mapping[str, Any]) -> SourceParser:
     """Pick the parser by the shape of the event."""
     if "event_type" in event:
         return parse_pinpoint
-    event_type = event.get("eventType")
+    event_type = event.get("eventType", event.get("notificationType"))
     if isinstance(event_type, str) and "mail" in event and event_type in SES_EVENT_TYPES:
         return parse_ses
     if isinstance(event_type, str) and "messageId" in event:
@@ -409,14 +538,16 @@ def source_parser(event: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Par
     raise InvalidEvent("not a Pinpoint, SES or End User Messaging SMS event")
 
 
-def parse_event(event: object) -> Parsed:
-    """Normalize one decoded source event."""
+def parse_event(event: object, correlation_key: str | None = None) -> Parsed:
+    """Normalize one decoded source event; ``correlation_key`` names the caller's own id."""
     if not isinstance(event, Mapping):
         raise InvalidEvent("event is not a JSON object")
-    return source_parser(event)(event)
+    return source_parser(event)(event, correlation_key)
 
 
-def parse_record_data(data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Parsed:
+def parse_record_data(
+    data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES, correlation_key: str | None = None
+) -> Parsed:
     """Normalize the decoded payload of one Firehose record."""
     if len(data) > max_bytes:
         raise InvalidEvent(f"record is {len(data)} bytes, over the {max_bytes}-byte limit")
@@ -428,4 +559,4 @@ def parse_record_data(data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> 
         # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is an
         # integer literal longer than Python's int-conversion digit limit.
         raise InvalidEvent(f"record is not JSON an event can be: {err}") from err
-    return parse_event(document)
+    return parse_event(document, correlation_key)

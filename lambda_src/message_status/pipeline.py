@@ -50,7 +50,10 @@ def decode_base64(data: str) -> bytes:
 
 
 def interpret(
-    record_id: str, data: str, max_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    record_id: str,
+    data: str,
+    max_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    correlation_key: str | None = None,
 ) -> Interpretation:
     """Decode and normalize one Firehose record.
 
@@ -59,7 +62,7 @@ def interpret(
     caught: any other exception is a bug in the parser, and surfaces.
     """
     try:
-        parsed = parse_record_data(decode_base64(data), max_bytes)
+        parsed = parse_record_data(decode_base64(data), max_bytes, correlation_key)
     except InvalidEvent as err:
         return Interpretation(record_id, data, Disposition.INVALID, reason=str(err))
     if isinstance(parsed, NotADeliveryEvent):
@@ -67,7 +70,7 @@ def interpret(
     return Interpretation(record_id, data, Disposition.EVENT, event=parsed)
 
 
-def interpret_record(raw: object, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Interpretation:
+def interpret_record(raw: object, correlation_key: str | None = None) -> Interpretation:
     """One record as Firehose sends it, whatever it holds: never raises.
 
     A record without a string ``data`` (or that is not an object) is invalid;
@@ -82,7 +85,7 @@ def interpret_record(raw: object, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> I
         return Interpretation(
             record_id, "", Disposition.INVALID, reason="record has no base64 data string"
         )
-    return interpret(record_id, data, max_bytes)
+    return interpret(record_id, data, correlation_key=correlation_key)
 
 
 def group_by_message(

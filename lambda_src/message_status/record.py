@@ -1,20 +1,19 @@
-"""Merge normalized events into one record per message, and derive its status.
+"""Merge normalized events into one record per message, and derive everything else from it.
 
 The record is a join-semilattice: ``merge`` is commutative, associative and
 idempotent, so the stored item depends only on the *set* of events seen, never
 on their order, their split across Firehose batches, or retries.
 
-Every field merges by a rule that has those properties:
+Each fact is kept once, in the history (history.py): the first event of each
+class and the latest ones. The status, its finality, the time of each event
+kind, every recipient's own outcome and the SMS record status are computed
+from it. The other fields merge by rules with the same properties:
 
-* event-kind times, status facts: earliest time wins (ties by detail);
-* finality of a status: logical OR;
-* history: bounded set union (history.merge): the first event of each kind
-  and the latest ones, with exact per-kind counts of the rest;
-* descriptive attributes: lists by union (recipients: the smallest
-  ``MAX_RECIPIENTS``), the price by max, strings by the smallest non-empty
-  value (they agree across a message's events in practice, and a fixed
-  tie-break keeps the result independent of order);
-* last event time: max.
+* descriptive attributes: the price by max, strings by the smallest value
+  (they agree across a message's events in practice; a fixed tie-break keeps
+  the result independent of order);
+* recipients: union, the smallest ``MAX_RECIPIENTS`` kept;
+* sent time: min; last event time: max; correlation id: the smallest.
 """
 
 from __future__ import annotations
@@ -26,20 +25,16 @@ from typing import Any
 from . import history, model
 from .events import NormalizedEvent
 from .history import History, HistoryEntry
-from .model import Channel, Kind, Status
+from .model import Channel, Finality, Kind, Status
 
 
 @dataclass(frozen=True)
-class StatusFact:
-    """The earliest event that implied a status, and whether any such event was final."""
+class Outcome:
+    """A status, whether it is final, and when each kind of event first happened."""
 
-    time_ms: int
-    detail: str = ""
-    final: bool = False
-
-    def merge(self, other: StatusFact) -> StatusFact:
-        first = min((self.time_ms, self.detail), (other.time_ms, other.detail))
-        return StatusFact(first[0], first[1], self.final or other.final)
+    status: Status
+    is_final: bool
+    kind_times: Mapping[Kind, int]
 
 
 @dataclass(frozen=True)
@@ -47,19 +42,89 @@ class MessageRecord:
     message_id: str
     channel: Channel
     sources: frozenset[str] = frozenset()
-    kind_times: Mapping[Kind, int] = field(default_factory=dict)
-    facts: Mapping[Status, StatusFact] = field(default_factory=dict)
-    attributes: Mapping[str, Any] = field(default_factory=dict)
     history: History = field(default_factory=History)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    recipients: tuple[str, ...] = ()  # normalized, sorted
+    sent_ms: int = 0  # when it was sent: the source's send time, else its first event
     last_event_ms: int = 0
+    correlation_id: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_of(self.channel, self.history.entries)
 
     @property
     def status(self) -> Status:
-        return derive_status(self)[0]
+        return self.outcome.status
 
     @property
     def is_final(self) -> bool:
-        return derive_status(self)[1]
+        return self.outcome.is_final
+
+    @property
+    def kind_times(self) -> Mapping[Kind, int]:
+        return self.outcome.kind_times
+
+    def recipient_outcomes(self) -> dict[str, Outcome]:
+        """Each recipient's own outcome, from the events that concern it.
+
+        A recipient no event concerns yet (its named events are still on their
+        way) has the channel's first status, not final: the message was sent to
+        it, and nothing more is known.
+        """
+        outcomes = {}
+        for recipient in self.recipients:
+            concerning = [e for e in self.history.entries if e.concerns(recipient)]
+            outcomes[recipient] = (
+                outcome_of(self.channel, concerning)
+                if any(e.implied_status in model.PRECEDENCE[self.channel] for e in concerning)
+                else Outcome(model.PRECEDENCE[self.channel][0], False, {})
+            )
+        return outcomes
+
+    @property
+    def status_time_ms(self) -> int:
+        """When the message first reached its current status."""
+        status = self.status
+        return min(e.time_ms for e in self.history.entries if e.implied_status is status)
+
+    @property
+    def record_status(self) -> str | None:
+        """The SMS record status: the detail of the first event behind the current status."""
+        if self.channel is not Channel.SMS:
+            return None
+        status = self.status
+        first = min(e for e in self.history.entries if e.implied_status is status)
+        return first.detail or None
+
+
+def outcome_of(channel: Channel, entries: Iterable[HistoryEntry]) -> Outcome:
+    """The highest-precedence status among ``entries`` (final if any of its events was),
+    and the earliest time of each kind."""
+    precedence = model.PRECEDENCE[channel]
+    kind_times: dict[Kind, int] = {}
+    finals: dict[Status, bool] = {}
+    for entry in entries:
+        kind_times[entry.kind] = min(entry.time_ms, kind_times.get(entry.kind, entry.time_ms))
+        status = entry.implied_status
+        if status in precedence:
+            finals[status] = finals.get(status, False) or entry.final
+    if not finals:
+        raise ValueError(f"no event of the {channel.value} channel")
+    status = max(finals, key=precedence.index)
+    return Outcome(status, finals[status], dict(sorted(kind_times.items())))
+
+
+def entry_of(event: NormalizedEvent) -> HistoryEntry:
+    return HistoryEntry(
+        time_ms=event.time_ms,
+        kind=event.kind,
+        detail=event.detail or "",
+        description=event.description or "",
+        status=event.status,
+        final=event.final,
+        recipients=event.recipients,
+    )
 
 
 def record_from_event(event: NormalizedEvent) -> MessageRecord:
@@ -67,37 +132,20 @@ def record_from_event(event: NormalizedEvent) -> MessageRecord:
         message_id=event.message_id,
         channel=event.channel,
         sources=frozenset({event.source.value}),
-        kind_times={event.kind: event.time_ms},
-        facts={event.status: StatusFact(event.time_ms, event.detail or "", event.final)},
-        attributes=_merge_attributes({}, event.attributes),
-        history=history.single(
-            HistoryEntry(event.time_ms, event.kind, event.detail or "", event.description or "")
-        ),
+        history=history.single(entry_of(event)),
+        attributes=_merge_attributes({}, _descriptive(event.attributes)),
+        recipients=_merge_recipients((), (*event.destinations, *event.recipients)),
+        sent_ms=event.time_ms if event.sent_ms is None else min(event.sent_ms, event.time_ms),
         last_event_ms=event.time_ms,
+        correlation_id=event.correlation_id,
     )
 
 
-def _merge_min(left: Mapping[Kind, int], right: Mapping[Kind, int]) -> dict[Kind, int]:
-    merged = dict(left)
-    for key, value in right.items():
-        merged[key] = min(value, merged.get(key, value))
-    return merged
-
-
-def _merge_facts(
-    left: Mapping[Status, StatusFact], right: Mapping[Status, StatusFact]
-) -> dict[Status, StatusFact]:
-    merged = dict(left)
-    for status, fact in right.items():
-        merged[status] = merged[status].merge(fact) if status in merged else fact
-    return merged
+def _descriptive(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attributes.items() if k in model.DESCRIPTIVE_ATTRIBUTES}
 
 
 def _merge_attribute(name: str, left: Any, right: Any) -> Any:
-    if isinstance(left, list | tuple) or isinstance(right, list | tuple):
-        # Lists (the recipients): the smallest MAX_RECIPIENTS of the union, so
-        # that a hostile list cannot grow the item without bound.
-        return sorted({*(left or ()), *(right or ())})[: model.MAX_RECIPIENTS]
     if left is None:
         return right
     if right is None:
@@ -114,6 +162,16 @@ def _merge_attributes(left: Mapping[str, Any], right: Mapping[str, Any]) -> dict
     }
 
 
+def _merge_recipients(left: Iterable[str], right: Iterable[str]) -> tuple[str, ...]:
+    """The smallest MAX_RECIPIENTS of the union: a hostile list cannot grow the item."""
+    return tuple(sorted({*left, *right}))[: model.MAX_RECIPIENTS]
+
+
+def _smallest(left: str | None, right: str | None) -> str | None:
+    values = [value for value in (left, right) if value is not None]
+    return min(values) if values else None
+
+
 def merge(left: MessageRecord, right: MessageRecord) -> MessageRecord:
     """Combine two records of the same message (commutative, associative, idempotent)."""
     if left.message_id != right.message_id:
@@ -123,16 +181,17 @@ def merge(left: MessageRecord, right: MessageRecord) -> MessageRecord:
         # A message id belongs to one channel; min() keeps a conflict deterministic.
         channel=min(left.channel, right.channel, key=lambda channel: channel.value),
         sources=left.sources | right.sources,
-        kind_times=_merge_min(left.kind_times, right.kind_times),
-        facts=_merge_facts(left.facts, right.facts),
-        attributes=_merge_attributes(left.attributes, right.attributes),
         history=history.merge(left.history, right.history),
+        attributes=_merge_attributes(left.attributes, right.attributes),
+        recipients=_merge_recipients(left.recipients, right.recipients),
+        sent_ms=min(left.sent_ms, right.sent_ms),
         last_event_ms=max(left.last_event_ms, right.last_event_ms),
+        correlation_id=_smallest(left.correlation_id, right.correlation_id),
     )
 
 
 def fold(events: Iterable[NormalizedEvent], base: MessageRecord | None = None) -> MessageRecord:
-    """Merge ``events`` (all of one message) into ``base``."""
+    """Merge ``events`` (all of one message) into ``base``, one at a time."""
     record = base
     for event in events:
         single = record_from_event(event)
@@ -142,18 +201,5 @@ def fold(events: Iterable[NormalizedEvent], base: MessageRecord | None = None) -
     return record
 
 
-def derive_status(record: MessageRecord) -> tuple[Status, bool]:
-    """(status, is_final): the highest-precedence status seen, and whether it is final."""
-    precedence = model.PRECEDENCE[record.channel]
-    candidates = [status for status in record.facts if status in precedence]
-    if not candidates:
-        raise ValueError(f"record {record.message_id!r} has no status for its channel")
-    status = max(candidates, key=precedence.index)
-    return status, record.facts[status].final
-
-
-def record_status(record: MessageRecord) -> str | None:
-    """The SMS record status: the detail of the event behind the current status."""
-    if record.channel != Channel.SMS:
-        return None
-    return record.facts[record.status].detail or None
+def finality_rule(channel: Channel, status: Status) -> Finality:
+    return model.FINALITY[channel][status]

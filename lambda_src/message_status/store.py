@@ -34,12 +34,15 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .events import NormalizedEvent
-from .item import BOOKKEEPING_FIELDS, from_item, to_item
+from .item import ItemSettings, from_item, is_legacy, pointer_items, to_item
 from .outcomes import WriteOutcome, WriteResult
 from .record import fold
-from .timefmt import to_iso
+from .search import DONE, Search, StreamPage, start_key
 
 BATCH_GET_LIMIT = 100
+# Streams of one search page queried at once: a status search over every
+# status and shard fans out to tens of Queries, each a few ms.
+QUERY_CONCURRENCY = 16
 # Messages of one batch written at once. Writes are I/O-bound (~5 ms each), so
 # 8 threads keep a 500-message batch well under a second without making the
 # function's memory matter.
@@ -144,11 +147,40 @@ def deserialize(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in raw.items()}
 
 
+# Fields the store keeps for itself, beside the item's content.
+BOOKKEEPING_FIELDS = ("version", "updated_at")
+BATCH_WRITE_LIMIT = 25
+
+
 def content_equal(stored: Mapping[str, Any], fresh: Mapping[str, Any]) -> bool:
-    """True when ``stored`` already holds everything ``fresh`` would write."""
+    """True when ``stored`` already holds everything ``fresh`` would write.
+
+    Compared as DynamoDB would store them, so that a float and the Decimal it
+    was stored as are equal.
+    """
     stored_content = {k: v for k, v in stored.items() if k not in BOOKKEEPING_FIELDS}
     fresh_content = {k: v for k, v in fresh.items() if k not in BOOKKEEPING_FIELDS}
-    return bool(stored_content == fresh_content) and "status_facts" in stored
+    return serialize(stored_content) == serialize(fresh_content)
+
+
+def new_pointers(
+    current: Mapping[str, Any] | None, fresh: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Pointer items ``fresh`` needs that ``current`` did not already have (written once)."""
+    written = set()
+    if current is not None and not is_legacy(current):
+        written = {pointer["message_id"] for pointer in pointer_items(current)}
+    return [pointer for pointer in pointer_items(fresh) if pointer["message_id"] not in written]
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """One message's next write: the fresh item, the version it must replace, new pointers."""
+
+    fresh: dict[str, Any]
+    version: int | None
+    unchanged: bool
+    pointers: list[dict[str, Any]]
 
 
 def error_code(err: ClientError) -> str:
@@ -216,9 +248,56 @@ class MessageReader:
             self.backoff(round_number)
         raise StoreError(f"BatchGetItem left keys unprocessed after {self.max_get_rounds} rounds")
 
+    def query_stream(self, search: Search, n: int) -> StreamPage:
+        """One Query of one stream of ``search``: up to ``limit`` entries, newest first."""
+        stream = search.streams[n]
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": stream.index.name,
+            "KeyConditionExpression": stream.key_condition(),
+            "ExpressionAttributeValues": serialize(
+                {":key": stream.key, ":since": search.since_ms, ":until": search.until_ms}
+            ),
+            "ScanIndexForward": False,
+            "Limit": search.limit,
+        }
+        start = start_key(stream, search.positions[n] if search.positions else None)
+        if start is not None:
+            request["ExclusiveStartKey"] = serialize(start)
+        self.deadline.require_call()
+        response = self.client.query(**request)
+        more = response.get("LastEvaluatedKey")
+        return StreamPage(
+            [_plain_keys(deserialize(raw)) for raw in response.get("Items", [])],
+            _plain_keys(deserialize(more)) if more else None,
+        )
+
+    def query_streams(self, search: Search) -> list[StreamPage | None]:
+        """One Query per stream not yet done, in parallel: one fan-out, one page."""
+        pending = [
+            n
+            for n in range(len(search.streams))
+            if not search.positions or search.positions[n] != DONE
+        ]
+        pages: list[StreamPage | None] = [None] * len(search.streams)
+        if len(pending) == 1:
+            pages[pending[0]] = self.query_stream(search, pending[0])
+            return pages
+        with ThreadPoolExecutor(max_workers=min(QUERY_CONCURRENCY, len(pending) or 1)) as pool:
+            for n, page in zip(
+                pending, pool.map(lambda n: self.query_stream(search, n), pending), strict=True
+            ):
+                pages[n] = page
+        return pages
+
     def backoff(self, attempt: int) -> None:
         """Full-jitter exponential backoff: up to 25 ms, 50 ms, ... capped at 1 s."""
         self.sleep(random.uniform(0, min(1.0, 0.025 * 2**attempt)))  # noqa: S311
+
+
+def _plain_keys(keys: Mapping[str, Any]) -> dict[str, Any]:
+    """Index keys with DynamoDB's Decimals as ints (they are epoch milliseconds)."""
+    return {name: int(v) if isinstance(v, Decimal) else v for name, v in keys.items()}
 
 
 class MessageStore(MessageReader):
@@ -228,31 +307,25 @@ class MessageStore(MessageReader):
         self,
         client: Any,
         table_name: str,
-        retention_days: int,
+        settings: ItemSettings = ItemSettings(),  # noqa: B008 - frozen
         *,
         max_write_attempts: int = 8,
         max_get_rounds: int = 8,
         write_concurrency: int = WRITE_CONCURRENCY,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
             client, table_name, max_get_rounds=max_get_rounds, consistent_reads=True, sleep=sleep
         )
-        self.retention_days = retention_days
+        self.settings = settings
         self.max_write_attempts = max_write_attempts
         self.write_concurrency = write_concurrency
-        self.clock = clock
 
     # --- writes ----------------------------------------------------------------
 
     def put_if_version(self, item: Mapping[str, Any], expected_version: int | None) -> None:
         """Write ``item`` only if the stored version is still ``expected_version``."""
-        new_item = {
-            **item,
-            "version": (expected_version or 0) + 1,
-            "updated_at": to_iso(int(self.clock() * 1000)),
-        }
+        new_item = {**item, "version": (expected_version or 0) + 1}
         self.deadline.require_call()
         condition: dict[str, Any]
         if expected_version is None:
@@ -264,12 +337,47 @@ class MessageStore(MessageReader):
             }
         self.client.put_item(TableName=self.table_name, Item=serialize(new_item), **condition)
 
+    def plan(
+        self, events: Sequence[NormalizedEvent], current: Mapping[str, Any] | None
+    ) -> WritePlan:
+        """What writing ``events`` onto ``current`` takes; ValueError if it is unreadable."""
+        try:
+            base = from_item(current) if current else None
+            version = int(current["version"]) if current and "version" in current else None
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise ValueError(f"stored item unreadable: {type(err).__name__}") from err
+        fresh = to_item(fold(events, base), self.settings)
+        unchanged = current is not None and content_equal(current, fresh)
+        return WritePlan(
+            fresh, version, unchanged, [] if unchanged else new_pointers(current, fresh)
+        )
+
     def apply_events(
-        self, message_id: str, events: Sequence[NormalizedEvent], current: dict[str, Any] | None
+        self,
+        message_id: str,
+        events: Sequence[NormalizedEvent],
+        current: dict[str, Any] | None,
+        planned: WritePlan | None = None,
     ) -> WriteOutcome:
-        """Merge ``events`` into the stored item, retrying lost races."""
+        """Merge ``events`` into the stored item, retrying lost races.
+
+        ``planned`` is a plan whose pointers are already written (apply_all
+        writes every message's pointers in batches first); a plan made after a
+        lost race writes its own.
+        """
         for attempt in range(1, self.max_write_attempts + 1):
-            outcome = self._merge_and_write(events, current, attempt)
+            try:
+                plan = planned or self.plan(events, current)
+            except ValueError as err:
+                # An item this code did not write (or a corrupted one): leave it alone and
+                # send the records to the error output rather than overwrite it.
+                return WriteOutcome(WriteResult.FAILED, attempt, str(err))
+            planned = None
+            if plan.unchanged:
+                return WriteOutcome(WriteResult.UNCHANGED, attempt)
+            if plan.pointers and self.write_pointers({message_id: plan.pointers}):
+                return WriteOutcome(WriteResult.FAILED, attempt, "pointer items not written")
+            outcome = self._write(plan.fresh, plan.version, attempt)
             if outcome is not None:
                 return outcome
             self.backoff(attempt)
@@ -279,21 +387,36 @@ class MessageStore(MessageReader):
                 return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
         return WriteOutcome(WriteResult.FAILED, self.max_write_attempts, "write race not settled")
 
-    def _merge_and_write(
-        self, events: Sequence[NormalizedEvent], current: dict[str, Any] | None, attempt: int
-    ) -> WriteOutcome | None:
-        """One merge and conditional write; None when another writer got there first."""
-        try:
-            base = from_item(current) if current else None
-            version = int(current["version"]) if current and "version" in current else None
-        except (KeyError, TypeError, ValueError) as err:
-            # An item this code did not write (or a corrupted one): leave it alone and
-            # send the records to the error output rather than overwrite it.
-            return WriteOutcome(WriteResult.FAILED, attempt, f"stored item unreadable: {err!r}")
-        fresh = to_item(fold(events, base), self.retention_days)
-        if current is not None and content_equal(current, fresh):
-            return WriteOutcome(WriteResult.UNCHANGED, attempt)
-        return self._write(fresh, version, attempt)
+    def write_pointers(self, pointers: Mapping[str, Sequence[Mapping[str, Any]]]) -> set[str]:
+        """Put every message's pointer items (25 per BatchWriteItem); the ids that failed.
+
+        Pointers go first: a message item never lists a recipient whose pointer
+        is missing, so no later write has to find out which ones are.
+        """
+        owners = [(message_id, p) for message_id, items in pointers.items() for p in items]
+        failed: set[str] = set()
+        for start in range(0, len(owners), BATCH_WRITE_LIMIT):
+            chunk = owners[start : start + BATCH_WRITE_LIMIT]
+            try:
+                self._batch_write([pointer for _, pointer in chunk])
+            except (ClientError, BotoCoreError, StoreError):
+                failed.update(message_id for message_id, _ in chunk)
+        return failed
+
+    def _batch_write(self, items: Sequence[Mapping[str, Any]]) -> None:
+        request: dict[str, Any] = {
+            self.table_name: [{"PutRequest": {"Item": serialize(item)}} for item in items]
+        }
+        for round_number in range(self.max_get_rounds):
+            self.deadline.require_call()
+            response = self.client.batch_write_item(RequestItems=request)
+            request = response.get("UnprocessedItems") or {}
+            if not request:
+                return
+            self.backoff(round_number)
+        raise StoreError(
+            f"BatchWriteItem left items unprocessed after {self.max_get_rounds} rounds"
+        )
 
     def _write(
         self, fresh: Mapping[str, Any], version: int | None, attempt: int
@@ -324,12 +447,34 @@ class MessageStore(MessageReader):
                 message_id: WriteOutcome(WriteResult.FAILED, 0, reason) for message_id in groups
             }
 
+        plans, outcomes = self._plan_all(groups, existing)
+        failed_pointers = self.write_pointers(
+            {message_id: plan.pointers for message_id, plan in plans.items() if plan.pointers}
+        )
+        for message_id in failed_pointers:
+            outcomes[message_id] = WriteOutcome(WriteResult.FAILED, 1, "pointer items not written")
+            del plans[message_id]
+
         def apply_one(message_id: str) -> tuple[str, WriteOutcome]:
             return message_id, self.apply_events(
-                message_id, groups[message_id], existing.get(message_id)
+                message_id, groups[message_id], existing.get(message_id), plans[message_id]
             )
 
-        if self.write_concurrency <= 1 or len(groups) <= 1:
-            return dict(map(apply_one, groups))
-        with ThreadPoolExecutor(max_workers=self.write_concurrency) as pool:
-            return dict(pool.map(apply_one, groups))
+        if self.write_concurrency <= 1 or len(plans) <= 1:
+            outcomes.update(map(apply_one, plans))
+        else:
+            with ThreadPoolExecutor(max_workers=self.write_concurrency) as pool:
+                outcomes.update(pool.map(apply_one, plans))
+        return outcomes
+
+    def _plan_all(
+        self, groups: Mapping[str, Sequence[NormalizedEvent]], existing: Mapping[str, Any]
+    ) -> tuple[dict[str, WritePlan], dict[str, WriteOutcome]]:
+        plans: dict[str, WritePlan] = {}
+        outcomes: dict[str, WriteOutcome] = {}
+        for message_id, events in groups.items():
+            try:
+                plans[message_id] = self.plan(events, existing.get(message_id))
+            except ValueError as err:
+                outcomes[message_id] = WriteOutcome(WriteResult.FAILED, 1, str(err))
+        return plans, outcomes

@@ -2,10 +2,13 @@
 
 GET  /messages/{message_id}   the status document of one message
 GET  /messages?message_id=ID  the same, query-string form
+GET  /messages?recipient=ADDRESS_OR_PHONE | correlation_id=ID | status=STATUS_OR_GROUP
+                              a page of messages, newest first -> {"messages", "next_cursor"}
 POST /messages/batch-get      {"message_ids": [...]} -> {"messages", "not_found", "unprocessed_ids"}
 
-Reads are GetItem/BatchGetItem only. Whatever a caller sends gets a JSON
-answer: 400 for a bad request (body included), 404 for an unknown id or path,
+Reads are GetItem, BatchGetItem and Query on the indexes, never a Scan.
+Whatever a caller sends gets a JSON answer: 400 for a bad request (body
+included), 404 for an unknown id or path,
 405 with ``Allow`` for a method a path does not serve, and 503, before the
 function's timeout, when the table cannot be read in time. Answers stay under
 Lambda's 6 MB response limit.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from functools import cache
 from http import HTTPStatus
 from typing import Any
@@ -31,12 +35,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from message_status.answers import batch_answer
 from message_status.item import to_document
+from message_status.model import DEFAULT_SEARCH_SHARDS
 from message_status.requests import (
     BadRequest,
     batch_message_ids,
     body_text,
     checked_message_id,
     path_message_id,
+)
+from message_status.search import (
+    Search,
+    merge_streams,
+    page_answer,
+    parse_search,
+    search_kind,
+    select,
 )
 from message_status.store import (
     CallBudget,
@@ -65,6 +78,11 @@ def call_budget() -> CallBudget:
     return query_call_budget(float(os.environ.get("FUNCTION_TIMEOUT_SECONDS") or 10))
 
 
+def search_shards() -> int:
+    """Shards of the outcome index (module input search_shards): the transform writes them."""
+    return int(os.environ.get("SEARCH_SHARDS") or DEFAULT_SEARCH_SHARDS)
+
+
 @cache
 def message_store() -> MessageReader:
     """Created on first use, so importing the module needs no AWS configuration."""
@@ -80,6 +98,11 @@ def error(status: HTTPStatus, message: str, **extra: Any) -> Response:
     )
 
 
+# Route handlers check the request untraced, then call a traced reader: a caller's
+# mistake is a 400, never an exception in the trace or the function's error log.
+
+
+@tracer.capture_method(capture_response=False, capture_error=False)
 def one_message(message_id: str) -> Response | dict[str, Any]:
     item = message_store().get(message_id)
     if item is None:
@@ -91,28 +114,45 @@ def one_message(message_id: str) -> Response | dict[str, Any]:
     return to_document(item)
 
 
-@app.get("/messages/<message_id>")
 @tracer.capture_method(capture_response=False, capture_error=False)
-def get_message(message_id: str) -> Response | dict[str, Any]:
-    return one_message(path_message_id(message_id))
+def search_page(search: Search) -> dict[str, Any]:
+    store = message_store()
+    pages = store.query_streams(search)
+    taken = select(search, merge_streams(search, pages))
+    ids = list(dict.fromkeys(hit.message_id for hit in taken))
+    answer = page_answer(search, pages, taken, store.batch_get(ids))
+    tracer.put_annotation("search", search.kind)
+    tracer.put_annotation("streams", len(search.streams))
+    tracer.put_annotation("found", len(answer["messages"]))
+    return answer
 
 
-@app.get("/messages")
 @tracer.capture_method(capture_response=False, capture_error=False)
-def get_message_by_query() -> Response | dict[str, Any]:
-    return one_message(checked_message_id(app.current_event.get_query_string_value("message_id")))
-
-
-@app.post("/messages/batch-get")
-@tracer.capture_method(capture_response=False, capture_error=False)
-def batch_get() -> dict[str, Any]:
-    event = app.current_event.raw_event
-    ids = batch_message_ids(body_text(event.get("body"), event.get("isBase64Encoded")))
+def batch_page(ids: list[str]) -> dict[str, Any]:
     answer = batch_answer(ids, message_store().batch_get(ids))
     tracer.put_annotation("ids", len(ids))
     tracer.put_annotation("found", len(answer["messages"]))
     tracer.put_annotation("unprocessed", len(answer["unprocessed_ids"]))
     return answer
+
+
+@app.get("/messages/<message_id>")
+def get_message(message_id: str) -> Response | dict[str, Any]:
+    return one_message(path_message_id(message_id))
+
+
+@app.get("/messages")
+def get_messages() -> Response | dict[str, Any]:
+    params = dict(app.current_event.query_string_parameters or {})
+    if search_kind(params) is None:
+        return one_message(checked_message_id(params.get("message_id")))
+    return search_page(parse_search(params, int(time.time() * 1000), search_shards()))
+
+
+@app.post("/messages/batch-get")
+def batch_get() -> dict[str, Any]:
+    event = app.current_event.raw_event
+    return batch_page(batch_message_ids(body_text(event.get("body"), event.get("isBase64Encoded"))))
 
 
 @app.exception_handler(BadRequest)

@@ -25,7 +25,8 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from message_status.model import DEFAULT_RETENTION_DAYS
+from message_status.item import ItemSettings
+from message_status.model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
 from message_status.outcomes import WriteOutcome, WriteResult
 from message_status.pipeline import (
     Disposition,
@@ -62,13 +63,26 @@ def call_budget() -> Any:
     return transform_call_budget(int_setting("FUNCTION_TIMEOUT_SECONDS", 60))
 
 
+def item_settings() -> ItemSettings:
+    """Read once per process, when the store is made (message_store)."""
+    return ItemSettings(
+        retention_days=int_setting("RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+        search_shards=int_setting("SEARCH_SHARDS", DEFAULT_SEARCH_SHARDS),
+    )
+
+
+def correlation_key() -> str | None:
+    """The SES tag, SMS v2 Context key or Pinpoint attribute holding the caller's own id."""
+    return os.environ.get("CORRELATION_KEY") or None
+
+
 @cache
 def message_store() -> MessageStore:
     """Created on first use, so importing the module needs no AWS configuration."""
     return MessageStore(
         boto3.client("dynamodb", config=call_budget().config),
         os.environ["TABLE_NAME"],
-        int_setting("RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+        item_settings(),
     )
 
 
@@ -125,7 +139,8 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
     records = event.get("records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise TypeError("not a Firehose data-transformation event: no records list")
-    interpretations = [interpret_record(record) for record in records]
+    key = correlation_key()
+    interpretations = [interpret_record(record, key) for record in records]
     groups = group_by_message(interpretations)
     outcomes: dict[str, WriteOutcome] = {}
     if groups:

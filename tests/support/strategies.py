@@ -35,13 +35,27 @@ SMS_V2_TYPES = sorted(
     {*model.SMS_V2_EVENT_KINDS, "TEXT_CARRIER_UNREACHABLE", "TEXT_BLOCKED", "TEXT_TTL_EXPIRED"}
 )
 BOUNCE_TYPES = sorted(model.SES_BOUNCE_KINDS)
+# Up to three recipients, one written with capitals: they must merge as one.
+ADDRESSES = ["alice@example.com", "Bob@Example.com", "carol@example.org"]
+DESTINATIONS = st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=3, unique=True)
+SENT = 1_600_000_000_000
 
 
 @st.composite
 def ses_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
+    """An SES event; events that name recipients name some of the message's three."""
     event_type = draw(st.sampled_from(sorted(SES_EVENT_TYPES)))
     bounce_type = draw(st.sampled_from(BOUNCE_TYPES))
-    return ses(event_type, message_id, draw(TIMES), bounce_type=bounce_type)
+    named = draw(st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=3, unique=True))
+    return ses(
+        event_type,
+        message_id,
+        draw(TIMES),
+        bounce_type=bounce_type,
+        destination=ADDRESSES,
+        named=named,
+        sent_ms=SENT,
+    )
 
 
 @st.composite

@@ -16,10 +16,11 @@ import json
 from typing import Any
 
 import pytest
+from message_status.model import INDEXES
 
 from devkit.calls import call_api, results, run_firehose
 from devkit.emulator import REGION
-from devkit.events import pinpoint_email
+from devkit.events import iso, pinpoint_email, ses
 from devkit.stack import AWS_LAYER_ACCOUNT, Stack, module_defaults
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
@@ -60,6 +61,33 @@ def test_table_is_keyed_by_message_id_with_ttl_and_pitr(basic_stack: Stack) -> N
     backups = dynamodb.describe_continuous_backups(TableName=table["TableName"])
     pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
     assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+    indexes = {
+        index["IndexName"]: (
+            [(key["AttributeName"], key["KeyType"]) for key in index["KeySchema"]],
+            index["Projection"]["ProjectionType"],
+        )
+        for index in table["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        index.name: ([(index.partition_key, "HASH"), (index.sort_key, "RANGE")], "KEYS_ONLY")
+        for index in INDEXES
+    }
+
+
+def test_query_may_search_each_index_by_its_exact_arn(basic_stack: Stack) -> None:
+    iam = basic_stack.client("iam")
+    (policy_name,) = iam.list_role_policies(RoleName=f"{NAME}-query")["PolicyNames"]
+    document = iam.get_role_policy(RoleName=f"{NAME}-query", PolicyName=policy_name)
+    table_arn = basic_stack.outputs["table_arn"]
+    (search,) = [
+        s
+        for s in _statements(document["PolicyDocument"])
+        if "dynamodb:Query" in _as_list(s["Action"])
+    ]
+    assert _as_list(search["Action"]) == ["dynamodb:Query"]
+    assert sorted(_as_list(search["Resource"])) == sorted(
+        f"{table_arn}/index/{i.name}" for i in INDEXES
+    )
 
 
 @pytest.mark.parametrize("function", ["transform", "query"])
@@ -157,6 +185,39 @@ def test_deployed_code_transforms_then_answers_delivered(basic_stack: Stack) -> 
         status, body = call_api(query, "GET", f"/messages/{message_id}")
     assert status == 200
     assert body["status"] == "DELIVERED"
+
+
+def test_deployed_code_finds_a_message_by_each_of_its_recipients(basic_stack: Stack) -> None:
+    """Pointer items and index keys from the deployed transform, read back by the deployed query."""
+    team = ["ana@example.com", "ben@example.com", "cy@example.org"]
+    sent = 1_795_392_000_000
+    batch = [
+        ses("Send", "apply-team-1", sent, destination=team),
+        ses(
+            "Delivery", "apply-team-1", sent + 1000, destination=team, named=team[::2], sent_ms=sent
+        ),
+        ses("Bounce", "apply-team-1", sent + 2000, destination=team, named=team[1:2], sent_ms=sent),
+    ]
+    quiet = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with basic_stack.function("transform_function_name", quiet) as transform:
+        assert results(run_firehose(transform, batch)) == ["Ok"] * 3
+    with basic_stack.function("query_function_name", quiet) as query:
+        for recipient in team:
+            status, body = call_api(
+                query, "GET", "/messages", query={"recipient": recipient.upper()}
+            )
+            assert status == 200, body
+            assert [m["message_id"] for m in body["messages"]] == ["apply-team-1"], recipient
+        status, body = call_api(
+            query,
+            "GET",
+            "/messages",
+            query={"status": "HARD_BOUNCED", "since": iso(sent), "until": iso(sent + 60_000)},
+        )
+    assert status == 200, body
+    (message,) = body["messages"]
+    assert message["recipients"]["ben@example.com"]["status"] == "HARD_BOUNCED"
+    assert message["recipients"]["ana@example.com"]["status"] == "DELIVERED"
 
 
 def test_second_plan_is_empty(basic_stack: Stack) -> None:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import pytest
+from message_status.model import INDEXES, OUTCOME_INDEX
 
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
 
@@ -162,8 +163,8 @@ def test_every_environment_name_the_module_sets_is_refused_as_an_extra(
     for function in ("transform", "query"):
         env = one(default_plan, f"aws_lambda_function.{function}[0]")["environment"][0]["variables"]
         own |= {name for name in env if not name.startswith("POWERTOOLS_")}
-    assert own == {"TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS"}
-    for name in sorted(own):
+    assert own == {"TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS"}
+    for name in sorted(own | {"CORRELATION_KEY"}):  # set only when correlation_key is
         error = root.plan_error(name="demo", lambda_environment_variables={name: "x"})
         assert "lambda_environment_variables keys must be" in " ".join(error.split()), name
 
@@ -202,7 +203,17 @@ def test_table_has_message_id_key_ttl_pitr_and_encryption(default_plan: Any) -> 
     assert table["hash_key"] == "message_id"
     assert table.get("range_key") is None
     assert table["billing_mode"] == "PAY_PER_REQUEST"
-    assert table["attribute"] == [{"name": "message_id", "type": "S"}]
+    key_types = {"message_id": "S", OUTCOME_INDEX.sort_key: "N", "sent": "N"}
+    expected = {"message_id"} | {
+        key for index in INDEXES for key in (index.partition_key, index.sort_key)
+    }
+    assert {a["name"]: a["type"] for a in table["attribute"]} == {
+        name: key_types.get(name, "S") for name in expected
+    }
+    assert {
+        (index["name"], index["hash_key"], index["range_key"], index["projection_type"])
+        for index in table["global_secondary_index"]
+    } == {(index.name, index.partition_key, index.sort_key, "KEYS_ONLY") for index in INDEXES}
     assert table["ttl"] == [{"attribute_name": "expires_at", "enabled": True}]
     assert table["point_in_time_recovery"][0]["enabled"] is True
     assert table["server_side_encryption"][0]["enabled"] is True
@@ -300,10 +311,24 @@ def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> Non
     }
     assert dynamodb(transform) == {
         "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",  # recipient pointer items
         "dynamodb:GetItem",
         "dynamodb:PutItem",
     }
-    assert dynamodb(query) == {"dynamodb:BatchGetItem", "dynamodb:GetItem"}
+    assert dynamodb(query) == {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"}
+    (search,) = [s for s in query if "dynamodb:Query" in s["actions"]]
+    assert search["actions"] == ["dynamodb:Query"], "Query only where the indexes are"
+    # The ARNs are known after apply (test_apply checks them): here, one per index.
+    assert len(search["resources"]) == len(INDEXES)
+
+
+def test_correlation_key_reaches_the_transform_only(root: Workspace) -> None:
+    plan = root.plan(name="demo", correlation_key="order_id")
+    transform = one(plan, "aws_lambda_function.transform[0]")["environment"][0]["variables"]
+    query = one(plan, "aws_lambda_function.query[0]")["environment"][0]["variables"]
+    assert transform["CORRELATION_KEY"] == "order_id"
+    assert "CORRELATION_KEY" not in query
+    assert transform["SEARCH_SHARDS"] == query["SEARCH_SHARDS"] == "4"
 
 
 def test_firehose_role_invokes_only_transform_and_writes_only_bucket(sources_plan: Any) -> None:

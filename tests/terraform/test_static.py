@@ -12,6 +12,7 @@ import subprocess
 
 import hcl2
 import pytest
+from message_status.model import INDEXES
 from message_status.parse import SES_EVENT_TYPES
 
 from devkit import ROOT, tfdocs
@@ -139,3 +140,10 @@ def test_every_checkov_skip_gives_a_reason() -> None:
         match = re.fullmatch(r"#checkov:skip=(CKV2?_AWS_\d+):(.+)", line)
         assert match, f"{path}: malformed skip {line!r}"
         assert len(match.group(2).split()) >= 6, f"{path}: give a reason for {match.group(1)}"
+
+
+def test_the_query_may_search_exactly_the_indexes_the_code_knows() -> None:
+    """main.tf's table_indexes scopes the query's dynamodb:Query: the names of model.INDEXES."""
+    with (ROOT / "main.tf").open() as handle:
+        (local,) = hcl2.load(handle)["locals"]
+    assert local["table_indexes"] == [f'"{index.name}"' for index in INDEXES]

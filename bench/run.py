@@ -2,8 +2,13 @@
 
 Reports, for `make bench`:
   * transform: events/s and DynamoDB requests per distinct message, on a
-    2,000-event batch (500 messages x 4 events) and on a ~3 MB batch;
-  * query: per-request latency of GET /messages/{id} and of a 100-id batch-get;
+    2,000-event batch (500 messages x 4 events), a batch of 3-recipient mails
+    and a ~3 MB batch;
+  * write units per event, table and indexes, for each source's typical
+    timeline with every event in a batch of its own (as they arrive in real
+    life), and for a message that keeps receiving opens and clicks;
+  * query: per-request latency of GET /messages/{id}, of a 100-id batch-get and
+    of each search, on a table of 10,000 messages;
   * cold import time of each handler (fresh interpreter, median of 5).
 
 Not a test: numbers depend on the machine. Record them in bench/README.md.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -26,18 +32,24 @@ from pathlib import Path
 from typing import Any
 
 from message_status.item import to_item
+from message_status.model import INDEXES
 from message_status.pipeline import archive_data, group_by_message, interpret
 from message_status.record import fold
+from message_status.timefmt import to_iso
 
 from devkit import DIST
 from devkit.calls import call_api, results, run_firehose
-from devkit.capacity import item_size, write_units
+from devkit.capacity import Index, item_size, write_units
+from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
-from devkit.events import b64, ses
+from devkit.events import b64, pinpoint_email, pinpoint_sms, ses, sms_v2
 from devkit.lambdas import LambdaProcess, built_function
 
 TABLE = "bench-message-status"
 EVENT_KINDS = ("Send", "Delivery", "Open", "Click")
+CORRELATION_KEY = "order_id"  # as if the module had correlation_key = "order_id"
+# The table's indexes, as devkit.capacity prices them.
+PRICED_INDEXES = tuple(Index(i.name, (i.partition_key, i.sort_key)) for i in INDEXES)
 
 
 def timeline_batch(messages: int, prefix: str) -> list[dict]:
@@ -70,21 +82,121 @@ def write_units_of(transform: LambdaProcess) -> list[dict[str, int]]:
     """Every write the code made since the last call, in DynamoDB's units (published rules)."""
     out = []
     for write in transform.writes(reset=True):
-        table, index = write_units(write["before"], write["after"])
+        table, index = write_units(write["before"], write["after"], PRICED_INDEXES)
         out.append({"table": table, "index": index, "bytes": item_size(write["after"])})
     return out
 
 
-def measure_long_lived(transform: LambdaProcess, events: int = 1000) -> dict[str, Any]:
+def team_batch(messages: int, prefix: str) -> list[dict]:
+    """``messages`` mails to 3 recipients each: a Send, a Delivery per recipient, an Open."""
+    batch = []
+    for n in range(messages):
+        team = [f"{prefix}-{n}-{who}@example.com" for who in ("a", "b", "c")]
+        sent = 1_700_000_000_000 + n
+        message_id = f"{prefix}-{n:05d}"
+        batch.append(ses("Send", message_id, sent, destination=team))
+        for k, address in enumerate(team):
+            batch.append(
+                ses(
+                    "Delivery",
+                    message_id,
+                    sent + 1000 + k,
+                    destination=team,
+                    named=[address],
+                    sent_ms=sent,
+                )
+            )
+        batch.append(ses("Open", message_id, sent + 9000, destination=team, sent_ms=sent))
+    return batch
+
+
+def timelines() -> dict[str, list[dict]]:
+    """Each source's usual timeline for one message, one event per Firehose batch."""
+    t = 1_700_000_000_000
+    team = ["ana@example.com", "ben@example.com", "cy@example.org"]
+    return {
+        "SES: send, delivery, open, click": [
+            ses(kind, "w-ses", t + n * 1000, sent_ms=t) for n, kind in enumerate(EVENT_KINDS)
+        ],
+        "SES with a correlation id: send, delivery": [
+            ses("Send", "w-ses-cid", t, tags={CORRELATION_KEY: "order-1"}),
+            ses("Delivery", "w-ses-cid", t + 1000, sent_ms=t, tags={CORRELATION_KEY: "order-1"}),
+        ],
+        "SES to 3 recipients: send, 2 deliveries, 1 bounce": [
+            ses("Send", "w-team", t, destination=team),
+            ses("Delivery", "w-team", t + 1000, destination=team, named=team[:1], sent_ms=t),
+            ses("Delivery", "w-team", t + 1100, destination=team, named=team[2:], sent_ms=t),
+            ses("Bounce", "w-team", t + 2000, destination=team, named=team[1:2], sent_ms=t),
+        ],
+        "SES held up: send, delivery delay, delivery": [
+            ses("Send", "w-delay", t),
+            ses("DeliveryDelay", "w-delay", t + 60_000, sent_ms=t),
+            ses("Delivery", "w-delay", t + 600_000, sent_ms=t),
+        ],
+        "SES hard bounce: send, bounce": [
+            ses("Send", "w-bounce", t),
+            ses("Bounce", "w-bounce", t + 1500, sent_ms=t),
+        ],
+        "SMS v2: pending, successful, delivered": [
+            sms_v2("TEXT_PENDING", "w-sms", t, is_final=False),
+            sms_v2("TEXT_SUCCESSFUL", "w-sms", t + 1000, is_final=False),
+            sms_v2("TEXT_DELIVERED", "w-sms", t + 5000),
+        ],
+        "Pinpoint email: send, delivered, open": [
+            pinpoint_email("_email.send", "w-pp-email", t),
+            pinpoint_email("_email.delivered", "w-pp-email", t + 1000),
+            pinpoint_email("_email.open", "w-pp-email", t + 60_000),
+        ],
+        "Pinpoint SMS: buffered, success": [
+            pinpoint_sms("_SMS.BUFFERED", "w-pp-sms", t, "SUCCESSFUL"),
+            pinpoint_sms("_SMS.SUCCESS", "w-pp-sms", t + 1000, "DELIVERED"),
+        ],
+    }
+
+
+def measure_write_units(transform: LambdaProcess, timeline: list[dict]) -> dict[str, Any]:
+    """Write units of each event of one message, every event in its own batch."""
+    transform.writes(reset=True)
+    per_event = []
+    for n, event in enumerate(timeline):
+        assert results(run_firehose(transform, [event], start=n)) == ["Ok"]
+        writes = write_units_of(transform)
+        per_event.append(
+            {
+                "table": sum(w["table"] for w in writes),
+                "index": sum(w["index"] for w in writes),
+                "item_bytes": writes[0]["bytes"] if writes else 0,
+                "writes": len(writes),
+            }
+        )
+    total = sum(e["table"] + e["index"] for e in per_event)
+    return {
+        "events": len(timeline),
+        "per_event": per_event,
+        "wru_total": total,
+        "wru_per_event": round(total / len(timeline), 2),
+        "item_bytes_final": max(e["item_bytes"] for e in per_event),
+    }
+
+
+def measure_long_lived(
+    transform: LambdaProcess, events: int = 1000, kinds: tuple[str, ...] = ("Open",)
+) -> dict[str, Any]:
     """One message receiving ``events`` events one batch at a time (opens from an image proxy).
 
     Write units are computed from the items written, by DynamoDB's published
     rules (devkit.capacity): moto reports no truthful ConsumedCapacity.
     """
-    message_id = "long-lived-0001"
+    message_id = f"long-lived-{events}-{len(kinds)}"
     base = 1_700_000_000_000
-    timeline = [ses("Send", message_id, base), ses("Delivery", message_id, base + 1000)]
-    timeline += [ses("Open", message_id, base + 10_000 + n * 1000) for n in range(events - 2)]
+    timeline = [
+        ses("Send", message_id, base),
+        ses("Delivery", message_id, base + 1000, sent_ms=base),
+    ]
+    timeline += [
+        ses(kinds[n % len(kinds)], message_id, base + 10_000 + n * 1000, sent_ms=base)
+        for n in range(events - 2)
+    ]
     transform.writes(reset=True)
     for n, event in enumerate(timeline):
         assert results(run_firehose(transform, [event], start=n)) == ["Ok"]
@@ -93,11 +205,15 @@ def measure_long_lived(transform: LambdaProcess, events: int = 1000) -> dict[str
     return {
         "events": events,
         "writes": len(writes),
-        "wcu_per_write_mean": round(statistics.mean(units), 3),
-        "wcu_per_write_max": max(units),
-        "wcu_last_write": units[-1],
+        "wru_per_write_mean": round(statistics.mean(units), 3),
+        "wru_per_write_max": max(units),
+        "wru_last_write": units[-1],
         "item_bytes_last": writes[-1]["bytes"],
     }
+
+
+def message_id_of(event: dict) -> str:
+    return str(event["mail"]["messageId"])
 
 
 def measure_transform(transform: LambdaProcess, batch: list[dict]) -> dict[str, Any]:
@@ -106,7 +222,7 @@ def measure_transform(transform: LambdaProcess, batch: list[dict]) -> dict[str, 
     response = run_firehose(transform, batch)
     elapsed = time.perf_counter() - start
     assert set(results(response)) == {"Ok"}, "the benchmark batch must be fully processed"
-    messages = len({event["mail"]["messageId"] for event in batch})
+    messages = len({message_id_of(event) for event in batch})
     requests = dynamodb_requests(transform)
     return {
         "events": len(batch),
@@ -166,6 +282,70 @@ def measure_query(query: LambdaProcess, ids: list[str], rounds: int = 200) -> di
     }
 
 
+SEARCH_MESSAGES = 10_000
+SEARCH_PEOPLE = 500  # 10,000 mails to 500 people: about 20 each
+SEARCH_ORDERS = 2_000  # half the mails carry an order id, ~2.5 mails per order
+
+
+def search_world(now_ms: int, seed: int = 7) -> list[list[dict]]:
+    """10,000 mails sent over the last 23 hours, in batches of 500 messages; 4% bounce."""
+    rng = random.Random(seed)
+    batches: list[list[dict]] = []
+    for start in range(0, SEARCH_MESSAGES, 500):
+        batch = []
+        for n in range(start, start + 500):
+            sent = now_ms - rng.randrange(60_000, 23 * 3_600_000)
+            person = [f"person-{rng.randrange(SEARCH_PEOPLE)}@example.com"]
+            tags = {CORRELATION_KEY: f"order-{rng.randrange(SEARCH_ORDERS)}"} if n % 2 else {}
+            message_id = f"s-{n:05d}"
+            batch.append(ses("Send", message_id, sent, destination=person, tags=tags))
+            outcome = "Bounce" if rng.random() < 0.04 else "Delivery"
+            batch.append(
+                ses(outcome, message_id, sent + 2000, destination=person, sent_ms=sent, tags=tags)
+            )
+        batches.append(batch)
+    return batches
+
+
+def latency(query: LambdaProcess, params: dict[str, str], rounds: int) -> dict[str, Any]:
+    samples, found = [], 0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        status, body = call_api(query, "GET", "/messages", query=params)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert status == 200, body
+        found = len(body["messages"])
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(percentile(samples, 95), 1),
+        "found": found,
+    }
+
+
+def measure_search(query: LambdaProcess, now_ms: int, rounds: int = 40) -> dict[str, Any]:
+    hour, day = 3_600_000, 24 * 3_600_000
+    window = {"since": to_iso(now_ms - day), "until": to_iso(now_ms)}
+    routes = {
+        "recipient (~20 mails, first page of 25)": {"recipient": "person-42@example.com"},
+        "correlation_id (~2-3 mails)": {"correlation_id": "order-42"},
+        "status=HARD_BOUNCED, last 24 h, limit 100": {
+            "status": "HARD_BOUNCED",
+            "limit": "100",
+            **window,
+        },
+        "status=failed, last hour": {
+            "status": "failed",
+            "since": to_iso(now_ms - hour),
+            "until": to_iso(now_ms),
+        },
+    }
+    report = {name: latency(query, params, rounds) for name, params in routes.items()}
+    query.requests(reset=True)
+    call_api(query, "GET", "/messages", query=routes["status=failed, last hour"])
+    report["requests_per_failed_search"] = dynamodb_requests(query)
+    return report
+
+
 def cold_import_ms(zip_path: Path, module: str = "app", runs: int = 5) -> float:
     """Median time for a fresh interpreter to import ``module`` from the unpacked zip."""
     probe = (
@@ -203,6 +383,7 @@ def function_env(emulator: Emulator) -> dict[str, str]:
     return {
         **emulator.env,
         "TABLE_NAME": TABLE,
+        "CORRELATION_KEY": CORRELATION_KEY,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -213,12 +394,7 @@ def main() -> None:
     report: dict[str, Any] = {"machine": machine()}
     report["core_2000_events"] = measure_core(timeline_batch(500, "core"))
     with moto_server() as emulator:
-        emulator.client("dynamodb").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "message_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "message_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        emulator.client("dynamodb").create_table(**table_definition(TABLE))
         with built_function("transform", function_env(emulator)) as transform:
             report["transform_2000_events"] = measure_transform(
                 transform, timeline_batch(500, "b2k")
@@ -231,9 +407,25 @@ def main() -> None:
             report["transform_replay_2000_events"] = measure_transform(
                 transform, timeline_batch(500, "b2k")
             )
+            report["transform_500_mails_to_3"] = measure_transform(
+                transform, team_batch(500, "team")
+            )
+            report["write_units"] = {
+                name: measure_write_units(transform, timeline)
+                for name, timeline in timelines().items()
+            }
+            report["engaged_message_200_events"] = measure_long_lived(
+                transform, 200, ("Open", "Click")
+            )
             report["long_lived_message_1000_events"] = measure_long_lived(transform)
+            now_ms = int(time.time() * 1000)
+            start = time.perf_counter()
+            for batch in search_world(now_ms):
+                assert set(results(run_firehose(transform, batch))) == {"Ok"}
+            report["search_world_load_seconds"] = round(time.perf_counter() - start, 1)
         with built_function("query", function_env(emulator)) as query:
             report["query"] = measure_query(query, [f"b2k-{n:05d}" for n in range(500)])
+            report["search_10000_messages"] = measure_search(query, now_ms)
     report["cold_import_ms"] = {
         name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query")
     }

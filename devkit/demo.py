@@ -4,11 +4,14 @@
 2. applies examples/basic to it through devkit.stack (terraform output goes to a
    named log); the emulator has no SES v2 event destinations, so a Pinpoint
    project stands in for the example's SES configuration set (devkit.stack);
-3. feeds an out-of-order timeline, with a duplicate and a garbage record,
-   through the transform code the emulator holds, acting as Firehose would
-   (base64 batches in; Ok records to the archive prefix, failures to the error prefix);
+3. feeds an out-of-order timeline of the last few minutes, with a duplicate and
+   a garbage record, through the transform code the emulator holds, acting as
+   Firehose would (base64 batches in; Ok records to the archive prefix,
+   failures to the error prefix);
 4. serves the deployed query function on http://127.0.0.1:PORT and asks it about
-   each message with a real HTTP client, through the module's routes;
+   each message with a real HTTP client, through the module's routes, then
+   finds messages without their id: by recipient, by order id, and every
+   failure of the last hour;
 5. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
 
 Nothing inside our code is mocked: the emulator stands in for AWS only.
@@ -29,6 +32,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -58,7 +62,8 @@ EMULATOR_NOTE = (
     "the emulator has no SES v2 event destinations: a Pinpoint project stands in for "
     "the example's SES configuration set"
 )
-BASE_MS = 1_795_424_400_000  # 2026-11-23T09:00:00Z
+TEAM = ["ana@example.com", "ben@example.org"]
+ORDER_ID = "ORD-1042"
 
 
 class DemoError(Exception):
@@ -121,11 +126,28 @@ class Console:
 # --- the timeline ----------------------------------------------------------------------
 
 
-def timeline() -> list[list[Any]]:
+def base_ms() -> int:
+    """The timeline starts 15 minutes ago (on the minute), so "the last hour" finds it."""
+    return (int(time.time()) // 60 - 15) * 60_000
+
+
+def timeline(start_ms: int) -> list[list[Any]]:
     """Two Firehose batches: out of order, one duplicate, one garbage record."""
 
     def at(seconds: float) -> int:
-        return BASE_MS + int(seconds * 1000)
+        return start_ms + int(seconds * 1000)
+
+    def team(event_type: str, seconds: float, named: list[str] | None = None) -> dict[str, Any]:
+        """An SES mail to two people, tagged with an order id."""
+        return ses(
+            event_type,
+            "ses-team-0007",
+            at(seconds),
+            destination=TEAM,
+            named=named,
+            sent_ms=at(5),
+            tags={"order_id": ORDER_ID},
+        )
 
     click = pinpoint_email(
         "_email.click", "email-clicked-0001", at(360), link="https://example.com/offer"
@@ -136,6 +158,7 @@ def timeline() -> list[list[Any]]:
         pinpoint_email("_email.hardbounce", "email-bounced-0002", at(12)),
         b"\x89PNG this is not an event",
         ses("Delivery", "ses-delivered-0005", at(40)),
+        team("Bounce", 7, named=TEAM[1:]),
     ]
     second = [
         pinpoint_email("_email.open", "email-clicked-0001", at(300)),
@@ -152,6 +175,8 @@ def timeline() -> list[list[Any]]:
             at(50),
             description="Message delivered to the handset",
         ),
+        team("Delivery", 6, named=TEAM[:1]),
+        team("Send", 5),
     ]
     return [first, second]
 
@@ -163,6 +188,7 @@ MESSAGE_IDS = [
     "sms-failed-0004",
     "ses-delivered-0005",
     "eum-delivered-0006",
+    "ses-team-0007",
 ]
 
 
@@ -219,7 +245,7 @@ def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
     with stack.function("transform_function_name", QUIET) as transform:
         say(f"transform code: {name}, downloaded from the emulator (CodeSha256 checked)")
         start = 0
-        for number, batch in enumerate(timeline(), start=1):
+        for number, batch in enumerate(timeline(base_ms()), start=1):
             event = firehose_event(batch, start)
             start += len(batch)
             response = run_firehose_event(transform, event)
@@ -265,6 +291,38 @@ def ask_each_message(api_url: str, say: Callable[[str], None]) -> dict[str, dict
     return answers
 
 
+def searches(now_ms: int) -> dict[str, dict[str, str]]:
+    """What support and on-call people ask without a message id."""
+    hour_ago = datetime.fromtimestamp((now_ms - 3_600_000) / 1000, UTC)
+    return {
+        "by recipient": {"recipient": TEAM[1].upper()},
+        "by order id": {"correlation_id": ORDER_ID},
+        "failed in the last hour": {
+            "status": "failed",
+            "since": hour_ago.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+
+
+def find_without_ids(api_url: str, say: Callable[[str], None]) -> dict[str, list[str]]:
+    found = {}
+    for title, params in searches(int(time.time() * 1000)).items():
+        url = f"{api_url}/messages?{urllib.parse.urlencode(params)}"
+        status, page = http_get(url)
+        if status != 200:
+            raise DemoError(
+                f"GET /messages?{urllib.parse.urlencode(params)} answered {status}: {page}"
+            )
+        found[title] = [document["message_id"] for document in page["messages"]]
+        say(
+            f"{title + ':':<25} GET /messages?{urllib.parse.unquote(urllib.parse.urlencode(params))}"
+        )
+        for document in page["messages"]:
+            who = ", ".join(f"{r} {o['status']}" for r, o in document.get("recipients", {}).items())
+            say(f"{'':<25}   {document['message_id']:<20} {document['status']:<13} {who}")
+    return found
+
+
 def wait_for_ctrl_c(say: Callable[[str], None]) -> None:
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -290,7 +348,9 @@ def serve_and_ask(
         say(f"{name} (from the emulator) serving {api.url}, routes as deployed")
         say("")
         answers = ask_each_message(api.url, say)
-        example = f"{api.url}/messages/email-clicked-0001"
+        say("")
+        found = find_without_ids(api.url, say)
+        example = f"{api.url}/messages/ses-team-0007"
         say("")
         say(f"$ curl -s {example}")
         say(json.dumps(http_get(example)[1], indent=2).replace("\n", "\n      "))
@@ -299,8 +359,10 @@ def serve_and_ask(
             say("")
             say(f"try: curl -s {api.url}/messages/sms-failed-0004")
             say(f"     curl -s -X POST {api.url}/messages/batch-get -d '{batch}'")
+            say(f"     curl -s '{api.url}/messages?recipient=ana@example.com'")
+            say(f"     curl -s '{api.url}/messages?status=HARD_BOUNCED&channel=email'")
             wait_for_ctrl_c(say)
-    return answers
+    return {"answers": answers, "found": found}
 
 
 def exercise(stack: Stack, console: Console, port: int, keep: bool) -> dict[str, Any]:
@@ -308,8 +370,8 @@ def exercise(stack: Stack, console: Console, port: int, keep: bool) -> dict[str,
     report: dict[str, Any] = {"outputs": stack.outputs}
     with console.step("Feed events through the deployed transform, as Firehose would") as feeding:
         report["results"] = feed_timeline(stack, feeding)
-    with console.step("Ask the deployed query API about each message") as asking:
-        report["answers"] = serve_and_ask(stack, port, keep, asking)
+    with console.step("Ask the deployed query API about each message, then search") as asking:
+        report.update(serve_and_ask(stack, port, keep, asking))
     return report
 
 

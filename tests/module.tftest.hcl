@@ -376,3 +376,57 @@ run "negative_reserved_concurrency_is_refused" {
   }
   expect_failures = [var.transform_reserved_concurrency]
 }
+
+run "search_shards_reach_both_functions" {
+  command = plan
+
+  variables {
+    search_shards   = 8
+    correlation_key = "ticket-id"
+  }
+
+  assert {
+    condition = alltrue([
+      for fn in [aws_lambda_function.transform[0], aws_lambda_function.query[0]] :
+      fn.environment[0].variables["SEARCH_SHARDS"] == "8"
+    ])
+    error_message = "Both functions must agree on the outcome index's shards."
+  }
+
+  assert {
+    condition     = aws_lambda_function.transform[0].environment[0].variables["CORRELATION_KEY"] == "ticket-id"
+    error_message = "The transform reads the correlation key."
+  }
+}
+
+run "zero_search_shards_are_refused" {
+  command = plan
+  variables {
+    search_shards = 0
+  }
+  expect_failures = [var.search_shards]
+}
+
+run "nine_search_shards_are_refused" {
+  command = plan
+  variables {
+    search_shards = 9
+  }
+  expect_failures = [var.search_shards]
+}
+
+run "fractional_search_shards_are_refused" {
+  command = plan
+  variables {
+    search_shards = 2.5
+  }
+  expect_failures = [var.search_shards]
+}
+
+run "correlation_key_with_a_space_is_refused" {
+  command = plan
+  variables {
+    correlation_key = "order id"
+  }
+  expect_failures = [var.correlation_key]
+}

@@ -28,9 +28,21 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
         "sms-failed-0004": ("FAILED", True),
         "ses-delivered-0005": ("DELIVERED", True),
         "eum-delivered-0006": ("DELIVERED", True),
+        "ses-team-0007": ("HARD_BOUNCED", True),
+    }
+    team = report["answers"]["ses-team-0007"]["recipients"]
+    assert {r: o["status"] for r, o in team.items()} == {
+        "ana@example.com": "DELIVERED",
+        "ben@example.org": "HARD_BOUNCED",
     }
     assert report["answers"]["sms-failed-0004"]["record_status"] == "CARRIER_UNREACHABLE"
-    assert report["results"] == {"Ok": 13, "ProcessingFailed": 1}
+    assert report["found"] == {
+        "by recipient": ["ses-team-0007"],
+        "by order id": ["ses-team-0007"],
+        # newest first by the time each reached its status
+        "failed in the last hour": ["sms-failed-0004", "email-bounced-0002", "ses-team-0007"],
+    }
+    assert report["results"] == {"Ok": 16, "ProcessingFailed": 1}
     assert "ProcessingFailed record-00003" in text
     assert "$ curl -s http://127.0.0.1:" in text
 

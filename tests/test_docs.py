@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 
 from message_status import model
 
 from devkit import ROOT, statusdocs
-from tests.support.openapi import document
+from tests.support.openapi import document, validate_response
 
 README = (ROOT / "README.md").read_text()
 
@@ -42,3 +43,11 @@ def test_license_file_is_the_license_pyproject_declares() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert "Apache License" in text
     assert "Version 2.0, January 2004" in text
+
+
+def test_the_readme_answer_is_what_the_api_answers() -> None:
+    """The example under "An answer" is a valid document by the OpenAPI contract."""
+    section = README.split("### An answer", 1)[1]
+    example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    validate_response("/messages/{message_id}", "GET", 200, example)
+    assert set(example["recipients"]) == set(example["destination"])

@@ -23,10 +23,22 @@ from devkit.lambdas import built_function
 from tests.conftest import TABLE_NAME, create_table
 
 RECIPIENT = "pii.alice.recipient@example.org"
+CC = "pii.carol.copy@example.org"  # a second recipient: a pointer item is written for her
 SENDER = "pii.bob.sender@example.org"
 PHONE = "+15555550123"
 ORIGINATOR = "+15555550199"
-SECRETS = [RECIPIENT, SENDER, PHONE, PHONE.lstrip("+"), ORIGINATOR.lstrip("+"), "pii.alice"]
+ORDER = "pii-order-4242"  # a correlation id can be personal too (a ticket, an account)
+SECRETS = [
+    RECIPIENT,
+    CC,
+    SENDER,
+    PHONE,
+    PHONE.lstrip("+"),
+    ORIGINATOR.lstrip("+"),
+    "pii.alice",
+    "pii.carol",
+    ORDER,
+]
 T = 1_800_000_000_000
 
 
@@ -78,6 +90,7 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "TABLE_NAME": TABLE_NAME,
             "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
             "POWERTOOLS_LOG_LEVEL": "DEBUG",  # the most the functions ever print
+            "CORRELATION_KEY": "order_id",
         }
         seen = exercise(emulator, env, output)
     daemon.close()
@@ -85,11 +98,10 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def personal_events() -> list[dict]:
-    email = ses("Send", "pii-email-1", T)
-    email["mail"]["destination"] = [RECIPIENT]
+    team = [RECIPIENT, CC]
+    email = ses("Send", "pii-email-1", T, destination=team, tags={"order_id": ORDER})
     email["mail"]["source"] = SENDER
-    delivery = ses("Delivery", "pii-email-1", T + 1000)
-    delivery["mail"]["destination"] = [RECIPIENT]
+    delivery = ses("Delivery", "pii-email-1", T + 1000, destination=team, named=team, sent_ms=T)
     delivery["mail"]["source"] = SENDER
     bad = ses("Bounce", "pii-email-2", T)
     bad["bounce"]["bounceType"] = RECIPIENT  # an invalid record full of personal data
@@ -118,6 +130,10 @@ def exercise(emulator: Emulator, env: dict, output: Path) -> dict:
                     json.dumps({"message_ids": ["pii-email-1", "pii-sms-1"]}),
                 ),
                 ("GET", f"/messages/{RECIPIENT}", None, None),
+                ("GET", "/messages", {"recipient": CC}, None),
+                ("GET", "/messages", {"recipient": PHONE}, None),
+                ("GET", "/messages", {"correlation_id": ORDER}, None),
+                ("GET", "/messages", {"recipient": RECIPIENT + "@"}, None),
                 (
                     "POST",
                     "/messages/batch-get",
@@ -133,7 +149,9 @@ def test_the_workload_really_ran_traced(traced: dict) -> None:
     """Guard: the assertions below are about real traces of real answers."""
     assert results(traced["transform_response"]) == ["Ok", "Ok", "ProcessingFailed", "Ok"]
     statuses = [status for status, _ in traced["answers"]]
-    assert statuses == [200, 200, 200, 404, 400]
+    assert statuses == [200, 200, 200, 404, 200, 200, 200, 400, 400]
+    found = [[m["message_id"] for m in body["messages"]] for _, body in traced["answers"][4:7]]
+    assert found == [["pii-email-1"], ["pii-sms-1"], ["pii-email-1"]], "the searches found them"
     assert RECIPIENT in json.dumps(traced["answers"][0][1]), "the API does answer with it"
     names = {segment.get("name") for segment in traced["daemon"].segments}
     assert "## lambda_handler" in names

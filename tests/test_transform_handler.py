@@ -174,6 +174,34 @@ def test_requests_per_message_are_coalesced(transform, dynamodb) -> None:
     assert counter.total / 500 <= 1.5
 
 
+def test_pointer_items_of_a_whole_batch_share_batch_writes(transform, dynamodb) -> None:
+    """100 mails to 3 people: 200 pointer items in 8 BatchWriteItems, written once."""
+    payloads = []
+    for n in range(100):
+        team = [f"{who}{n}@example.com" for who in ("a", "b", "c")]
+        payloads += [
+            ses("Send", f"team-{n}", 1000, destination=team),
+            ses("Delivery", f"team-{n}", 2000, destination=team, named=team, sent_ms=1000),
+        ]
+    counter = faults.count_requests(transform.message_store().client)
+    assert results(run_firehose(transform, payloads)) == ["Ok"] * 200
+    assert counter.counts == {"BatchGetItem": 1, "BatchWriteItem": 8, "PutItem": 100}
+    assert table_size(dynamodb) == 300
+    counter.counts.clear()
+    late = [
+        ses(
+            "Open",
+            f"team-{n}",
+            3000,
+            destination=[f"{w}{n}@example.com" for w in "abc"],
+            sent_ms=1000,
+        )
+        for n in range(100)
+    ]
+    assert results(run_firehose(transform, late)) == ["Ok"] * 100
+    assert "BatchWriteItem" not in counter.counts, "pointers are written once"
+
+
 @pytest.mark.parametrize(
     "error",
     [faults.THROTTLING, faults.THROUGHPUT, faults.INTERNAL, faults.UNAVAILABLE],

@@ -1,7 +1,8 @@
 # The way most new users start: an Amazon SES configuration set whose events
 # feed the message status pipeline, and an HTTP API that callers reach with
 # SigV4 (AWS_IAM, the module's default). Send email with this configuration
-# set (ConfigurationSetName) and look each message up by the id SES returned.
+# set (ConfigurationSetName) and look each message up by the id SES returned,
+# by recipient, or by the order id you tag it with (EmailTags order_id).
 
 resource "aws_sesv2_configuration_set" "this" {
   configuration_set_name = var.name
@@ -12,6 +13,10 @@ module "message_status" {
 
   name                        = var.name
   ses_configuration_set_names = [aws_sesv2_configuration_set.this.configuration_set_name]
+
+  # GET /messages?correlation_id=ORD-1042 finds the messages sent with the
+  # message tag order_id = ORD-1042.
+  correlation_key = "order_id"
 
   # Lets `terraform destroy` remove the archive bucket with its objects; keep
   # the default (false) for data you care about.

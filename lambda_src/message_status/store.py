@@ -366,6 +366,7 @@ class MessageStore(MessageReader):
         lost race writes its own.
         """
         for attempt in range(1, self.max_write_attempts + 1):
+            pointers_written = planned is not None
             try:
                 plan = planned or self.plan(events, current)
             except ValueError as err:
@@ -375,7 +376,11 @@ class MessageStore(MessageReader):
             planned = None
             if plan.unchanged:
                 return WriteOutcome(WriteResult.UNCHANGED, attempt)
-            if plan.pointers and self.write_pointers({message_id: plan.pointers}):
+            if (
+                plan.pointers
+                and not pointers_written
+                and self.write_pointers({message_id: plan.pointers})
+            ):
                 return WriteOutcome(WriteResult.FAILED, attempt, "pointer items not written")
             outcome = self._write(plan.fresh, plan.version, attempt)
             if outcome is not None:

@@ -86,13 +86,86 @@ output "query_function_arn" {
 }
 
 output "log_group_names" {
-  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api); null when create is false."
-  value = local.create ? {
+  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
+  value = local.create ? merge({
     transform = aws_cloudwatch_log_group.transform[0].name
     query     = aws_cloudwatch_log_group.query[0].name
     firehose  = aws_cloudwatch_log_group.firehose[0].name
     api       = aws_cloudwatch_log_group.api[0].name
-  } : null
+  }, local.status_events ? { stream = aws_cloudwatch_log_group.stream[0].name } : {}) : null
+}
+
+################################################################################
+# Status-change events and webhooks
+################################################################################
+
+output "event_bus_name" {
+  description = "Name of the EventBridge bus the Message Status Changed events go to; null without status events."
+  value       = local.status_events ? local.status_event_bus_name : null
+}
+
+output "event_bus_arn" {
+  description = "ARN of the EventBridge bus the Message Status Changed events go to; null without status events."
+  value       = local.status_events ? local.status_event_bus_arn : null
+}
+
+output "event_source" {
+  description = "The source of the Message Status Changed events, for rule patterns; null without status events."
+  value       = local.status_events ? var.event_source : null
+}
+
+output "event_detail_type" {
+  description = "The detail-type of the events (Message Status Changed), for rule patterns; null without status events."
+  value       = local.status_events ? local.status_event_detail_type : null
+}
+
+output "table_stream_arn" {
+  description = "ARN of the table's change stream the stream function reads; null without status events."
+  value       = try(aws_dynamodb_table.this[0].stream_arn, null)
+}
+
+output "stream_function_name" {
+  description = "Name of the function that publishes status changes from the table's stream; null without status events."
+  value       = try(aws_lambda_function.stream[0].function_name, null)
+}
+
+output "stream_function_arn" {
+  description = "ARN of the function that publishes status changes from the table's stream; null without status events."
+  value       = try(aws_lambda_function.stream[0].arn, null)
+}
+
+output "stream_role_name" {
+  description = "Name of the stream function's execution role; null without status events."
+  value       = try(aws_iam_role.stream[0].name, null)
+}
+
+output "stream_role_arn" {
+  description = "ARN of the stream function's execution role; null without status events."
+  value       = try(aws_iam_role.stream[0].arn, null)
+}
+
+output "status_events_failure_queue_url" {
+  description = "URL of the SQS queue that receives the description of every stream batch whose events could not be published after all retries (alarm on its depth); null without status events."
+  value       = try(aws_sqs_queue.stream_failures[0].url, null)
+}
+
+output "status_events_failure_queue_arn" {
+  description = "ARN of the SQS queue that receives the description of every stream batch whose events could not be published after all retries; null without status events."
+  value       = try(aws_sqs_queue.stream_failures[0].arn, null)
+}
+
+output "webhooks" {
+  description = "Per webhook: the ARNs of its connection, API destination, rule, role and dead-letter queue, and the dead-letter queue's URL."
+  value = {
+    for name, _ in local.webhooks : name => {
+      connection_arn        = aws_cloudwatch_event_connection.webhook[name].arn
+      api_destination_arn   = aws_cloudwatch_event_api_destination.webhook[name].arn
+      rule_arn              = aws_cloudwatch_event_rule.webhook[name].arn
+      role_arn              = aws_iam_role.webhook[name].arn
+      dead_letter_queue_arn = aws_sqs_queue.webhook_dead_letter[name].arn
+      dead_letter_queue_url = aws_sqs_queue.webhook_dead_letter[name].url
+    }
+  }
 }
 
 ################################################################################

@@ -72,6 +72,10 @@ resource "aws_dynamodb_table" "this" {
     projection_type = "KEYS_ONLY"
   }
 
+  # The change stream the stream function publishes status changes from (events.tf).
+  stream_enabled   = local.status_events
+  stream_view_type = local.status_events ? "NEW_AND_OLD_IMAGES" : null
+
   ttl {
     attribute_name = "expires_at"
     enabled        = true

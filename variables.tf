@@ -329,15 +329,15 @@ variable "metrics_namespace" {
 
 variable "lambda_environment_variables" {
   type        = map(string)
-  description = "Extra environment variables for both functions (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
+  description = "Extra environment variables for every function of the module (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, EVENT_BUS_NAME, EVENT_SOURCE, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
   default     = {}
 
   validation {
     condition = alltrue([
       for key in keys(var.lambda_environment_variables) :
-      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS", "CORRELATION_KEY", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
+      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS", "CORRELATION_KEY", "EVENT_BUS_NAME", "EVENT_SOURCE", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
     ])
-    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
+    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, EVENT_BUS_NAME, EVENT_SOURCE or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
   }
 }
 
@@ -424,6 +424,158 @@ variable "query_timeout_seconds" {
     condition     = var.query_timeout_seconds >= 1 && var.query_timeout_seconds <= 30
     error_message = "query_timeout_seconds must be between 1 and 30 (API Gateway's integration timeout)."
   }
+}
+
+################################################################################
+# Status-change events and webhooks
+################################################################################
+
+variable "status_events_enabled" {
+  type        = bool
+  description = "Publish a \"Message Status Changed\" event on EventBridge whenever a message's status or finality, or any recipient's status, changes: the table gets a stream (NEW_AND_OLD_IMAGES) read by a third function. Turned on by any webhook too. Costs one PutEvents entry per change (EventBridge bills custom events per 64 KB chunk) and the stream function's invocations."
+  default     = false
+}
+
+variable "event_bus_name" {
+  type        = string
+  description = "Name of the EventBridge bus the events go to: the account's \"default\" bus, an existing bus of yours, or the bus the module creates when create_event_bus is true."
+  default     = "default"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,256}$", var.event_bus_name))
+    error_message = "event_bus_name must be 1-256 letters, digits, dots, underscores or hyphens (a bus name, not an ARN)."
+  }
+}
+
+variable "create_event_bus" {
+  type        = bool
+  description = "Create the bus named event_bus_name (encrypted with kms_key_arn when set) instead of publishing to an existing one."
+  default     = false
+}
+
+variable "event_source" {
+  type        = string
+  description = "The source of the events, what rules match on (\"source\": [\"message-status\"]). Give each module instance its own to tell them apart on one bus."
+  default     = "message-status"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,256}$", var.event_source)) && !startswith(var.event_source, "aws.")
+    error_message = "event_source must be 1-256 letters, digits, dots, slashes, underscores or hyphens, and must not start with aws. (reserved for AWS services)."
+  }
+}
+
+variable "stream_batch_size" {
+  type        = number
+  description = "Most table changes the stream function gets per invocation (1-1000)."
+  default     = 100
+
+  validation {
+    condition     = var.stream_batch_size >= 1 && var.stream_batch_size <= 1000 && floor(var.stream_batch_size) == var.stream_batch_size
+    error_message = "stream_batch_size must be a whole number from 1 to 1000."
+  }
+}
+
+variable "stream_maximum_retry_attempts" {
+  type        = number
+  description = "How many times Lambda retries a batch whose events could not all be put (0-10000), bisecting it, before it sends the batch's description to the on-failure queue and moves on. The stream keeps records 24 hours, whatever this says."
+  default     = 10
+
+  validation {
+    condition     = var.stream_maximum_retry_attempts >= 0 && var.stream_maximum_retry_attempts <= 10000 && floor(var.stream_maximum_retry_attempts) == var.stream_maximum_retry_attempts
+    error_message = "stream_maximum_retry_attempts must be a whole number from 0 to 10000."
+  }
+}
+
+variable "stream_memory_mb" {
+  type        = number
+  description = "Memory (MB, 128-10240) of the stream function."
+  default     = 256
+
+  validation {
+    condition     = var.stream_memory_mb >= 128 && var.stream_memory_mb <= 10240
+    error_message = "stream_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "stream_timeout_seconds" {
+  type        = number
+  description = "Timeout (seconds, 5-900) of the stream function. Its PutEvents retries fit inside it."
+  default     = 30
+
+  validation {
+    condition     = var.stream_timeout_seconds >= 5 && var.stream_timeout_seconds <= 900
+    error_message = "stream_timeout_seconds must be between 5 and 900."
+  }
+}
+
+variable "webhooks" {
+  type = map(object({
+    url                       = string
+    statuses                  = optional(list(string), [])
+    channels                  = optional(list(string), [])
+    final_only                = optional(bool, false)
+    event_pattern             = optional(string)
+    rate_limit_per_second     = optional(number, 10)
+    maximum_event_age_seconds = optional(number, 86400)
+    maximum_retry_attempts    = optional(number, 185)
+    auth = object({
+      type                   = string
+      api_key_name           = optional(string)
+      username               = optional(string)
+      client_id              = optional(string)
+      authorization_endpoint = optional(string)
+      oauth_http_method      = optional(string, "POST")
+      secret_arn             = optional(string)
+    })
+  }))
+  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (the message's new status, when it changes), channels (email, sms) and final_only, or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn. Any webhook turns status events on."
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for name, hook in var.webhooks :
+      can(regex("^[a-z0-9-]{1,20}$", name)) && startswith(hook.url, "https://")
+    ])
+    error_message = "webhooks keys must be 1-20 lower-case letters, digits or hyphens, and every url must start with https://."
+  }
+
+  validation {
+    condition = alltrue([
+      for hook in values(var.webhooks) :
+      contains(["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"], hook.auth.type) &&
+      (hook.auth.type != "API_KEY" || hook.auth.api_key_name != null) &&
+      (hook.auth.type != "BASIC" || hook.auth.username != null) &&
+      (hook.auth.type != "OAUTH_CLIENT_CREDENTIALS" || (hook.auth.client_id != null && startswith(coalesce(hook.auth.authorization_endpoint, "-"), "https://")))
+    ])
+    error_message = "Each webhook's auth.type must be API_KEY (with api_key_name), BASIC (with username) or OAUTH_CLIENT_CREDENTIALS (with client_id and an https authorization_endpoint)."
+  }
+
+  validation {
+    condition = alltrue([
+      for hook in values(var.webhooks) :
+      hook.rate_limit_per_second >= 1 && hook.rate_limit_per_second <= 300 &&
+      hook.maximum_event_age_seconds >= 60 && hook.maximum_event_age_seconds <= 86400 &&
+      hook.maximum_retry_attempts >= 0 && hook.maximum_retry_attempts <= 185
+    ])
+    error_message = "Each webhook's rate_limit_per_second must be 1-300, maximum_event_age_seconds 60-86400 and maximum_retry_attempts 0-185 (EventBridge's limits)."
+  }
+
+  validation {
+    condition = alltrue([
+      for hook in values(var.webhooks) :
+      alltrue([for channel in hook.channels : contains(["email", "sms"], channel)]) &&
+      (hook.event_pattern == null || can(jsondecode(hook.event_pattern))) &&
+      (hook.event_pattern == null || (length(hook.statuses) == 0 && length(hook.channels) == 0 && !hook.final_only))
+    ])
+    error_message = "Each webhook's channels must be email or sms; event_pattern must be JSON, and replaces statuses, channels and final_only (give one or the other)."
+  }
+}
+
+variable "webhook_secrets" {
+  type        = map(string)
+  description = "The secret of each webhook without auth.secret_arn, by webhook name: its API key value, basic-auth password or OAuth client secret. EventBridge keeps it in a Secrets Manager secret of its own; Terraform keeps it in its state, so protect the state."
+  default     = {}
+  sensitive   = true
 }
 
 ################################################################################

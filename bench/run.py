@@ -31,10 +31,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from message_status.changes import status_change
 from message_status.item import to_item
 from message_status.model import INDEXES
 from message_status.pipeline import archive_data, group_by_message, interpret
 from message_status.record import fold
+from message_status.store import deserialize
 from message_status.timefmt import to_iso
 
 from devkit import DIST
@@ -44,6 +46,7 @@ from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
 from devkit.events import b64, pinpoint_email, pinpoint_sms, ses, sms_v2
 from devkit.lambdas import LambdaProcess, built_function
+from devkit.streams import MODULE_FILTER, MappingSettings, StreamReader, run_mapping
 
 TABLE = "bench-message-status"
 EVENT_KINDS = ("Send", "Delivery", "Open", "Click")
@@ -346,6 +349,43 @@ def measure_search(query: LambdaProcess, now_ms: int, rounds: int = 40) -> dict[
     return report
 
 
+def measure_stream(stream: LambdaProcess, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stream function over every table change the transform benchmarks made, in
+    batches of 100 as the module's mapping sends them (pointer items filtered out)."""
+    settings = MappingSettings(batch_size=100, filters=(json.dumps(MODULE_FILTER),))
+    stream.requests(reset=True)
+    start = time.perf_counter()
+    report = run_mapping(stream.invoke, records, settings)
+    elapsed = time.perf_counter() - start
+    requests = stream.requests(reset=True)
+    put_calls = sum(n for key, n in requests.items() if key.endswith(".PutEvents"))
+    published = count_changes(records, settings)
+    return {
+        "records": report.records_in,
+        "records_filtered_out": report.records_filtered_out,
+        "invocations": report.invocations,
+        "status_changes": published,
+        "put_events_requests": put_calls,
+        "put_events_per_changed_message": round(put_calls / max(1, published), 3),
+        "seconds": round(elapsed, 3),
+        "records_per_second": round(report.records_in / elapsed),
+        "failed_batches": len(report.failed_batches),
+    }
+
+
+def count_changes(records: list[dict[str, Any]], settings: MappingSettings) -> int:
+    """Status changes in ``records``, by the pure core (what the function must publish)."""
+    total = 0
+    for record in records:
+        if not settings.accepts(record):
+            continue
+        stream = record["dynamodb"]
+        old, new = stream.get("OldImage"), stream.get("NewImage")
+        change = status_change(deserialize(old) if old else None, deserialize(new) if new else None)
+        total += change is not None
+    return total
+
+
 def cold_import_ms(zip_path: Path, module: str = "app", runs: int = 5) -> float:
     """Median time for a fresh interpreter to import ``module`` from the unpacked zip."""
     probe = (
@@ -394,7 +434,10 @@ def main() -> None:
     report: dict[str, Any] = {"machine": machine()}
     report["core_2000_events"] = measure_core(timeline_batch(500, "core"))
     with moto_server() as emulator:
-        emulator.client("dynamodb").create_table(**table_definition(TABLE))
+        emulator.client("dynamodb").create_table(
+            **table_definition(TABLE),
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
         with built_function("transform", function_env(emulator)) as transform:
             report["transform_2000_events"] = measure_transform(
                 transform, timeline_batch(500, "b2k")
@@ -418,6 +461,15 @@ def main() -> None:
                 transform, 200, ("Open", "Click")
             )
             report["long_lived_message_1000_events"] = measure_long_lived(transform)
+            records = StreamReader(
+                emulator.client("dynamodbstreams"),
+                emulator.client("dynamodb").describe_table(TableName=TABLE)["Table"][
+                    "LatestStreamArn"
+                ],
+            ).new_records()
+        with built_function("stream", function_env(emulator)) as stream:
+            report["stream_function"] = measure_stream(stream, records)
+        with built_function("transform", function_env(emulator)) as transform:
             now_ms = int(time.time() * 1000)
             start = time.perf_counter()
             for batch in search_world(now_ms):
@@ -427,7 +479,7 @@ def main() -> None:
             report["query"] = measure_query(query, [f"b2k-{n:05d}" for n in range(500)])
             report["search_10000_messages"] = measure_search(query, now_ms)
     report["cold_import_ms"] = {
-        name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query")
+        name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query", "stream")
     }
     # Our own code alone, without boto3/Powertools (which the runtime and the layer provide).
     report["cold_import_ms"]["core_only"] = cold_import_ms(

@@ -1,4 +1,4 @@
-"""Build dist/transform.zip and dist/query.zip, byte-for-byte reproducibly.
+"""Build dist/transform.zip, dist/query.zip and dist/stream.zip, byte-for-byte reproducibly.
 
 Entries are sorted, stored (not deflated, so the bytes do not depend on the
 local zlib), dated 1980-01-01 and mode 0644, with no directory entries and no
@@ -21,7 +21,7 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 SHARED_PACKAGE = "message_status"
 # zip name -> the handler module that becomes app.py at the zip's root
-PACKAGES = {"transform": SRC / "transform" / "app.py", "query": SRC / "query" / "app.py"}
+PACKAGES = {name: SRC / name / "app.py" for name in ("transform", "query", "stream")}
 
 
 def package_files(handler: Path) -> dict[str, bytes]:

@@ -8,11 +8,15 @@
    a garbage record, through the transform code the emulator holds, acting as
    Firehose would (base64 batches in; Ok records to the archive prefix,
    failures to the error prefix);
-4. serves the deployed query function on http://127.0.0.1:PORT and asks it about
+4. publishes the status changes: reads the table's stream and invokes the
+   deployed stream function with it as its event-source mapping would (the
+   emulator runs no mappings), and prints the "Message Status Changed" events
+   that a rule on the bus delivered to an SQS queue;
+5. serves the deployed query function on http://127.0.0.1:PORT and asks it about
    each message with a real HTTP client, through the module's routes, then
    finds messages without their id: by recipient, by order id, and every
    failure of the last hour;
-5. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
+6. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
 
 Nothing inside our code is mocked: the emulator stands in for AWS only.
 
@@ -46,12 +50,14 @@ from devkit.emulator import moto_server, port_in_use
 from devkit.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.stack import Stack, deployed, emulator_files
+from devkit.streams import MappingSettings, StreamReader, drain, run_mapping, sqs_sender
 from devkit.terraform import TerraformFailed
 from devkit.tfenv import NoProviderSource, terraform_env
 
 # What the demo's terraform needs: the module's own floor (versions.tf).
 MIN_TERRAFORM = (1, 5)
 DEFAULT_PORT = 8765
+STEPS = 6
 # The deployed code's own JSON logs and metrics would drown the demo's lines.
 QUIET = {
     "POWERTOOLS_LOG_LEVEL": "ERROR",
@@ -113,7 +119,7 @@ class Console:
     @contextmanager
     def step(self, title: str) -> Iterator[Callable[[str], None]]:
         self.number += 1
-        self.say(f"\n[{self.number}/5] {title}")
+        self.say(f"\n[{self.number}/{STEPS}] {title}")
         start = time.monotonic()
 
         def detail(message: str) -> None:
@@ -262,6 +268,72 @@ def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
     return totals
 
 
+# --- status-change events ------------------------------------------------------------------
+
+MAPPING_NOTE = (
+    "the emulator runs no event-source mappings: the demo reads the table's stream with the "
+    "dynamodbstreams API and invokes the deployed stream function as its mapping would"
+)
+
+
+def status_rule(stack: Stack) -> str:
+    """A rule on the events' bus that delivers every status change to an SQS queue."""
+    sqs, events = stack.client("sqs"), stack.client("events")
+    url = sqs.create_queue(QueueName="demo-status-changes")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    bus = stack.outputs["event_bus_name"]
+    pattern = {
+        "source": [stack.outputs["event_source"]],
+        "detail-type": [stack.outputs["event_detail_type"]],
+    }
+    events.put_rule(Name="demo-status-changes", EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(
+        Rule="demo-status-changes",
+        EventBusName=bus,
+        Targets=[{"Id": "queue", "Arn": arn["QueueArn"]}],
+    )
+    return str(url)
+
+
+def change_line(detail: dict[str, Any]) -> str:
+    previous = detail["previous_status"] or "(new)"
+    final = "final" if detail["is_final"] else "not final"
+    who = ", ".join(f"{r['recipient']} {r['status']}" for r in detail["recipients"])
+    return (
+        f"{detail['message_id']:<20} v{detail['version']} {previous:>13} -> "
+        f"{detail['status']:<13} {final:<9}  {who}"
+    )
+
+
+def publish_changes(stack: Stack, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The table's stream through the deployed stream function; the events a rule received."""
+    say(MAPPING_NOTE)
+    queue = status_rule(stack)
+    reader = StreamReader(stack.client("dynamodbstreams"), stack.outputs["table_stream_arn"])
+    records = reader.new_records()
+    (mapping,) = stack.client("lambda").list_event_source_mappings(
+        EventSourceArn=stack.outputs["table_stream_arn"]
+    )["EventSourceMappings"]
+    settings = MappingSettings.of(mapping)
+    failures = sqs_sender(stack.client("sqs"), settings.on_failure_arn or "")
+    with stack.function("stream_function_name", QUIET) as stream:
+        report = run_mapping(stream.invoke, records, settings, failures)
+    events = drain(stack.client("sqs"), queue)
+    say(
+        f"stream: {report.records_in} records ({report.records_filtered_out} left out by the "
+        f"mapping's filter: recipient pointers), {report.invocations} invocation(s), "
+        f"{len(report.failed_batches)} batch(es) to the failure queue"
+    )
+    say(
+        f"rule demo-status-changes on the {stack.outputs['event_bus_name']} bus -> SQS: "
+        f"{len(events)} Message Status Changed events"
+    )
+    say("")
+    for event in events:
+        say(change_line(event["detail"]))
+    return events
+
+
 # --- the query API -----------------------------------------------------------------------
 
 
@@ -370,6 +442,8 @@ def exercise(stack: Stack, console: Console, port: int, keep: bool) -> dict[str,
     report: dict[str, Any] = {"outputs": stack.outputs}
     with console.step("Feed events through the deployed transform, as Firehose would") as feeding:
         report["results"] = feed_timeline(stack, feeding)
+    with console.step("Publish status changes from the table's stream to EventBridge") as pub:
+        report["status_events"] = publish_changes(stack, pub)
     with console.step("Ask the deployed query API about each message, then search") as asking:
         report.update(serve_and_ask(stack, port, keep, asking))
     return report

@@ -15,6 +15,10 @@ Two things are prepared in the emulator first, without touching the module:
 * moto 5.2 returns a Pinpoint app's CreationDate as a number where AWS returns
   a string, which the provider rejects; the emulator's App.to_json is patched
   to return a string while a stack is deployed.
+* moto 5.2 hands a table's stream records to a mapped function itself, through
+  Docker, and empties the stream whatever happens; without Docker the records
+  are simply lost. While a stack is deployed, the emulator's stream keeps its
+  records, as DynamoDB's does, and devkit.streams plays the mapping.
 
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
@@ -35,6 +39,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
 
 from devkit import ROOT, terraform, tfdocs
@@ -111,6 +116,25 @@ def pinpoint_creation_date_as_string() -> Iterator[None]:
         yield
     finally:
         App.to_json = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def stream_records_kept() -> Iterator[None]:
+    original = StreamShard.add
+
+    def add(self: Any, old: Any, new: Any) -> None:
+        mappings = self.table.lambda_event_source_mappings
+        self.table.lambda_event_source_mappings = {}  # nothing to deliver to: keep the records
+        try:
+            original(self, old, new)
+        finally:
+            self.table.lambda_event_source_mappings = mappings
+
+    StreamShard.add = add  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        StreamShard.add = original  # type: ignore[method-assign]
 
 
 @dataclass
@@ -223,7 +247,7 @@ def deployed(
     )
     stack = Stack(emulator, module_root, workdir, env, credentials, scratch / "terraform.log")
     stack.write_files(files or {})
-    with pinpoint_creation_date_as_string():
+    with pinpoint_creation_date_as_string(), stream_records_kept():
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")
         try:

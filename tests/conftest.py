@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from query import app as query_app
+from stream import app as stream_app
 from transform import app as transform_app
 
 from devkit import terraform
@@ -73,6 +74,25 @@ def query(dynamodb: Any) -> Iterator[InProcessFunction]:
     query_app.message_store.cache_clear()
     yield InProcessFunction(query_app)
     query_app.message_store.cache_clear()
+
+
+@pytest.fixture
+def stream(dynamodb: Any) -> InProcessFunction:
+    """The stream function (lambda_src/stream/app.py), publishing to the default bus."""
+    stream_app.events_client.cache_clear()  # a client of an earlier test's moto is stale
+    return InProcessFunction(stream_app)
+
+
+@pytest.fixture
+def status_queue(dynamodb: Any) -> str:
+    """An SQS queue that a rule on the default bus fills with every Message Status Changed."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    events = boto3.client("events", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="status-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    events.put_rule(Name="all-status-changes", EventPattern='{"source": ["message-status"]}')
+    events.put_targets(Rule="all-status-changes", Targets=[{"Id": "queue", "Arn": arn["QueueArn"]}])
+    return str(url)
 
 
 ################################################################################

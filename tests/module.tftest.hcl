@@ -430,3 +430,97 @@ run "correlation_key_with_a_space_is_refused" {
   }
   expect_failures = [var.correlation_key]
 }
+
+run "webhook_with_plain_http_is_refused" {
+  command = plan
+  variables {
+    webhooks = {
+      ops = { url = "http://hooks.example.com", auth = { type = "API_KEY", api_key_name = "k" } }
+    }
+    webhook_secrets = { ops = "x" }
+  }
+  expect_failures = [var.webhooks]
+}
+
+run "webhook_basic_auth_without_username_is_refused" {
+  command = plan
+  variables {
+    webhooks = {
+      ops = { url = "https://hooks.example.com", auth = { type = "BASIC" } }
+    }
+    webhook_secrets = { ops = "x" }
+  }
+  expect_failures = [var.webhooks]
+}
+
+run "webhook_rate_over_300_is_refused" {
+  command = plan
+  variables {
+    webhooks = {
+      ops = {
+        url                   = "https://hooks.example.com"
+        rate_limit_per_second = 301
+        auth                  = { type = "API_KEY", api_key_name = "k" }
+      }
+    }
+    webhook_secrets = { ops = "x" }
+  }
+  expect_failures = [var.webhooks]
+}
+
+run "webhook_pattern_and_filters_together_are_refused" {
+  command = plan
+  variables {
+    webhooks = {
+      ops = {
+        url           = "https://hooks.example.com"
+        statuses      = ["FAILED"]
+        event_pattern = "{\"source\": [\"message-status\"]}"
+        auth          = { type = "API_KEY", api_key_name = "k" }
+      }
+    }
+    webhook_secrets = { ops = "x" }
+  }
+  expect_failures = [var.webhooks]
+}
+
+run "aws_event_source_is_refused" {
+  command = plan
+  variables {
+    event_source = "aws.messages"
+  }
+  expect_failures = [var.event_source]
+}
+
+run "stream_batch_size_over_1000_is_refused" {
+  command = plan
+  variables {
+    stream_batch_size = 1001
+  }
+  expect_failures = [var.stream_batch_size]
+}
+
+run "webhook_with_its_own_pattern_uses_it" {
+  command = plan
+
+  variables {
+    webhooks = {
+      ops = {
+        url           = "https://hooks.example.com"
+        event_pattern = "{\"source\": [\"message-status\"], \"detail\": {\"correlation_id\": [\"ORD-1\"]}}"
+        auth          = { type = "API_KEY", api_key_name = "k" }
+      }
+    }
+    webhook_secrets = { ops = "x" }
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_rule.webhook["ops"].event_pattern).detail.correlation_id == ["ORD-1"]
+    error_message = "A webhook's own pattern is used as given."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.this[0].stream_enabled
+    error_message = "A webhook turns the table's stream on."
+  }
+}

@@ -13,7 +13,7 @@ from devkit import DIST, LAMBDA_SRC, build
 from devkit.calls import call_api, results, run_firehose
 from devkit.lambdas import built_function
 
-ZIPS = ["transform.zip", "query.zip"]
+ZIPS = ["transform.zip", "query.zip", "stream.zip"]
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -64,9 +64,22 @@ def test_query_zip_runs_alone_as_lambda_runs_it() -> None:
         assert query.requests() == {}
 
 
+def test_stream_zip_runs_alone_as_lambda_runs_it() -> None:
+    """A batch of records that change nothing (a pointer item, a removal) puts no event."""
+    pointer = {"message_id": {"S": "m\u001fa@example.com"}, "rcpt": {"S": "a@example.com"}}
+    records = [
+        {"eventName": "INSERT", "dynamodb": {"SequenceNumber": "1", "NewImage": pointer}},
+        {"eventName": "REMOVE", "dynamodb": {"SequenceNumber": "2", "OldImage": pointer}},
+    ]
+    with built_function("stream", ZIP_ENV) as stream:
+        assert stream.invoke({"Records": records}) == {"batchItemFailures": []}
+        assert stream.requests() == {}
+
+
 SDK_PACKAGES = "{'boto3', 'botocore', 'aws_lambda_powertools'}"
 CORE_PROBE = (
-    "import sys; import message_status.pipeline, message_status.item, message_status.requests; "
+    "import sys; import message_status.pipeline, message_status.item, message_status.requests, "
+    "message_status.changes; "
     f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {SDK_PACKAGES})))"
 )
 

@@ -43,6 +43,33 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
         "failed in the last hour": ["sms-failed-0004", "email-bounced-0002", "ses-team-0007"],
     }
     assert report["results"] == {"Ok": 16, "ProcessingFailed": 1}
+    changes = sorted(
+        (
+            e["detail"]["message_id"],
+            e["detail"]["version"],
+            e["detail"]["previous_status"] or "",
+            e["detail"]["status"],
+        )
+        for e in report["status_events"]
+    )
+    # A batch's messages are written concurrently, so only each message's own order holds.
+    assert changes == [
+        ("email-bounced-0002", 1, "", "HARD_BOUNCED"),
+        ("email-clicked-0001", 1, "", "CLICKED"),
+        ("eum-delivered-0006", 1, "", "DELIVERED"),
+        ("ses-delivered-0005", 1, "", "DELIVERED"),
+        ("ses-team-0007", 1, "", "HARD_BOUNCED"),
+        # batch 2 delivers to ana: her status changes, the message's does not
+        ("ses-team-0007", 2, "HARD_BOUNCED", "HARD_BOUNCED"),
+        ("sms-delivered-0003", 1, "", "DELIVERED"),
+        ("sms-failed-0004", 1, "", "FAILED"),
+    ], "one event per real change: none for the duplicate click or the late sends"
+    team = [
+        e["detail"] for e in report["status_events"] if e["detail"]["message_id"] == "ses-team-0007"
+    ]
+    assert [d["version"] for d in team] == [1, 2], "a message's changes keep their order"
+    assert team[1]["status_changed"] is False
+    assert "Message Status Changed events" in text
     assert "ProcessingFailed record-00003" in text
     assert "$ curl -s http://127.0.0.1:" in text
 

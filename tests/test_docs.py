@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 
+from jsonschema import Draft202012Validator
 from message_status import model
 
 from devkit import ROOT, statusdocs
@@ -51,3 +52,13 @@ def test_the_readme_answer_is_what_the_api_answers() -> None:
     example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
     validate_response("/messages/{message_id}", "GET", 200, example)
     assert set(example["recipients"]) == set(example["destination"])
+
+
+def test_the_event_schema_is_valid_and_its_statuses_are_the_models() -> None:
+    schema = json.loads(
+        (ROOT / "docs" / "events" / "message-status-changed.schema.json").read_text()
+    )
+    Draft202012Validator.check_schema(schema)
+    statuses = {status for channel in model.Channel for status in model.PRECEDENCE[channel]}
+    assert set(schema["$defs"]["status"]["enum"]) == statuses
+    assert set(schema["properties"]["channel"]["enum"]) == {c.value for c in model.Channel}

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from devkit.calls import call_api, results
+from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
 from devkit.events import firehose_event, ses, sms_v2
 from devkit.lambdas import built_function
-from tests.conftest import TABLE_NAME, create_table
+from devkit.streams import StreamReader
+from tests.conftest import TABLE_NAME
 
 RECIPIENT = "pii.alice.recipient@example.org"
 CC = "pii.carol.copy@example.org"  # a second recipient: a pointer item is written for her
@@ -80,11 +82,15 @@ def trace_header() -> str:
 
 @pytest.fixture(scope="module")
 def traced(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Both functions, traced, after a realistic workload; what the daemon and stdout got."""
+    """The three functions, traced, after a realistic workload; what the daemon and stdout got."""
     daemon = XRayDaemon()
     output = tmp_path_factory.mktemp("privacy") / "functions.log"
     with moto_server() as emulator:
-        create_table(emulator.client("dynamodb"), TABLE_NAME)
+        dynamodb = emulator.client("dynamodb")
+        dynamodb.create_table(
+            **table_definition(TABLE_NAME),
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
         env = {
             **emulator.env,
             "TABLE_NAME": TABLE_NAME,
@@ -117,6 +123,15 @@ def exercise(emulator: Emulator, env: dict, output: Path) -> dict:
         transform_response = transform.invoke(
             firehose_event(personal_events()), trace_header=trace_header()
         )
+    stream_arn = emulator.client("dynamodb").describe_table(TableName=TABLE_NAME)["Table"][
+        "LatestStreamArn"
+    ]
+    records = StreamReader(emulator.client("dynamodbstreams"), stream_arn).new_records()
+    with built_function("stream", env, output=output) as stream:
+        stream_response = stream.invoke(
+            {"Records": [{k: v for k, v in r.items() if k != "_shard"} for r in records]},
+            trace_header=trace_header(),
+        )
     with built_function("query", env, output=output) as query:
         answers = [
             call_api(lambda e: query.invoke(e, trace_header=trace_header()), method, path, q, b)
@@ -142,7 +157,12 @@ def exercise(emulator: Emulator, env: dict, output: Path) -> dict:
                 ),
             ]
         ]
-    return {"transform_response": transform_response, "answers": answers}
+    return {
+        "transform_response": transform_response,
+        "answers": answers,
+        "stream_records": records,
+        "stream_response": stream_response,
+    }
 
 
 def test_the_workload_really_ran_traced(traced: dict) -> None:
@@ -153,6 +173,8 @@ def test_the_workload_really_ran_traced(traced: dict) -> None:
     found = [[m["message_id"] for m in body["messages"]] for _, body in traced["answers"][4:7]]
     assert found == [["pii-email-1"], ["pii-sms-1"], ["pii-email-1"]], "the searches found them"
     assert RECIPIENT in json.dumps(traced["answers"][0][1]), "the API does answer with it"
+    assert len(traced["stream_records"]) >= 3, "the stream function saw the writes"
+    assert traced["stream_response"] == {"batchItemFailures": []}
     names = {segment.get("name") for segment in traced["daemon"].segments}
     assert "## lambda_handler" in names
     assert any(segment.get("namespace") == "aws" for segment in traced["daemon"].segments)

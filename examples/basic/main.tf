@@ -18,6 +18,10 @@ module "message_status" {
   # message tag order_id = ORD-1042.
   correlation_key = "order_id"
 
+  # A "Message Status Changed" event on the account's default bus for every
+  # change: route it with an EventBridge rule (see the README).
+  status_events_enabled = true
+
   # Lets `terraform destroy` remove the archive bucket with its objects; keep
   # the default (false) for data you care about.
   force_destroy = true

@@ -56,6 +56,27 @@ module "message_status" {
   api_throttling_burst_limit = 20
   api_throttling_rate_limit  = 10
 
+  # Status-change events on a bus of the module's own, encrypted with the key,
+  # and a webhook that hears about final failures only.
+  correlation_key  = "order_id"
+  create_event_bus = true
+  event_bus_name   = "${var.name}-status"
+  event_source     = "message-status.complete"
+  webhooks = {
+    failures = {
+      url        = var.webhook_url
+      statuses   = ["HARD_BOUNCED", "COMPLAINED", "REJECTED", "FAILED", "OPTED_OUT"]
+      final_only = true
+      auth = {
+        type         = "API_KEY"
+        api_key_name = "x-webhook-key"
+      }
+      rate_limit_per_second  = 20
+      maximum_retry_attempts = 50
+    }
+  }
+  webhook_secrets = { failures = var.webhook_api_key }
+
   tags = {
     Example = "complete"
   }

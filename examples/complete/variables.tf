@@ -39,3 +39,16 @@ variable "vpc_security_group_ids" {
   description = "Security groups of the functions' network interfaces, when vpc_subnet_ids is set."
   default     = []
 }
+
+variable "webhook_url" {
+  type        = string
+  description = "HTTPS endpoint that receives Message Status Changed events for final failures."
+  default     = "https://hooks.example.com/message-status"
+}
+
+variable "webhook_api_key" {
+  type        = string
+  description = "Value of the x-webhook-key header the webhook endpoint expects."
+  default     = "change-me"
+  sensitive   = true
+}

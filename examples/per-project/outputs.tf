@@ -77,8 +77,68 @@ output "query_function_arn" {
 }
 
 output "log_group_names" {
-  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api); null when create is false."
+  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
   value       = { for project, instance in module.message_status : project => instance.log_group_names }
+}
+
+output "event_bus_name" {
+  description = "Name of the EventBridge bus the Message Status Changed events go to; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.event_bus_name }
+}
+
+output "event_bus_arn" {
+  description = "ARN of the EventBridge bus the Message Status Changed events go to; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.event_bus_arn }
+}
+
+output "event_source" {
+  description = "The source of the Message Status Changed events, for rule patterns; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.event_source }
+}
+
+output "event_detail_type" {
+  description = "The detail-type of the events (Message Status Changed), for rule patterns; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.event_detail_type }
+}
+
+output "table_stream_arn" {
+  description = "ARN of the table's change stream the stream function reads; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.table_stream_arn }
+}
+
+output "stream_function_name" {
+  description = "Name of the function that publishes status changes from the table's stream; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.stream_function_name }
+}
+
+output "stream_function_arn" {
+  description = "ARN of the function that publishes status changes from the table's stream; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.stream_function_arn }
+}
+
+output "stream_role_name" {
+  description = "Name of the stream function's execution role; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.stream_role_name }
+}
+
+output "stream_role_arn" {
+  description = "ARN of the stream function's execution role; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.stream_role_arn }
+}
+
+output "status_events_failure_queue_url" {
+  description = "URL of the SQS queue that receives the description of every stream batch whose events could not be published after all retries (alarm on its depth); null without status events."
+  value       = { for project, instance in module.message_status : project => instance.status_events_failure_queue_url }
+}
+
+output "status_events_failure_queue_arn" {
+  description = "ARN of the SQS queue that receives the description of every stream batch whose events could not be published after all retries; null without status events."
+  value       = { for project, instance in module.message_status : project => instance.status_events_failure_queue_arn }
+}
+
+output "webhooks" {
+  description = "Per webhook: the ARNs of its connection, API destination, rule, role and dead-letter queue, and the dead-letter queue's URL."
+  value       = { for project, instance in module.message_status : project => instance.webhooks }
 }
 
 output "transform_role_name" {

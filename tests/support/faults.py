@@ -103,10 +103,10 @@ def inject(
     return faults
 
 
-def count_requests(client: Any) -> RequestCounter:
-    """Count the DynamoDB requests ``client`` sends, by operation (retries included)."""
-    counter = RequestCounter(service="dynamodb")
-    client.meta.events.register_first("before-send.dynamodb", counter)
+def count_requests(client: Any, service: str = "dynamodb") -> RequestCounter:
+    """Count the requests ``client`` sends to ``service``, by operation (retries included)."""
+    counter = RequestCounter(service=service)
+    client.meta.events.register_first(f"before-send.{service}", counter)
     return counter
 
 

@@ -22,6 +22,7 @@ from devkit.calls import call_api, results, run_firehose
 from devkit.emulator import REGION
 from devkit.events import iso, pinpoint_email, ses
 from devkit.stack import AWS_LAYER_ACCOUNT, Stack, module_defaults
+from devkit.streams import MappingSettings, StreamReader, drain, run_mapping, sqs_sender
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
@@ -39,7 +40,7 @@ def test_outputs_name_every_part(basic_stack: Stack) -> None:
     assert outputs["archive_bucket_arn"] == f"arn:aws:s3:::{outputs['archive_bucket_name']}"
     assert outputs["message_status_url"] == outputs["api_endpoint"] + "/messages/{message_id}"
     assert outputs["api_arn"].endswith(f":/apis/{outputs['api_id']}")
-    for function in ("transform", "query"):
+    for function in ("transform", "query", "stream"):
         assert outputs[f"{function}_function_arn"].endswith(f":function:{NAME}-{function}")
         assert outputs[f"{function}_role_arn"].endswith(f":role/{NAME}-{function}")
         assert outputs[f"{function}_role_name"] == f"{NAME}-{function}"
@@ -48,7 +49,10 @@ def test_outputs_name_every_part(basic_stack: Stack) -> None:
     assert outputs["pinpoint_source_role_name"] == f"{NAME}-pinpoint-source"
     assert "ses_source_role_arn" not in outputs  # null outputs are left out
     assert "sms_source_role_arn" not in outputs
-    assert set(outputs["log_group_names"]) == {"transform", "query", "firehose", "api"}
+    assert set(outputs["log_group_names"]) == {"transform", "query", "firehose", "api", "stream"}
+    assert outputs["event_bus_name"] == "default"
+    assert outputs["event_source"] == "message-status"
+    assert outputs["table_stream_arn"].startswith(f"{outputs['table_arn']}/stream/")
 
 
 def test_table_is_keyed_by_message_id_with_ttl_and_pitr(basic_stack: Stack) -> None:
@@ -235,7 +239,7 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-@pytest.mark.parametrize("role", ["transform", "query", "firehose", "pinpoint-source"])
+@pytest.mark.parametrize("role", ["transform", "query", "stream", "firehose", "pinpoint-source"])
 def test_deployed_role_policies_are_scoped(basic_stack: Stack, role: str) -> None:
     iam = basic_stack.client("iam")
     role_name = f"{NAME}-{role}"
@@ -245,7 +249,10 @@ def test_deployed_role_policies_are_scoped(basic_stack: Stack, role: str) -> Non
         actions = _as_list(statement["Action"])
         assert not any("*" in action for action in actions), statement
         if "*" in _as_list(statement["Resource"]):
-            assert all(action.startswith("xray:") for action in actions), statement
+            # X-Ray segments and ListStreams have no resource-level permissions
+            assert all(
+                action.startswith("xray:") or action == "dynamodb:ListStreams" for action in actions
+            ), statement
     assert not any(
         action in {"dynamodb:Scan", "dynamodb:DeleteItem"}
         for statement in _statements(document)
@@ -266,3 +273,111 @@ def test_deployed_service_roles_carry_confused_deputy_conditions(
     assert statement["Principal"] == {"Service": service}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": AWS_LAYER_ACCOUNT}
     assert "aws:SourceArn" in statement["Condition"]["ArnLike"]
+
+
+# --- status-change events --------------------------------------------------------------------
+
+
+def test_table_streams_old_and_new_images(basic_stack: Stack) -> None:
+    table = basic_stack.client("dynamodb").describe_table(
+        TableName=basic_stack.outputs["table_name"]
+    )["Table"]
+    assert table["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    assert table["LatestStreamArn"] == basic_stack.outputs["table_stream_arn"]
+
+
+def stream_mapping(stack: Stack) -> dict[str, Any]:
+    (mapping,) = stack.client("lambda").list_event_source_mappings(
+        EventSourceArn=stack.outputs["table_stream_arn"]
+    )["EventSourceMappings"]
+    return dict(mapping)
+
+
+def test_stream_mapping_retries_bisects_reports_and_filters(basic_stack: Stack) -> None:
+    mapping = stream_mapping(basic_stack)
+    assert mapping["EventSourceArn"] == basic_stack.outputs["table_stream_arn"]
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 10
+    assert (
+        mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        == (basic_stack.outputs["status_events_failure_queue_arn"])
+    )
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern["eventName"] == ["INSERT", "MODIFY"]
+    queue = basic_stack.client("sqs").get_queue_attributes(
+        QueueUrl=basic_stack.outputs["status_events_failure_queue_url"], AttributeNames=["All"]
+    )["Attributes"]
+    assert queue["MessageRetentionPeriod"] == "1209600"
+    assert queue["SqsManagedSseEnabled"] == "true"
+
+
+def status_rule_queue(stack: Stack) -> str:
+    """A rule on the events' bus delivering every status change to a queue of this test's."""
+    sqs, events = stack.client("sqs"), stack.client("events")
+    url = sqs.create_queue(QueueName="apply-status-changes")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    pattern = {
+        "source": [stack.outputs["event_source"]],
+        "detail-type": [stack.outputs["event_detail_type"]],
+    }
+    events.put_rule(
+        Name="apply-status-changes",
+        EventBusName=stack.outputs["event_bus_name"],
+        EventPattern=json.dumps(pattern),
+    )
+    events.put_targets(
+        Rule="apply-status-changes",
+        EventBusName=stack.outputs["event_bus_name"],
+        Targets=[{"Id": "queue", "Arn": arn["QueueArn"]}],
+    )
+    return str(url)
+
+
+def test_three_messages_make_exactly_their_status_changes(basic_stack: Stack) -> None:
+    """Deployed transform -> the emulator's table stream -> the deployed stream function, as
+    its mapping would run it -> the emulator's EventBridge -> a rule -> SQS."""
+    queue = status_rule_queue(basic_stack)
+    reader = StreamReader(
+        basic_stack.client("dynamodbstreams"), basic_stack.outputs["table_stream_arn"]
+    )
+    reader.new_records()  # what earlier tests wrote is not this test's
+    t = 1_795_400_000_000
+    team = ["apply.dee@example.com", "apply.eli@example.org"]
+    batches = [
+        [ses("Send", "apply-ev-1", t)],
+        [ses("Delivery", "apply-ev-2", t + 5)],
+        [ses("Delivery", "apply-ev-1", t + 1000, sent_ms=t)],
+        [ses("Delivery", "apply-ev-1", t + 1000, sent_ms=t)],  # a duplicate
+        [ses("Send", "apply-ev-2", t)],  # late: changes no status
+        [ses("Send", "apply-ev-3", t, destination=team)],
+        [ses("Bounce", "apply-ev-3", t + 9, destination=team, named=team[1:], sent_ms=t)],
+    ]
+    quiet = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with basic_stack.function("transform_function_name", quiet) as transform:
+        for n, batch in enumerate(batches):
+            assert results(run_firehose(transform, batch, start=n)) == ["Ok"]
+    records = reader.new_records()
+    mapping = MappingSettings.of(stream_mapping(basic_stack))
+    failures = sqs_sender(basic_stack.client("sqs"), mapping.on_failure_arn or "")
+    with basic_stack.function("stream_function_name", quiet) as stream:
+        report = run_mapping(stream.invoke, records, mapping, failures)
+    assert report.failed_batches == []
+    assert report.records_filtered_out == 1, "the pointer item of the second recipient"
+    events = drain(basic_stack.client("sqs"), queue)
+    changes = [
+        (e["detail"]["message_id"], e["detail"]["previous_status"], e["detail"]["status"])
+        for e in events
+    ]
+    assert changes == [
+        ("apply-ev-1", None, "SENT"),
+        ("apply-ev-2", None, "DELIVERED"),
+        ("apply-ev-1", "SENT", "DELIVERED"),
+        ("apply-ev-3", None, "SENT"),
+        ("apply-ev-3", "SENT", "HARD_BOUNCED"),
+    ]
+    assert [e["detail"]["version"] for e in events] == [1, 1, 2, 1, 2]

@@ -17,6 +17,7 @@ the deployment is made destroyable (no deletion protection, force_destroy).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,7 +42,15 @@ module "message_status" {
 """,
 }
 # On the emulator a Pinpoint project stands in for SES (devkit.stack.EMULATOR_FILES).
-ROLES = ("transform", "query", "firehose", "pinpoint-source", "sms-source")
+ROLES = (
+    "transform",
+    "query",
+    "stream",
+    "firehose",
+    "pinpoint-source",
+    "sms-source",
+    "webhook-failures",
+)
 
 
 def create_vpc(stack: Stack) -> dict[str, list[str]]:
@@ -122,7 +131,7 @@ def test_both_functions_run_in_the_vpc_with_reserved_concurrency_and_extra_envir
 ) -> None:
     stack, vpc = upgrade["stack"], upgrade["vpc"]
     client = stack.client("lambda")
-    for function in ("transform", "query"):
+    for function in ("transform", "query", "stream"):
         config = client.get_function_configuration(FunctionName=f"{NAME}-{function}")
         assert sorted(config["VpcConfig"]["SubnetIds"]) == sorted(vpc["vpc_subnet_ids"])
         assert config["VpcConfig"]["SecurityGroupIds"] == vpc["vpc_security_group_ids"]
@@ -161,8 +170,16 @@ def test_table_and_logs_use_the_customer_managed_key(stack: Stack) -> None:
         for group in groups
         if group["logGroupName"] in stack.outputs["log_group_names"].values()
     ]
-    assert len(ours) == 4
+    assert len(ours) == 5  # transform, query, stream, firehose, api
     assert {group.get("kmsKeyId") for group in ours} == {key_arn}
+    for queue in (
+        stack.outputs["status_events_failure_queue_url"],
+        stack.outputs["webhooks"]["failures"]["dead_letter_queue_url"],
+    ):
+        attributes = stack.client("sqs").get_queue_attributes(
+            QueueUrl=queue, AttributeNames=["All"]
+        )["Attributes"]
+        assert attributes["KmsMasterKeyId"] == key_arn
     assert {group["retentionInDays"] for group in ours} == {400}
 
 
@@ -202,6 +219,43 @@ def test_sms_role_trusts_only_sms_voice_for_the_configuration_set(stack: Stack) 
             )
         },
     }
+
+
+def test_events_go_to_the_examples_own_encrypted_bus(stack: Stack) -> None:
+    events = stack.client("events")
+    bus = events.describe_event_bus(Name=f"{NAME}-status")
+    assert bus["Arn"] == stack.outputs["event_bus_arn"]
+    stream = stack.client("lambda").get_function_configuration(FunctionName=f"{NAME}-stream")
+    env = stream["Environment"]["Variables"]
+    assert (env["EVENT_BUS_NAME"], env["EVENT_SOURCE"]) == (
+        f"{NAME}-status",
+        "message-status.complete",
+    )
+
+
+def test_the_webhook_is_a_connection_a_destination_and_a_rule_with_a_dead_letter_queue(
+    stack: Stack,
+) -> None:
+    events = stack.client("events")
+    hook = stack.outputs["webhooks"]["failures"]
+    connection = events.describe_connection(Name=f"{NAME}-failures")
+    assert connection["ConnectionArn"] == hook["connection_arn"]
+    assert connection["AuthorizationType"] == "API_KEY"
+    assert connection["AuthParameters"]["ApiKeyAuthParameters"]["ApiKeyName"] == "x-webhook-key"
+    destination = events.describe_api_destination(Name=f"{NAME}-failures")
+    assert destination["InvocationEndpoint"] == "https://hooks.example.com/message-status"
+    assert destination["InvocationRateLimitPerSecond"] == 20
+    assert destination["ConnectionArn"] == hook["connection_arn"]
+    rule = events.describe_rule(Name=f"{NAME}-webhook-failures", EventBusName=f"{NAME}-status")
+    pattern = json.loads(rule["EventPattern"])
+    assert pattern["detail"]["is_final"] == [True]
+    (target,) = events.list_targets_by_rule(
+        Rule=f"{NAME}-webhook-failures", EventBusName=f"{NAME}-status"
+    )["Targets"]
+    assert target["Arn"] == hook["api_destination_arn"]
+    assert target["RoleArn"] == hook["role_arn"]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 50
+    assert target["DeadLetterConfig"]["Arn"] == hook["dead_letter_queue_arn"]
 
 
 def test_second_plan_is_empty(stack: Stack) -> None:

@@ -508,7 +508,7 @@ def test_complete_example_puts_every_role_under_a_path_and_a_boundary(complete_p
         for address, values in planned(complete_plan, "aws_iam_role").items()
         if address.startswith("module.message_status.")
     }
-    assert len(roles) == 5  # transform, query, firehose, ses and sms sources
+    assert len(roles) == 7  # transform, query, stream, firehose, ses and sms sources, webhook
     assert {role["path"] for role in roles.values()} == {"/message-status/"}
     changes = {c["address"]: c["change"] for c in complete_plan.resource_changes.values()}
     for address in roles:

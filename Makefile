@@ -32,7 +32,7 @@ TFENV   = eval "$$($(VPY) -m devkit.tfenv)"
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements-dev.txt
+$(STAMP): requirements-dev.txt cli/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is required (install python3.12)"; exit 1; }
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
@@ -41,7 +41,7 @@ $(STAMP): requirements-dev.txt
 
 venv: $(STAMP) ## Create the virtualenv with the pinned test dependencies
 
-build: $(STAMP) ## Build dist/transform.zip and dist/query.zip reproducibly
+build: $(STAMP) ## Build dist/transform.zip, dist/query.zip and dist/stream.zip reproducibly
 	$(VPY) -m devkit.build --out dist
 
 # tflint is not run: no registry this project installs from (PyPI, npm,

@@ -231,3 +231,28 @@ output "sms_source_role_arn" {
   description = "ARN of the role for AWS End User Messaging SMS event destinations (IamRoleArn of their KinesisFirehoseDestination); null when sms_configuration_set_names is empty."
   value       = try(aws_iam_role.source["sms"].arn, null)
 }
+
+################################################################################
+# Alarms and dashboard
+################################################################################
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms the module created (empty when alarms are off)."
+  value = concat(
+    [for alarm in aws_cloudwatch_metric_alarm.metric : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.api_5xx_rate : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dynamodb_throttles : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dynamodb_system_errors : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.rate : alarm.alarm_name],
+  )
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic the module created for alarms.email_subscriptions; null when it created none."
+  value       = try(aws_sns_topic.alarms[0].arn, null)
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard; null when dashboard_enabled is false."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}

@@ -318,7 +318,7 @@ variable "powertools_log_level" {
 
 variable "metrics_namespace" {
   type        = string
-  description = "CloudWatch metrics namespace of both functions (POWERTOOLS_METRICS_NAMESPACE)."
+  description = "CloudWatch metrics namespace of the functions (POWERTOOLS_METRICS_NAMESPACE), where the alarms and the dashboard read their metrics."
   default     = "MessageStatus"
 
   validation {
@@ -576,6 +576,64 @@ variable "webhook_secrets" {
   description = "The secret of each webhook without auth.secret_arn, by webhook name: its API key value, basic-auth password or OAuth client secret. EventBridge keeps it in a Secrets Manager secret of its own; Terraform keeps it in its state, so protect the state."
   default     = {}
   sensitive   = true
+}
+
+################################################################################
+# Alarms and dashboard
+################################################################################
+
+variable "alarms" {
+  type = object({
+    enabled             = optional(bool, true)
+    actions             = optional(list(string), [])
+    email_subscriptions = optional(list(string), [])
+    thresholds = optional(object({
+      firehose_freshness_seconds    = optional(number, 900)
+      transform_duration_percent    = optional(number, 80)
+      records_invalid               = optional(number, 10)
+      api_5xx_percent               = optional(number, 1)
+      api_p99_latency_ms            = optional(number, 2000)
+      stream_iterator_age_seconds   = optional(number, 300)
+      email_bounce_rate_percent     = optional(number, 2)
+      email_complaint_rate_percent  = optional(number, 0.05)
+      sms_failure_rate_percent      = optional(number, 5)
+      minimum_recipients_for_a_rate = optional(number, 100)
+    }), {})
+  })
+  description = "CloudWatch alarms on the pipeline, each with a description of what to do when it fires. enabled (default true); actions: SNS topic ARNs notified on ALARM and OK; email_subscriptions: addresses subscribed to an SNS topic the module creates, encrypted with a KMS key of its own that CloudWatch may use (CloudWatch cannot publish to a topic under the AWS-managed SNS key; about $1 a month); thresholds: firehose_freshness_seconds (900: the oldest record waiting for S3), transform_duration_percent (80, of the transform's timeout), records_invalid (10 unparseable records in 5 minutes), api_5xx_percent (1), api_p99_latency_ms (2000), stream_iterator_age_seconds (300), email_bounce_rate_percent (2: Amazon SES places an account under review at a 5% bounce rate and may pause sending at 10%, SES Developer Guide, sending review process FAQs), email_complaint_rate_percent (0.05: SES reviews at 0.1% and may pause at 0.5%, same page), sms_failure_rate_percent (5: no service limit; a carrier or number problem), minimum_recipients_for_a_rate (100: an hour with fewer sends raises no rate alarm). Rates are per recipient over one hour."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in var.alarms.actions : can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", arn))])
+    error_message = "alarms.actions must be SNS topic ARNs, such as arn:aws:sns:us-east-1:123456789012:ops."
+  }
+
+  validation {
+    condition     = alltrue([for address in var.alarms.email_subscriptions : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alarms.email_subscriptions must be email addresses."
+  }
+
+  validation {
+    condition = alltrue([
+      var.alarms.thresholds.transform_duration_percent > 0 && var.alarms.thresholds.transform_duration_percent <= 100,
+      var.alarms.thresholds.api_5xx_percent > 0 && var.alarms.thresholds.api_5xx_percent <= 100,
+      var.alarms.thresholds.email_bounce_rate_percent > 0 && var.alarms.thresholds.email_bounce_rate_percent < 5,
+      var.alarms.thresholds.email_complaint_rate_percent > 0 && var.alarms.thresholds.email_complaint_rate_percent < 0.1,
+      var.alarms.thresholds.sms_failure_rate_percent > 0 && var.alarms.thresholds.sms_failure_rate_percent <= 100,
+      var.alarms.thresholds.firehose_freshness_seconds >= 60,
+      var.alarms.thresholds.records_invalid >= 0,
+      var.alarms.thresholds.api_p99_latency_ms > 0,
+      var.alarms.thresholds.stream_iterator_age_seconds > 0,
+      var.alarms.thresholds.minimum_recipients_for_a_rate >= 1,
+    ])
+    error_message = "alarms.thresholds: percentages must be within (0, 100]; the email bounce rate must stay below 5% and the complaint rate below 0.1% (where SES starts a review, or the alarm comes too late); firehose_freshness_seconds at least 60; the others positive."
+  }
+}
+
+variable "dashboard_enabled" {
+  type        = bool
+  description = "Create a CloudWatch dashboard: throughput in and out, recipient events per status, the deliverability rates, errors, and the delay from Firehose ingest to table write."
+  default     = true
 }
 
 ################################################################################

@@ -16,7 +16,9 @@
    each message with a real HTTP client, through the module's routes, then
    finds messages without their id: by recipient, by order id, and every
    failure of the last hour;
-6. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
+6. replays the garbage record from errors/ with ``msgstatus replay`` and shows that
+   it fails again, with its original data intact;
+7. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
 
 Nothing inside our code is mocked: the emulator stands in for AWS only.
 
@@ -27,8 +29,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import json
-import re
 import shutil
 import signal
 import sys
@@ -39,15 +41,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from msgstatus.main import main as msgstatus_main
+
 from devkit import terraform
 from devkit.calls import results, run_firehose_event
-from devkit.emulator import moto_server, port_in_use
+from devkit.emulator import REGION, moto_server, patched_environ, port_in_use
 from devkit.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.firehose import Destination, deliver, keys
 from devkit.local_api import LocalApi
 from devkit.stack import Stack, deployed, emulator_files
 from devkit.streams import MappingSettings, StreamReader, drain, run_mapping, sqs_sender
@@ -57,7 +62,7 @@ from devkit.tfenv import NoProviderSource, terraform_env
 # What the demo's terraform needs: the module's own floor (versions.tf).
 MIN_TERRAFORM = (1, 5)
 DEFAULT_PORT = 8765
-STEPS = 6
+STEPS = 7
 # The deployed code's own JSON logs and metrics would drown the demo's lines.
 QUIET = {
     "POWERTOOLS_LOG_LEVEL": "ERROR",
@@ -198,41 +203,25 @@ MESSAGE_IDS = [
 ]
 
 
-def expand_prefix(prefix: str, error_type: str = "processing-failed") -> str:
-    """Resolve the Firehose prefix expressions the module uses."""
-    now = datetime.now(UTC)
-
-    def timestamp(match: re.Match[str]) -> str:
-        java = match.group(1)
-        return now.strftime(
-            java.replace("yyyy", "%Y").replace("MM", "%m").replace("dd", "%d").replace("HH", "%H")
-        )
-
-    prefix = re.sub(r"!\{timestamp:([^}]+)\}", timestamp, prefix)
-    prefix = prefix.replace("!{firehose:error-output-type}", error_type)
-    return prefix.replace("!{firehose:random-string}", "demo")
+def destination(stack: Stack) -> Destination:
+    description = stack.client("firehose").describe_delivery_stream(
+        DeliveryStreamName=stack.outputs["delivery_stream_name"]
+    )["DeliveryStreamDescription"]
+    return Destination.of(description)
 
 
 def show_firehose_delivery(
-    stack: Stack, response: dict[str, Any], say: Callable[[str], None]
+    stack: Stack, event: dict[str, Any], response: dict[str, Any], say: Callable[[str], None]
 ) -> None:
-    """Where Firehose puts each result: Ok lines in the archive, failures under errors/.
-
-    (The demo does not write them itself: the module's bucket policy refuses
-    non-TLS requests, and the local emulator speaks plain HTTP.)
-    """
-    firehose = stack.client("firehose")
-    stream = firehose.describe_delivery_stream(
-        DeliveryStreamName=stack.outputs["delivery_stream_name"]
-    )
-    s3 = stream["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
-    bucket = stack.outputs["archive_bucket_name"]
+    """Write each result where Firehose writes it (the emulator's Firehose calls no
+    processor, devkit.firehose plays that part): Ok lines to the archive, failures,
+    with their original data, under errors/."""
+    where = destination(stack)
+    written = deliver(stack.client("s3"), where, event, response)
     lines = [base64.b64decode(r["data"]) for r in response["records"] if r["result"] == "Ok"]
     if lines:
         first = json.loads(lines[0])
-        say(
-            f"  Ok -> s3://{bucket}/{expand_prefix(s3['Prefix'])}... as {len(lines)} JSON lines, e.g."
-        )
+        say(f"  Ok -> s3://{where.bucket}/{written['Ok']} ({len(lines)} JSON lines), e.g.")
         say(
             f"       {{message_id: {first['message_id']}, source: {first['source']}, kind: {first['kind']}, status: {first['status']}, event_time: {first['event_time']}}}"
         )
@@ -240,7 +229,8 @@ def show_firehose_delivery(
         if record["result"] == "ProcessingFailed":
             raw = base64.b64decode(record["data"])[:24]
             say(
-                f"  ProcessingFailed {record['recordId']} ({raw!r}...) -> s3://{bucket}/{expand_prefix(s3['ErrorOutputPrefix'])}... with its original data"
+                f"  ProcessingFailed {record['recordId']} ({raw!r}...) -> "
+                f"s3://{where.bucket}/{written['ProcessingFailed']}, with its original data"
             )
 
 
@@ -264,7 +254,7 @@ def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
             )
             for result, count in counts.items():
                 totals[result] = totals.get(result, 0) + count
-            show_firehose_delivery(stack, response, say)
+            show_firehose_delivery(stack, event, response, say)
     return totals
 
 
@@ -305,11 +295,20 @@ def change_line(detail: dict[str, Any]) -> str:
     )
 
 
-def publish_changes(stack: Stack, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    """The table's stream through the deployed stream function; the events a rule received."""
+def stream_reader(stack: Stack) -> StreamReader:
+    """A reader of the table's stream that starts after what is in it now."""
+    reader = StreamReader(stack.client("dynamodbstreams"), stack.outputs["table_stream_arn"])
+    reader.new_records()
+    return reader
+
+
+def publish_changes(
+    stack: Stack, reader: StreamReader, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """The table's new stream records through the deployed stream function; the events a
+    rule received."""
     say(MAPPING_NOTE)
     queue = status_rule(stack)
-    reader = StreamReader(stack.client("dynamodbstreams"), stack.outputs["table_stream_arn"])
     records = reader.new_records()
     (mapping,) = stack.client("lambda").list_event_source_mappings(
         EventSourceArn=stack.outputs["table_stream_arn"]
@@ -406,6 +405,52 @@ def wait_for_ctrl_c(say: Callable[[str], None]) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+# --- replay ------------------------------------------------------------------------------
+
+
+def run_cli(stack: Stack, argv: list[str]) -> tuple[int, str]:
+    """``msgstatus argv`` against the emulator, as an operator would run it; code and output."""
+    credentials = {
+        "AWS_ACCESS_KEY_ID": stack.credentials["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": stack.credentials["aws_secret_access_key"],
+    }
+    out, err = io.StringIO(), io.StringIO()
+    environment = patched_environ({**stack.emulator.env, **credentials})
+    with environment, redirect_stdout(out), redirect_stderr(err):
+        code = msgstatus_main(argv)
+    return code, out.getvalue() + err.getvalue()
+
+
+def replay_failures(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
+    """`msgstatus replay` sends errors/ back to the stream; the garbage record fails again."""
+    where = destination(stack)
+    s3 = stack.client("s3")
+    before = keys(s3, where.bucket)
+    argv = ["replay", "--bucket", where.bucket, "--stream", where.stream, "--region", REGION]
+    say(f"$ msgstatus replay --bucket {where.bucket} --stream {where.stream}")
+    code, output = run_cli(stack, argv)
+    for line in output.strip().splitlines():
+        say(f"  {line}")
+    # The emulator's Firehose writes what it receives straight to the bucket, without its
+    # processor: hand that to the deployed transform, as Firehose would, then deliver.
+    archive = where.prefix.split("!", 1)[0]  # moto writes under the unexpanded prefix
+    redelivered = sorted(k for k in keys(s3, where.bucket, archive) - before)
+    resent = [s3.get_object(Bucket=where.bucket, Key=k)["Body"].read() for k in redelivered]
+    for key in redelivered:
+        s3.delete_object(Bucket=where.bucket, Key=key)
+    say(f"the stream received {len(resent)} record(s); the deployed transform processes them:")
+    event = firehose_event(resent, 900)
+    with stack.function("transform_function_name", QUIET) as transform:
+        response = run_firehose_event(transform, event)
+    show_firehose_delivery(stack, event, response, say)
+    again = [base64.b64decode(r["data"]) for r in response["records"]]
+    say(
+        f"it fails again, with its original data intact: {again == resent} "
+        f"({', '.join(repr(data[:24]) for data in again)})"
+    )
+    return {"exit_code": code, "resent": resent, "results": results(response), "output": output}
+
+
 # --- main ----------------------------------------------------------------------------------
 
 
@@ -440,12 +485,15 @@ def serve_and_ask(
 def exercise(stack: Stack, console: Console, port: int, keep: bool) -> dict[str, Any]:
     """Steps 3 and 4 on a deployed stack: events in, answers out (the demo test runs these)."""
     report: dict[str, Any] = {"outputs": stack.outputs}
+    reader = stream_reader(stack)  # a shared deployment may hold other writes already
     with console.step("Feed events through the deployed transform, as Firehose would") as feeding:
         report["results"] = feed_timeline(stack, feeding)
     with console.step("Publish status changes from the table's stream to EventBridge") as pub:
-        report["status_events"] = publish_changes(stack, pub)
+        report["status_events"] = publish_changes(stack, reader, pub)
     with console.step("Ask the deployed query API about each message, then search") as asking:
         report.update(serve_and_ask(stack, port, keep, asking))
+    with console.step("Replay the failed record from errors/ with msgstatus replay") as replaying:
+        report["replay"] = replay_failures(stack, replaying)
     return report
 
 

@@ -23,6 +23,13 @@ Two things are prepared in the emulator first, without touching the module:
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
 written into the copy of the example, each saying why in a comment.
+
+One override goes into the copy of the module itself (MODULE_EMULATOR_FILES):
+moto 5.2 evaluates no condition keys, so it refuses every object request to a
+bucket whose policy has a condition, TLS-only included. On the emulator the
+archive bucket is deployed without its TLS-only policy, so that the demo, the
+apply tests and ``msgstatus replay`` can read and write its objects as
+Firehose and an operator do in AWS; the plan tests check the real policy.
 """
 
 from __future__ import annotations
@@ -187,6 +194,7 @@ class Stack:
             tf_file.unlink()
         shutil.rmtree(self.module_root / "dist")
         terraform.copy_module(self.module_root, source)
+        write_module_emulator_files(self.module_root)
         self.write_files(dict(self.files))
         self.terraform("init", "-input=false", "-no-color")
 
@@ -234,6 +242,7 @@ def deployed(
     """
     credentials = layer_account(emulator, f"devkit-{example}-{time.time_ns()}")
     module_root = terraform.copy_module(scratch / "module", module_source)
+    write_module_emulator_files(module_root)
     workdir = module_root / "examples" / example
     if variables:
         terraform.write_variables(workdir, variables)
@@ -292,6 +301,23 @@ module "message_status" {
 }
 """,
 }
+MODULE_EMULATOR_FILES = {
+    "emulator_bucket_policy_override.tf": """\
+# devkit: moto 5.2 evaluates no policy condition keys and refuses every object
+# request to a bucket whose policy has one (the TLS-only statement included), so
+# on the emulator the archive bucket has no policy. The plan tests check it.
+resource "aws_s3_bucket_policy" "archive" {
+  count = 0
+}
+""",
+}
+
+
+def write_module_emulator_files(module_root: Path) -> None:
+    for name, text in MODULE_EMULATOR_FILES.items():
+        (module_root / name).write_text(text)
+
+
 EMULATOR_FILES: dict[str, dict[str, str]] = {
     "basic": _SES_TO_PINPOINT,
     "complete": {**_SES_TO_PINPOINT, **_DESTROYABLE},

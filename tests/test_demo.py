@@ -4,12 +4,18 @@ when something is missing."""
 from __future__ import annotations
 
 import io
+import json
 import socket
+from contextlib import redirect_stdout
 
 import pytest
+from msgstatus.main import main as msgstatus
 
 from devkit import demo, tfenv
+from devkit.calls import results, run_firehose
 from devkit.emulator import free_port
+from devkit.events import ses
+from devkit.local_api import LocalApi
 from devkit.stack import Stack
 
 
@@ -69,6 +75,11 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
     ]
     assert [d["version"] for d in team] == [1, 2], "a message's changes keep their order"
     assert team[1]["status_changed"] is False
+    replay = report["replay"]
+    assert replay["exit_code"] == 0, replay["output"]
+    assert replay["resent"] == [b"\x89PNG this is not an event"], "the original bytes went back"
+    assert replay["results"] == ["ProcessingFailed"], "and fail again, to errors/"
+    assert "1 re-sent, 0 still failing" in replay["output"]
     assert "Message Status Changed events" in text
     assert "ProcessingFailed record-00003" in text
     assert "$ curl -s http://127.0.0.1:" in text
@@ -109,3 +120,31 @@ def test_main_prints_one_line_and_exits_nonzero_on_a_missing_tool(monkeypatch, c
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("error: terraform is not installed")
+
+
+@pytest.mark.terraform
+@pytest.mark.apply
+def test_the_client_watches_and_searches_through_the_deployed_query(basic_stack: Stack) -> None:
+    """`msgstatus` against the deployed query function served as API Gateway would serve it."""
+    t = demo.base_ms()
+    batch = [
+        ses("Send", "cli-ok-1", t, destination=["cli.ok@example.com"]),
+        ses("Delivery", "cli-ok-1", t + 1000, destination=["cli.ok@example.com"], sent_ms=t),
+        ses("Bounce", "cli-bounced-1", t + 2000, destination=["cli.ok@example.com"]),
+    ]
+    with basic_stack.function("transform_function_name", demo.QUIET) as transform:
+        assert results(run_firehose(transform, batch)) == ["Ok"] * 3
+    with (
+        basic_stack.function("query_function_name", demo.QUIET) as query,
+        LocalApi(query, free_port()) as api,
+    ):
+        common = ["--api-url", api.url, "--no-sign"]
+        assert msgstatus(["watch", "cli-ok-1", *common, "--timeout", "5"]) == 0
+        assert msgstatus(["watch", "cli-bounced-1", *common, "--timeout", "5"]) == 1
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = msgstatus(["search", "--recipient", "CLI.OK@example.com", "--json", *common])
+        assert code == 0
+        found = json.loads(out.getvalue())
+        ids = [m["message_id"] for m in (found["messages"] if isinstance(found, dict) else found)]
+        assert sorted(ids) == ["cli-bounced-1", "cli-ok-1"]

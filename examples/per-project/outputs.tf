@@ -200,3 +200,18 @@ output "sms_source_role_arn" {
   description = "ARN of the role for AWS End User Messaging SMS event destinations (IamRoleArn of their KinesisFirehoseDestination); null when sms_configuration_set_names is empty."
   value       = { for project, instance in module.message_status : project => instance.sms_source_role_arn }
 }
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms the module created (empty when alarms are off)."
+  value       = { for project, instance in module.message_status : project => instance.alarm_names }
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic the module created for alarms.email_subscriptions; null when it created none."
+  value       = { for project, instance in module.message_status : project => instance.alarm_topic_arn }
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard; null when dashboard_enabled is false."
+  value       = { for project, instance in module.message_status : project => instance.dashboard_name }
+}

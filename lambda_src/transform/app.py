@@ -16,6 +16,7 @@ counts, as annotations; logs name record and message ids, never event content.
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -23,9 +24,16 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from message_status.item import ItemSettings
+from message_status.metrics import (
+    INGEST_LAG,
+    RECIPIENT_EVENTS,
+    dimensions,
+    ingest_lag_ms,
+    recipient_event_counts,
+)
 from message_status.model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
 from message_status.outcomes import WriteOutcome, WriteResult
 from message_status.pipeline import (
@@ -96,6 +104,36 @@ def record_metrics(dispositions: Counter[Disposition], outcomes: dict[str, Write
         metrics.add_metric(f"messages_{result.value}", MetricUnit.Count, results[result])
 
 
+def record_outcome_metrics(
+    interpretations: Sequence[Interpretation],
+    outcomes: dict[str, WriteOutcome],
+    records: Sequence[Any],
+) -> None:
+    """Recipient events by (channel, status), each under its own dimensions (one EMF
+    document per pair), and how long the oldest record waited since Firehose took it."""
+    written = [
+        i.event
+        for i in interpretations
+        if i.event is not None
+        and outcomes.get(i.event.message_id, WriteOutcome(WriteResult.FAILED, 0)).result
+        is WriteResult.WRITTEN
+    ]
+    for key, count in sorted(recipient_event_counts(written).items()):
+        with single_metric(
+            name=RECIPIENT_EVENTS,
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},  # as the alarms expect, set or not in env
+        ) as metric:
+            for name, value in dimensions(key).items():
+                metric.add_dimension(name=name, value=value)
+    arrivals = [r.get("approximateArrivalTimestamp") for r in records if isinstance(r, Mapping)]
+    lag = ingest_lag_ms(arrivals, int(time.time() * 1000))
+    if lag is not None:
+        metrics.add_metric(INGEST_LAG, MetricUnit.Milliseconds, lag)
+
+
 def annotate_trace(dispositions: Counter[Disposition], outcomes: dict[str, WriteOutcome]) -> None:
     """Counts only: searchable in X-Ray, and free of personal data."""
     tracer.put_annotation("records", sum(dispositions.values()))
@@ -150,6 +188,7 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
     log_problems(interpretations, outcomes)
     dispositions = Counter(i.disposition for i in interpretations)
     record_metrics(dispositions, outcomes)
+    record_outcome_metrics(interpretations, outcomes, records)
     annotate_trace(dispositions, outcomes)
     return firehose_response(interpretations, outcomes)
 

@@ -1,0 +1,488 @@
+################################################################################
+# Alarms: every part of the pipeline, and the deliverability rates
+#
+# Each alarm's description says what to do when it fires. Thresholds default
+# to var.alarms.thresholds (see its description for their sources); the rate
+# alarms divide the transform's recipient_events metric (per recipient, by
+# channel and status: lambda_src/message_status/metrics.py) with metric math.
+################################################################################
+
+locals {
+  alarms_enabled = local.create && var.alarms.enabled
+  thresholds     = var.alarms.thresholds
+  alarm_topic    = local.alarms_enabled && length(var.alarms.email_subscriptions) > 0
+  alarm_actions  = concat(var.alarms.actions, local.alarm_topic ? [aws_sns_topic.alarms[0].arn] : [])
+
+  transform_service = "${var.name}-transform"
+
+  # Alarms on one metric: name suffix => settings.
+  all_metric_alarms = merge(
+    {
+      "firehose-processing" = {
+        namespace   = "AWS/Firehose"
+        metric      = "ExecuteProcessing.Success"
+        dimensions  = { DeliveryStreamName = local.delivery_stream_name }
+        statistic   = "Average"
+        extended    = null
+        comparison  = "LessThanThreshold"
+        threshold   = 1
+        description = "Firehose could not invoke the transform for some records: they go to errors/ in the archive bucket. Check the transform's errors and throttles, then replay errors/ with `msgstatus replay`."
+      }
+      "firehose-delivery" = {
+        namespace   = "AWS/Firehose"
+        metric      = "DeliveryToS3.Success"
+        dimensions  = { DeliveryStreamName = local.delivery_stream_name }
+        statistic   = "Average"
+        extended    = null
+        comparison  = "LessThanThreshold"
+        threshold   = 1
+        description = "Firehose failed to write to the archive bucket (it retries for 24 hours). Check the bucket policy, the KMS key policy and the Firehose role; the stream's error logs say why."
+      }
+      "firehose-freshness" = {
+        namespace   = "AWS/Firehose"
+        metric      = "DeliveryToS3.DataFreshness"
+        dimensions  = { DeliveryStreamName = local.delivery_stream_name }
+        statistic   = "Maximum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = local.thresholds.firehose_freshness_seconds
+        description = "The oldest record in Firehose has waited more than ${local.thresholds.firehose_freshness_seconds} s: statuses are late. Check the transform's duration, errors and throttles, and the delivery errors."
+      }
+      "transform-errors" = {
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        dimensions  = { FunctionName = local.transform_function_name }
+        statistic   = "Sum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "The transform crashed (not a bad record: those are answered ProcessingFailed). Firehose retries the batch, then writes it to errors/. Read the function's log, fix, then replay errors/."
+      }
+      "transform-throttles" = {
+        namespace   = "AWS/Lambda"
+        metric      = "Throttles"
+        dimensions  = { FunctionName = local.transform_function_name }
+        statistic   = "Sum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "The transform was throttled: raise transform_reserved_concurrency or the account's concurrency limit. Firehose retries, statuses are late."
+      }
+      "transform-duration" = {
+        namespace   = "AWS/Lambda"
+        metric      = "Duration"
+        dimensions  = { FunctionName = local.transform_function_name }
+        statistic   = "Maximum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = var.transform_timeout_seconds * 1000 * local.thresholds.transform_duration_percent / 100
+        description = "The transform ran close to its ${var.transform_timeout_seconds} s timeout: DynamoDB is slow or throttling, or batches grew. Check DynamoDB throttles; raise transform_timeout_seconds or lower processor_buffer_size_mb."
+      }
+      "records-invalid" = {
+        namespace   = var.metrics_namespace
+        metric      = "records_invalid"
+        dimensions  = { service = local.transform_service }
+        statistic   = "Sum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = local.thresholds.records_invalid
+        description = "More than ${local.thresholds.records_invalid} records in 5 minutes could not be parsed: a source sends something new, or something else writes to the stream. They are in errors/ with their data: read one, then replay once fixed."
+      }
+      "messages-failed" = {
+        namespace   = var.metrics_namespace
+        metric      = "messages_failed"
+        dimensions  = { service = local.transform_service }
+        statistic   = "Sum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "The transform could not write some messages (DynamoDB errors or throttling past its retries): their records are in errors/. Check DynamoDB, then replay errors/ with `msgstatus replay`."
+      }
+      "query-errors" = {
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        dimensions  = { FunctionName = local.query_function_name }
+        statistic   = "Sum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "The query function crashed: callers got 5xx. Read its log (it logs no personal data)."
+      }
+      "api-latency-p99" = {
+        namespace   = "AWS/ApiGateway"
+        metric      = "Latency"
+        dimensions  = { ApiId = try(aws_apigatewayv2_api.this[0].id, "") }
+        statistic   = null
+        extended    = "p99"
+        comparison  = "GreaterThanThreshold"
+        threshold   = local.thresholds.api_p99_latency_ms
+        description = "1% of API requests took over ${local.thresholds.api_p99_latency_ms} ms. Check the query function's duration and DynamoDB latency; large batch-gets and status searches are the slow kinds."
+      }
+    },
+    {
+      "stream-iterator-age" = {
+        namespace   = "AWS/Lambda"
+        metric      = "IteratorAge"
+        dimensions  = { FunctionName = local.stream_function_name }
+        statistic   = "Maximum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = local.thresholds.stream_iterator_age_seconds * 1000
+        description = "Status-change events are more than ${local.thresholds.stream_iterator_age_seconds} s behind the table: the stream function fails or retries (EventBridge throttling?). The stream keeps records 24 hours; after that they are lost. Check the function's log and errors."
+      }
+      "stream-errors" = {
+        namespace   = "AWS/Lambda"
+        metric      = "Errors"
+        dimensions  = { FunctionName = local.stream_function_name }
+        statistic   = "Sum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "The stream function crashed; Lambda retries and bisects the batch. Read its log."
+      }
+      "status-events-failed" = {
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = "${var.name}-status-events-failed" }
+        statistic   = "Maximum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "Status-change events of some table changes could not be published after every retry: each message in the queue names a shard and a sequence-number range. Read them from the stream within 24 hours (or the items from the table) and publish them again."
+      }
+    },
+    {
+      for name, _ in local.webhooks : "webhook-${name}-dead-letters" => {
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = "${var.name}-webhook-${name}-dlq" }
+        statistic   = "Maximum"
+        extended    = null
+        comparison  = "GreaterThanThreshold"
+        threshold   = 0
+        description = "EventBridge gave up delivering some events to the ${name} webhook (its retries and maximum age ran out): they are in its dead-letter queue, with the reason in their attributes. Fix the endpoint or its credentials, then send them again."
+      }
+    },
+  )
+  stream_alarm_names = ["stream-iterator-age", "stream-errors", "status-events-failed"]
+  metric_alarms = {
+    for name, alarm in local.all_metric_alarms : name => alarm
+    if local.alarms_enabled && (local.status_events || !contains(local.stream_alarm_names, name))
+  }
+
+  # Per recipient, over an hour: what the transform wrote, by channel and status.
+  recipient_metric = {
+    namespace = var.metrics_namespace
+    name      = "recipient_events"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "metric" {
+  for_each = local.metric_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  extended_statistic  = each.value.extended
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+################################################################################
+# Alarms computed with metric math
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
+  count = local.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-api-5xx-rate"
+  alarm_description   = "More than ${local.thresholds.api_5xx_percent}% of API requests answered 5xx: the query function crashed or could not read the table in time (503). Check query-errors and the DynamoDB alarms."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.thresholds.api_5xx_percent
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, 100 * errors / requests, 0)"
+    label       = "5xx, % of requests"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5xx"
+      dimensions  = { ApiId = aws_apigatewayv2_api.this[0].id }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = { ApiId = aws_apigatewayv2_api.this[0].id }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
+  count = local.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-dynamodb-throttles"
+  alarm_description   = "DynamoDB throttled reads or writes of the table or an index (a status or a recipient so hot that one partition saturates). Writes are retried, then their records go to errors/. For the outcome index raise search_shards; then replay errors/."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "throttled"
+    expression  = "SUM(METRICS())"
+    label       = "throttle events"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = merge(
+      { table_reads = ["ReadThrottleEvents", null], table_writes = ["WriteThrottleEvents", null] },
+      { for index in local.table_indexes : "index_${index}" => ["WriteThrottleEvents", index] },
+    )
+
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/DynamoDB"
+        metric_name = metric_query.value[0]
+        dimensions = merge(
+          { TableName = aws_dynamodb_table.this[0].name },
+          metric_query.value[1] == null ? {} : { GlobalSecondaryIndexName = metric_query.value[1] },
+        )
+        stat   = "Sum"
+        period = 300
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_system_errors" {
+  count = local.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-dynamodb-system-errors"
+  alarm_description   = "DynamoDB answered 500s to the module's calls. They are retried; lasting ones send records to errors/ and answer API callers 503. Check the AWS Health Dashboard; replay errors/ when it passes."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "errors"
+    expression  = "SUM(METRICS())"
+    label       = "system errors"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = toset(["GetItem", "PutItem", "BatchGetItem", "BatchWriteItem", "Query"])
+
+    content {
+      id = lower(metric_query.key)
+      metric {
+        namespace   = "AWS/DynamoDB"
+        metric_name = "SystemErrors"
+        dimensions  = { TableName = aws_dynamodb_table.this[0].name, Operation = metric_query.key }
+        stat        = "Sum"
+        period      = 300
+      }
+    }
+  }
+}
+
+locals {
+  # name => [description, numerator statuses, denominator statuses, channel, threshold]
+  rate_alarms = local.alarms_enabled ? {
+    "email-bounce-rate" = {
+      channel     = "email"
+      numerator   = ["HARD_BOUNCED"]
+      denominator = ["SENT"]
+      threshold   = local.thresholds.email_bounce_rate_percent
+      description = "Over ${local.thresholds.email_bounce_rate_percent}% of email recipients hard-bounced in the last hour. Amazon SES reviews an account at 5% and may pause its sending at 10%: stop the sending job that causes it (a list import?), suppress the bounced addresses (GET /messages?status=HARD_BOUNCED), check the SES account dashboard."
+    }
+    "email-complaint-rate" = {
+      channel     = "email"
+      numerator   = ["COMPLAINED"]
+      denominator = ["SENT"]
+      threshold   = local.thresholds.email_complaint_rate_percent
+      description = "Over ${local.thresholds.email_complaint_rate_percent}% of email recipients complained in the last hour. Amazon SES reviews an account at 0.1% and may pause its sending at 0.5%: stop the campaign, suppress the complainers (GET /messages?status=COMPLAINED), check opt-in and unsubscribe links."
+    }
+    "sms-failure-rate" = {
+      channel     = "sms"
+      numerator   = ["FAILED"]
+      denominator = ["DELIVERED", "FAILED"]
+      threshold   = local.thresholds.sms_failure_rate_percent
+      description = "Over ${local.thresholds.sms_failure_rate_percent}% of SMS that reached an outcome in the last hour failed. See the reasons (record_status) of GET /messages?status=FAILED&channel=sms: a carrier outage, blocked numbers or a country, or a spent budget."
+    }
+  } : {}
+}
+
+resource "aws_cloudwatch_metric_alarm" "rate" {
+  for_each = local.rate_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id = "rate"
+    # An hour with fewer recipients than the minimum raises nothing: 1 bounce in 10 is noise.
+    expression  = "IF(${join(" + ", [for s in each.value.denominator : lower(s)])} >= ${local.thresholds.minimum_recipients_for_a_rate}, 100 * (${join(" + ", [for s in each.value.numerator : "n_${lower(s)}"])}) / (${join(" + ", [for s in each.value.denominator : lower(s)])}), 0)"
+    label       = "% of recipients"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = merge(
+      { for s in each.value.numerator : "n_${lower(s)}" => s },
+      { for s in each.value.denominator : lower(s) => s },
+    )
+
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.recipient_metric.namespace
+        metric_name = local.recipient_metric.name
+        dimensions  = { channel = each.value.channel, status = metric_query.value, service = local.transform_service }
+        stat        = "Sum"
+        period      = 3600
+      }
+    }
+  }
+}
+
+################################################################################
+# Notifications: an SNS topic for email subscriptions, when asked for
+################################################################################
+
+# A key of the topic's own, whatever kms_key_arn is: CloudWatch cannot publish to a
+# topic under the AWS-managed SNS key, and a caller's key policy rarely lets it.
+resource "aws_kms_key" "alarms" {
+  count = local.alarm_topic ? 1 : 0
+
+  description         = "Encrypts the ${var.name} alarm topic, so that CloudWatch alarms can publish to it."
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.alarm_key[0].json
+  tags                = var.tags
+}
+
+data "aws_iam_policy_document" "alarm_key" {
+  count = local.alarm_topic ? 1 : 0
+
+  # The account administers the key through IAM, as with any key.
+  statement {
+    sid       = "AccountAdministersTheKey"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy, "*" is this key
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchPublishesAlarms"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"] # in a key policy, "*" is this key
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic" "alarms" {
+  count = local.alarm_topic ? 1 : 0
+
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.alarms[0].arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "alarm_topic" {
+  count = local.alarm_topic ? 1 : 0
+
+  statement {
+    sid       = "CloudWatchAlarmsOfThisModulePublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  count = local.alarm_topic ? 1 : 0
+
+  arn    = aws_sns_topic.alarms[0].arn
+  policy = data.aws_iam_policy_document.alarm_topic[0].json
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  for_each = local.alarm_topic ? toset(var.alarms.email_subscriptions) : toset([])
+
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}

@@ -1,0 +1,5 @@
+"""``python -m msgstatus``."""
+
+from msgstatus.main import main
+
+raise SystemExit(main())

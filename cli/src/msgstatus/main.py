@@ -1,0 +1,420 @@
+"""The ``msgstatus`` command: argument parsing, configuration, and one function per command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shlex
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NoReturn, TextIO
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from msgstatus import __version__
+from msgstatus.api import ApiClient, ApiError, Transport, load_credentials, make_auth
+from msgstatus.api import urllib3_transport as default_transport
+from msgstatus.config import (
+    TOKEN_ENV,
+    TerraformRunner,
+    output_value,
+    parse_outputs,
+    resolve_api_url,
+    resolve_region,
+    run_terraform_output,
+)
+from msgstatus.errors import EXIT_ERROR, CliError
+from msgstatus.outcome import EXIT_CODES, EXIT_TIMEOUT, Outcome
+from msgstatus.output import Output
+from msgstatus.render import (
+    SEARCH_COLUMNS,
+    change_line,
+    outcome_line,
+    search_row,
+    timeline_lines,
+)
+from msgstatus.replay import DEFAULT_MOVE_TO, DEFAULT_PREFIX, Hooks, ReplayOptions, replay
+from msgstatus.watch import watch
+
+EXIT_NOT_FOUND = 1
+EXIT_REPLAY_FAILING = 1
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_TRANSIENT_FAILURES = 5
+PROGRESS_EVERY_OBJECTS = 100
+
+
+def default_aws_client(service: str, region: str | None) -> Any:
+    """A boto3 client; AWS_ENDPOINT_URL and the credential chain apply as usual."""
+    return boto3.session.Session(region_name=region).client(service)
+
+
+@dataclass
+class Runtime:
+    """Everything a command touches outside itself, so that tests can replace it."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    random: Callable[[], float] = random.random
+    transport: Transport | None = None
+    credentials: Callable[[], Any] = load_credentials
+    aws_client: Callable[[str, str | None], Any] = default_aws_client
+    run_terraform: TerraformRunner = run_terraform_output
+
+
+################################################################################
+# Arguments
+################################################################################
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument errors as one ``msgstatus: error:`` line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see {self.prog} --help)")
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
+    return value
+
+
+def day(text: str) -> date:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or len(text) != 10:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}")
+    return value
+
+
+def api_options() -> Parser:
+    common = Parser(add_help=False)
+    where = common.add_argument_group("API")
+    where.add_argument("--api-url", help="the API's base URL (else $MSGSTATUS_API_URL)")
+    where.add_argument(
+        "--terraform-dir", help="read the api_endpoint output of `terraform output -json` here"
+    )
+    where.add_argument("--region", help="region to sign for (else from the URL or $AWS_REGION)")
+    auth = where.add_mutually_exclusive_group()
+    auth.add_argument("--token", help="send 'Authorization: Bearer TOKEN' (else $MSGSTATUS_TOKEN)")
+    auth.add_argument("--no-sign", action="store_true", help="send unsigned requests")
+    return common
+
+
+def add_get(commands: Any, common: Parser) -> None:
+    get = commands.add_parser(
+        "get", parents=[common], help="show messages by id", description="Show messages by id."
+    )
+    get.add_argument("ids", nargs="+", metavar="ID", help="message id")
+    get.add_argument("--json", action="store_true", help="print the API's JSON documents")
+    get.set_defaults(handler=cmd_get)
+
+
+def add_watch(commands: Any, common: Parser) -> None:
+    watch_ = commands.add_parser(
+        "watch",
+        parents=[common],
+        help="wait until a message's status is final",
+        description="Poll a message until its status is final. Exit 0: delivered; "
+        "1: final and not delivered; 2: error; 3: timed out.",
+    )
+    watch_.add_argument("id", metavar="ID", help="message id")
+    watch_.add_argument("--timeout", type=positive_number, default=300.0, metavar="SECONDS")
+    watch_.add_argument("--interval", type=positive_number, default=2.0, metavar="SECONDS")
+    watch_.set_defaults(handler=cmd_watch)
+
+
+def add_search(commands: Any, common: Parser) -> None:
+    search = commands.add_parser(
+        "search",
+        parents=[common],
+        help="find messages by recipient, correlation id or status",
+        description="Find messages, newest first.",
+    )
+    by = search.add_mutually_exclusive_group(required=True)
+    by.add_argument("--recipient", metavar="ADDR", help="an email address or phone number")
+    by.add_argument("--correlation-id", metavar="ID", help="your own id for the message")
+    by.add_argument(
+        "--status", metavar="STATUS", help="a status (HARD_BOUNCED, ...) or group (failed, pending)"
+    )
+    search.add_argument("--since", metavar="ISO", help="start of the window (ISO-8601)")
+    search.add_argument("--until", metavar="ISO", help="end of the window (ISO-8601)")
+    search.add_argument("--channel", choices=["email", "sms"], help="status searches only")
+    search.add_argument("--limit", type=positive_int, metavar="N", help="messages per page")
+    search.add_argument("--cursor", metavar="C", help="continue from an earlier page")
+    search.add_argument("--all", action="store_true", help="follow every next page")
+    search.add_argument("--json", action="store_true", help="print the API's JSON page")
+    search.set_defaults(handler=cmd_search)
+
+
+def add_replay(commands: Any) -> None:
+    replay_ = commands.add_parser(
+        "replay",
+        help="re-send the records of Firehose error objects",
+        description="Re-send the original records of Amazon Data Firehose error objects to the "
+        "delivery stream, then move each fully re-sent object (or delete it).",
+    )
+    replay_.add_argument("--bucket", help="the archive bucket (else from --terraform-dir)")
+    replay_.add_argument("--stream", help="the delivery stream (else from --terraform-dir)")
+    replay_.add_argument("--terraform-dir", help="read archive_bucket_name, delivery_stream_name")
+    replay_.add_argument("--region", help="AWS region (else the AWS configuration's)")
+    replay_.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"default {DEFAULT_PREFIX}")
+    replay_.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="first day (in the key)")
+    replay_.add_argument("--until", type=day, metavar="YYYY-MM-DD", help="last day (in the key)")
+    replay_.add_argument("--dry-run", action="store_true", help="read and count; change nothing")
+    after = replay_.add_mutually_exclusive_group()
+    after.add_argument("--delete-after", action="store_true", help="delete, instead of moving")
+    after.add_argument(
+        "--move-to", default=DEFAULT_MOVE_TO, metavar="PREFIX", help=f"default {DEFAULT_MOVE_TO}"
+    )
+    replay_.add_argument("--json", action="store_true", help="print the summary as JSON")
+    replay_.set_defaults(handler=cmd_replay)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="msgstatus",
+        description="Look up, watch and search messages in the message status API; "
+        "replay Firehose error objects.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = api_options()
+    add_get(commands, common)
+    add_watch(commands, common)
+    add_search(commands, common)
+    add_replay(commands)
+    return parser
+
+
+################################################################################
+# Commands
+################################################################################
+
+
+def api_client(args: argparse.Namespace, runtime: Runtime) -> ApiClient:
+    url = resolve_api_url(args.api_url, runtime.env, args.terraform_dir, runtime.run_terraform)
+    token = args.token or (None if args.no_sign else runtime.env.get(TOKEN_ENV))
+    region = resolve_region(args.region, url, runtime.env)
+    auth = make_auth(not args.no_sign, token, region, runtime.credentials)
+    return ApiClient(url, auth, runtime.transport or default_transport())
+
+
+def cmd_get(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
+    client = api_client(args, runtime)
+    ids = list(dict.fromkeys(args.ids))
+    if len(ids) == 1:
+        document = client.get_message(ids[0])
+        found, missing = ([document], []) if document is not None else ([], ids)
+    else:
+        found, missing = client.get_many(ids)
+    if args.json:
+        if len(ids) == 1:
+            if found:
+                out.json(found[0])
+        else:
+            out.json(found)
+    else:
+        for index, document in enumerate(found):
+            if index:
+                out.line()
+            for line in timeline_lines(document):
+                out.line(line)
+    for message_id in missing:
+        out.note(f"msgstatus: not found: {message_id} (no events recorded for this id)")
+    return EXIT_NOT_FOUND if missing else 0
+
+
+def cmd_watch(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
+    client = api_client(args, runtime)
+    failures = 0
+    last: dict[str, Any] | None = None
+
+    def fetch() -> dict[str, Any] | None:
+        nonlocal failures, last
+        try:
+            last = client.get_message(args.id)
+        except ApiError as err:
+            if err.status not in TRANSIENT_STATUSES or failures >= MAX_TRANSIENT_FAILURES:
+                raise
+            failures += 1
+            out.note(f"msgstatus: the API answered {err.status}, trying again: {err.message}")
+            return last
+        failures = 0
+        return last
+
+    result = watch(
+        fetch,
+        timeout=args.timeout,
+        interval=args.interval,
+        sleep=runtime.sleep,
+        clock=runtime.clock,
+        jitter=runtime.random,
+        on_change=lambda elapsed, document: out.note(change_line(elapsed, document)),
+    )
+    if result.outcome is Outcome.PENDING or result.document is None:
+        status = (result.document or {}).get("status") or "no events recorded"
+        out.line(f"{args.id}: timed out after {args.timeout:g} s, {status} (not final)")
+        return EXIT_TIMEOUT
+    out.line(outcome_line(args.id, result.document))
+    return EXIT_CODES[result.outcome]
+
+
+def search_params(args: argparse.Namespace) -> dict[str, str]:
+    """The query parameters of a search, without the cursor."""
+    params = {
+        "recipient": args.recipient,
+        "correlation_id": args.correlation_id,
+        "status": args.status,
+        "since": args.since,
+        "until": args.until,
+        "channel": args.channel,
+        "limit": None if args.limit is None else str(args.limit),
+    }
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def cmd_search(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
+    client = api_client(args, runtime)
+    params = search_params(args)
+    messages: list[dict[str, Any]] = []
+    cursor: str | None = args.cursor
+    pages = 0
+    with out.progress("searching") as bar:
+        task = bar.add_task("pages", total=None) if bar else None
+        while True:
+            page = client.search({**params, "cursor": cursor} if cursor else params)
+            pages += 1
+            messages.extend(page["messages"])
+            next_cursor = page.get("next_cursor")
+            if next_cursor is not None and next_cursor == cursor:
+                raise CliError("the API answered the same cursor twice; stopping")
+            cursor = next_cursor if isinstance(next_cursor, str) and next_cursor else None
+            if not args.all or cursor is None:
+                break
+            if bar is not None and task is not None:
+                bar.update(task, completed=len(messages))
+            else:
+                out.note(f"page {pages}: {len(messages)} messages so far")
+    if args.json:
+        out.json(page if pages == 1 else {"messages": messages, "next_cursor": cursor})
+    elif messages:
+        out.table(SEARCH_COLUMNS, [search_row(m) for m in messages])
+    else:
+        out.note("no messages found")
+    if cursor is not None and not args.all:
+        out.note(f"more messages: add --cursor {shlex.quote(cursor)} (or --all)")
+    return 0
+
+
+def replay_targets(args: argparse.Namespace, runtime: Runtime) -> tuple[str, str | None]:
+    """The bucket and the stream, from the flags or the terraform outputs."""
+    bucket, stream = args.bucket, args.stream
+    if args.terraform_dir and (not bucket or not stream):
+        outputs = parse_outputs(runtime.run_terraform(args.terraform_dir))
+        bucket = bucket or output_value(outputs, "archive_bucket_name", "--bucket")
+        if not stream and not args.dry_run:
+            stream = output_value(outputs, "delivery_stream_name", "--stream")
+    if not bucket:
+        raise CliError("no bucket: pass --bucket or --terraform-dir")
+    return bucket, stream
+
+
+def move_to_prefix(move_to: str, prefix: str) -> str:
+    """The --move-to prefix, ending in "/".
+
+    Keys under it are never replayed, so it must not hold the whole --prefix
+    (``errors/`` would also move each object onto itself).
+    """
+    if not move_to.strip("/"):
+        raise CliError("--move-to needs a prefix (or pass --delete-after)")
+    move_to = move_to if move_to.endswith("/") else move_to + "/"
+    if prefix.startswith(move_to):
+        raise CliError(f"--move-to {move_to} holds --prefix {prefix}: pick a prefix beside it")
+    return move_to
+
+
+def cmd_replay(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
+    bucket, stream = replay_targets(args, runtime)
+    options = ReplayOptions(
+        bucket=bucket,
+        stream=stream,
+        prefix=args.prefix,
+        since=args.since,
+        until=args.until,
+        dry_run=args.dry_run,
+        delete_after=args.delete_after,
+        move_to="" if args.delete_after else move_to_prefix(args.move_to, args.prefix),
+    )
+    try:
+        s3 = runtime.aws_client("s3", args.region)
+        firehose = None if options.dry_run else runtime.aws_client("firehose", args.region)
+        with out.progress("replaying") as bar:
+            task = bar.add_task("objects", total=None) if bar else None
+
+            def progress(done: int, total: int) -> None:
+                if bar is not None and task is not None:
+                    bar.update(task, completed=done, total=total)
+                elif done and done % PROGRESS_EVERY_OBJECTS == 0:
+                    out.note(f"{done} of {total} objects")
+
+            hooks = Hooks(runtime.sleep, runtime.random, out.note, progress)
+            summary = replay(s3, firehose, options, hooks)
+    except (ClientError, BotoCoreError) as err:
+        raise CliError(f"AWS: {err}") from err
+    if args.json:
+        out.json(summary.as_dict())
+    else:
+        for line in summary.lines():
+            out.line(line)
+    return 0 if summary.ok else EXIT_REPLAY_FAILING
+
+
+################################################################################
+# Entry point
+################################################################################
+
+
+def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
+    """Run one command; its exit code. Errors are one line on stderr, never a traceback."""
+    runtime = runtime or Runtime()
+    out = Output(runtime.stdout, runtime.stderr)
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace, Runtime, Output], int] = args.handler
+        return handler(args, runtime, out)
+    except CliError as err:
+        out.error(str(err))
+        return err.exit_code
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else 0
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        return 130
+    except (BotoCoreError, ClientError, OSError) as err:
+        out.error(f"{type(err).__name__}: {err}")
+        return EXIT_ERROR

@@ -1,0 +1,119 @@
+################################################################################
+# Dashboard: throughput, statuses, deliverability rates, errors, freshness
+################################################################################
+
+locals {
+  dashboard_enabled = local.create && var.dashboard_enabled
+  ns                = var.metrics_namespace
+
+  # Every (channel, status) pair the transform has counted, found by SEARCH, so
+  # that the dashboard never lists statuses by hand.
+  statuses_search = "SEARCH('{${local.ns},channel,service,status} MetricName=\"recipient_events\" service=\"${local.transform_service}\"', 'Sum', 60)"
+
+  rate_expression = {
+    "email bounce rate %"    = "IF(sent > 0, 100 * bounced / sent, 0)"
+    "email complaint rate %" = "IF(sent > 0, 100 * complained / sent, 0)"
+    "sms failure rate %"     = "IF(sms_delivered + sms_failed > 0, 100 * sms_failed / (sms_delivered + sms_failed), 0)"
+  }
+
+  recipient_metric_refs = [
+    ["sent", "email", "SENT"],
+    ["bounced", "email", "HARD_BOUNCED"],
+    ["complained", "email", "COMPLAINED"],
+    ["sms_delivered", "sms", "DELIVERED"],
+    ["sms_failed", "sms", "FAILED"],
+  ]
+
+  dashboard_widgets = [
+    {
+      type = "metric", x = 0, y = 0, width = 12, height = 6
+      properties = {
+        title  = "Throughput: records in, messages written"
+        region = local.region
+        stat   = "Sum"
+        period = 60
+        metrics = [
+          ["AWS/Firehose", "IncomingRecords", "DeliveryStreamName", local.delivery_stream_name, { label = "Firehose records in" }],
+          [local.ns, "records_event", "service", local.transform_service, { label = "delivery events" }],
+          [".", "records_skipped", ".", ".", { label = "other events (dropped)" }],
+          [".", "messages_written", ".", ".", { label = "messages written" }],
+          [".", "messages_unchanged", ".", ".", { label = "messages unchanged (retries)" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 0, width = 12, height = 6
+      properties = {
+        title   = "Recipient events per minute, by channel and status"
+        region  = local.region
+        period  = 60
+        metrics = [[{ expression = local.statuses_search, id = "statuses", label = "" }]]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 6, width = 12, height = 6
+      properties = {
+        title  = "Deliverability, per hour (SES reviews at 5% bounces, 0.1% complaints)"
+        region = local.region
+        period = 3600
+        metrics = concat(
+          [for label, expression in local.rate_expression : [{ expression = expression, label = label, id = replace(replace(lower(label), " ", "_"), "%", "pct") }]],
+          [for ref in local.recipient_metric_refs : [local.ns, "recipient_events", "channel", ref[1], "status", ref[2], "service", local.transform_service, { id = ref[0], stat = "Sum", visible = false }]],
+        )
+        yAxis = { left = { min = 0, label = "%" } }
+      }
+    },
+    {
+      type = "metric", x = 12, y = 6, width = 12, height = 6
+      properties = {
+        title  = "Errors"
+        region = local.region
+        stat   = "Sum"
+        period = 300
+        metrics = concat(
+          [
+            [local.ns, "records_invalid", "service", local.transform_service, { label = "records invalid (to errors/)" }],
+            [".", "messages_failed", ".", ".", { label = "messages failed (to errors/)" }],
+            ["AWS/Lambda", "Errors", "FunctionName", local.transform_function_name, { label = "transform errors" }],
+            ["...", local.query_function_name, { label = "query errors" }],
+            ["AWS/ApiGateway", "5xx", "ApiId", try(aws_apigatewayv2_api.this[0].id, ""), { label = "API 5xx" }],
+            ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", var.name, { label = "table write throttles" }],
+          ],
+          local.status_events ? [["AWS/Lambda", "Errors", "FunctionName", local.stream_function_name, { label = "stream errors" }]] : [],
+        )
+      }
+    },
+    {
+      type = "metric", x = 0, y = 12, width = 12, height = 6
+      properties = {
+        title  = "Freshness: from Firehose ingest to table write (ms), and to S3 (s)"
+        region = local.region
+        stat   = "Maximum"
+        period = 60
+        metrics = [
+          [local.ns, "ingest_to_write_ms", "service", local.transform_service, { label = "ingest to table write, oldest record (ms)" }],
+          ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", local.delivery_stream_name, { label = "oldest record not yet in S3 (s)", yAxis = "right" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 12, width = 12, height = 6
+      properties = {
+        title  = "API: requests and p99 latency"
+        region = local.region
+        period = 300
+        metrics = [
+          ["AWS/ApiGateway", "Count", "ApiId", try(aws_apigatewayv2_api.this[0].id, ""), { stat = "Sum", label = "requests" }],
+          [".", "Latency", ".", ".", { stat = "p99", label = "p99 latency (ms)", yAxis = "right" }],
+        ]
+      }
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  count = local.dashboard_enabled ? 1 : 0
+
+  dashboard_name = var.name
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}

@@ -1,0 +1,287 @@
+"""Plans of the alarms and the dashboard: every alarm's metric, namespace, dimensions and
+threshold, and that the custom metrics they read are the ones the transform emits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from message_status.metrics import RECIPIENT_EVENT_DIMENSIONS, RECIPIENT_EVENTS
+
+from devkit import ROOT
+from tests.terraform.conftest import Workspace, one, planned, policy_statements
+
+pytestmark = [pytest.mark.terraform]
+
+NAME = "msgstatus-complete"
+NS = "MessageStatus"
+SERVICE = f"{NAME}-transform"
+# name suffix -> (namespace, metric, dimensions, statistic, comparison, threshold)
+METRIC_ALARMS = {
+    "firehose-processing": (
+        "AWS/Firehose",
+        "ExecuteProcessing.Success",
+        {"DeliveryStreamName": f"{NAME}-events"},
+        "Average",
+        "LessThanThreshold",
+        1,
+    ),
+    "firehose-delivery": (
+        "AWS/Firehose",
+        "DeliveryToS3.Success",
+        {"DeliveryStreamName": f"{NAME}-events"},
+        "Average",
+        "LessThanThreshold",
+        1,
+    ),
+    "firehose-freshness": (
+        "AWS/Firehose",
+        "DeliveryToS3.DataFreshness",
+        {"DeliveryStreamName": f"{NAME}-events"},
+        "Maximum",
+        "GreaterThanThreshold",
+        900,
+    ),
+    "transform-errors": (
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": SERVICE},
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "transform-throttles": (
+        "AWS/Lambda",
+        "Throttles",
+        {"FunctionName": SERVICE},
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "transform-duration": (
+        "AWS/Lambda",
+        "Duration",
+        {"FunctionName": SERVICE},
+        "Maximum",
+        "GreaterThanThreshold",
+        48000,
+    ),
+    "records-invalid": (
+        NS,
+        "records_invalid",
+        {"service": SERVICE},
+        "Sum",
+        "GreaterThanThreshold",
+        10,
+    ),
+    "messages-failed": (
+        NS,
+        "messages_failed",
+        {"service": SERVICE},
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "query-errors": (
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": f"{NAME}-query"},
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "stream-iterator-age": (
+        "AWS/Lambda",
+        "IteratorAge",
+        {"FunctionName": f"{NAME}-stream"},
+        "Maximum",
+        "GreaterThanThreshold",
+        300000,
+    ),
+    "stream-errors": (
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": f"{NAME}-stream"},
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "status-events-failed": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": f"{NAME}-status-events-failed"},
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    ),
+    "webhook-failures-dead-letters": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": f"{NAME}-webhook-failures-dlq"},
+        "Maximum",
+        "GreaterThanThreshold",
+        0,
+    ),
+}
+MATH_ALARMS = {
+    "api-5xx-rate": 1,
+    "dynamodb-throttles": 0,
+    "dynamodb-system-errors": 0,
+    "email-bounce-rate": 2,
+    "email-complaint-rate": 0.05,
+    "sms-failure-rate": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def complete_plan(workspaces: dict[str, Workspace]) -> Any:
+    return workspaces["complete"].plan()
+
+
+def alarms(plan: Any) -> dict[str, dict[str, Any]]:
+    return {v["alarm_name"]: v for v in planned(plan, "aws_cloudwatch_metric_alarm").values()}
+
+
+def test_the_complete_example_plans_every_alarm(complete_plan: Any) -> None:
+    names = {n for n in alarms(complete_plan) if n.startswith(f"{NAME}-")}
+    assert names == {
+        f"{NAME}-{suffix}" for suffix in {*METRIC_ALARMS, *MATH_ALARMS, "api-latency-p99"}
+    }
+
+
+@pytest.mark.parametrize("suffix", sorted(METRIC_ALARMS))
+def test_each_metric_alarm_watches_its_metric(complete_plan: Any, suffix: str) -> None:
+    alarm = alarms(complete_plan)[f"{NAME}-{suffix}"]
+    namespace, metric, dimensions, statistic, comparison, threshold = METRIC_ALARMS[suffix]
+    assert (alarm["namespace"], alarm["metric_name"], alarm["dimensions"]) == (
+        namespace,
+        metric,
+        dimensions,
+    )
+    assert (alarm["statistic"], alarm["comparison_operator"], alarm["threshold"]) == (
+        statistic,
+        comparison,
+        threshold,
+    )
+    assert alarm["treat_missing_data"] == "notBreaching"
+    assert len(alarm["alarm_description"]) > 40, "says what to do"
+
+
+def test_api_latency_alarm_is_on_p99(complete_plan: Any) -> None:
+    alarm = alarms(complete_plan)[f"{NAME}-api-latency-p99"]
+    assert (alarm["namespace"], alarm["metric_name"], alarm["extended_statistic"]) == (
+        "AWS/ApiGateway",
+        "Latency",
+        "p99",
+    )
+    assert alarm["threshold"] == 2000
+
+
+def queries(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {q["id"]: q for q in alarm["metric_query"]}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "channel", "numerator", "denominator"),
+    [
+        ("email-bounce-rate", "email", ["HARD_BOUNCED"], ["SENT"]),
+        ("email-complaint-rate", "email", ["COMPLAINED"], ["SENT"]),
+        ("sms-failure-rate", "sms", ["FAILED"], ["DELIVERED", "FAILED"]),
+    ],
+)
+def test_rates_divide_the_recipient_events_the_transform_emits(
+    complete_plan: Any, suffix: str, channel: str, numerator: list[str], denominator: list[str]
+) -> None:
+    alarm = alarms(complete_plan)[f"{NAME}-{suffix}"]
+    assert alarm["threshold"] == MATH_ALARMS[suffix]
+    found = queries(alarm)
+    (rate,) = [q for q in found.values() if q["return_data"]]
+    assert ">= 100" in rate["expression"], "an hour with few recipients raises nothing"
+    metrics = [q["metric"][0] for q in found.values() if q["metric"]]
+    assert {m["metric_name"] for m in metrics} == {RECIPIENT_EVENTS}
+    assert {m["namespace"] for m in metrics} == {NS}
+    assert {m["period"] for m in metrics} == {3600}
+    for m in metrics:
+        assert set(m["dimensions"]) == {*RECIPIENT_EVENT_DIMENSIONS, "service"}
+        assert (m["dimensions"]["channel"], m["dimensions"]["service"]) == (channel, SERVICE)
+    assert {m["dimensions"]["status"] for m in metrics} == {*numerator, *denominator}
+
+
+def test_dynamodb_alarms_cover_the_table_and_every_index(complete_plan: Any) -> None:
+    throttles = queries(alarms(complete_plan)[f"{NAME}-dynamodb-throttles"])
+    metrics = [q["metric"][0] for q in throttles.values() if q["metric"]]
+    assert {m["dimensions"].get("GlobalSecondaryIndexName") for m in metrics} == {
+        None,
+        "by_recipient",
+        "by_correlation",
+        "by_outcome",
+    }
+    errors = queries(alarms(complete_plan)[f"{NAME}-dynamodb-system-errors"])
+    operations = {q["metric"][0]["dimensions"]["Operation"] for q in errors.values() if q["metric"]}
+    assert operations == {"GetItem", "PutItem", "BatchGetItem", "BatchWriteItem", "Query"}
+
+
+def test_the_api_5xx_rate_is_errors_over_requests(complete_plan: Any) -> None:
+    found = queries(alarms(complete_plan)[f"{NAME}-api-5xx-rate"])
+    assert found["rate"]["expression"] == "IF(requests > 0, 100 * errors / requests, 0)"
+    assert found["errors"]["metric"][0]["metric_name"] == "5xx"
+    assert found["requests"]["metric"][0]["metric_name"] == "Count"
+
+
+def test_alarms_can_be_switched_off(root: Workspace) -> None:
+    plan = root.plan(name="demo", alarms={"enabled": False}, dashboard_enabled=False)
+    assert alarms(plan) == {}
+    assert planned(plan, "aws_cloudwatch_dashboard") == {}
+
+
+def test_thresholds_can_be_overridden(root: Workspace) -> None:
+    plan = root.plan(name="demo", alarms={"thresholds": {"email_bounce_rate_percent": 1.5}})
+    assert alarms(plan)["demo-email-bounce-rate"]["threshold"] == 1.5
+
+
+def test_a_bounce_threshold_at_the_ses_review_level_is_refused(root: Workspace) -> None:
+    error = " ".join(
+        root.plan_error(
+            name="demo", alarms={"thresholds": {"email_bounce_rate_percent": 5}}
+        ).split()
+    )
+    assert "the email bounce rate must stay below 5%" in error
+
+
+def test_email_subscriptions_get_an_encrypted_topic_cloudwatch_may_publish_to(
+    root: Workspace,
+) -> None:
+    plan = root.plan(
+        name="demo",
+        alarms={"email_subscriptions": ["oncall@example.com"], "actions": []},
+    )
+    topic = one(plan, "aws_sns_topic.alarms[0]")
+    assert topic["name"] == "demo-alarms"
+    key = one(plan, "aws_kms_key.alarms[0]")
+    assert key["enable_key_rotation"] is True
+    statements = {
+        s["sid"]: s
+        for s in policy_statements(one(plan, "data.aws_iam_policy_document.alarm_key[0]"))
+    }
+    assert statements["CloudWatchPublishesAlarms"]["principal"] in (
+        {"Service": "cloudwatch.amazonaws.com"},
+        [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}],
+    )
+    subscription = one(plan, 'aws_sns_topic_subscription.alarm_email["oncall@example.com"]')
+    assert subscription["protocol"] == "email"
+    changes = {c["address"]: c["change"] for c in plan.resource_changes.values()}
+    actions = changes['aws_cloudwatch_metric_alarm.metric["transform-errors"]']["after_unknown"]
+    assert actions["alarm_actions"] in (True, [True]), "the topic's ARN, known after apply"
+
+
+def test_the_dashboard_is_planned_unless_switched_off(complete_plan: Any, root: Workspace) -> None:
+    """Its body names the API, known after apply: test_apply reads the deployed one."""
+    dashboard = one(complete_plan, "module.message_status.aws_cloudwatch_dashboard.this[0]")
+    assert dashboard["dashboard_name"] == NAME
+
+
+def test_the_readme_lists_every_alarm() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for suffix in {*METRIC_ALARMS, *MATH_ALARMS, "api-latency-p99"}:
+        listed = suffix.replace("webhook-failures-", "webhook-<name>-")
+        assert f"`{listed}`" in readme, suffix

@@ -59,15 +59,23 @@ class ApiError(CliError):
         self.message = message
 
 
+class NoCredentials(CliError):
+    """No AWS credentials to sign with (none configured, expired, or unreadable)."""
+
+
+class Unreachable(CliError):
+    """The API could not be reached: no answer at all (DNS, refused, timed out, TLS)."""
+
+
 def load_credentials() -> Any:
     """The caller's AWS credentials from botocore's chain (environment, profile, SSO, role, ...)."""
     try:
         credentials = Session().get_credentials()
         frozen = credentials.get_frozen_credentials() if credentials is not None else None
     except BotoCoreError as err:
-        raise CliError(f"could not load AWS credentials: {err}") from err
+        raise NoCredentials(f"could not load AWS credentials: {err}") from err
     if frozen is None or not frozen.access_key:
-        raise CliError(
+        raise NoCredentials(
             "no AWS credentials found to sign the request (SigV4); configure credentials, "
             "or pass --token for a JWT API or --no-sign for a local one"
         )
@@ -140,7 +148,7 @@ def urllib3_transport(pool: urllib3.PoolManager | None = None) -> Transport:
             )
         except urllib3.exceptions.HTTPError as err:
             reason = getattr(err, "reason", None) or err
-            raise CliError(f"cannot reach {request.url}: {reason}") from err
+            raise Unreachable(f"cannot reach {request.url}: {reason}") from err
         return HttpResponse(answer.status, answer.data)
 
     return send

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shlex
 import sys
 import time
+import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from msgstatus import __version__
-from msgstatus.api import ApiClient, ApiError, Transport, load_credentials, make_auth
+from msgstatus.api import (
+    ApiClient,
+    ApiError,
+    Auth,
+    NoCredentials,
+    Transport,
+    load_credentials,
+    make_auth,
+)
 from msgstatus.api import urllib3_transport as default_transport
 from msgstatus.config import (
     TOKEN_ENV,
@@ -41,6 +51,9 @@ from msgstatus.render import (
 from msgstatus.replay import DEFAULT_MOVE_TO, DEFAULT_PREFIX, Hooks, ReplayOptions, replay
 from msgstatus.watch import watch
 
+if TYPE_CHECKING:
+    from msgstatus.ui.server import RunningConsole
+
 EXIT_NOT_FOUND = 1
 EXIT_REPLAY_FAILING = 1
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -51,6 +64,11 @@ PROGRESS_EVERY_OBJECTS = 100
 def default_aws_client(service: str, region: str | None) -> Any:
     """A boto3 client; AWS_ENDPOINT_URL and the credential chain apply as usual."""
     return boto3.session.Session(region_name=region).client(service)
+
+
+def serve_console(console: RunningConsole) -> None:
+    """Serve the console until Ctrl-C."""
+    console.serve_forever()
 
 
 @dataclass
@@ -67,6 +85,8 @@ class Runtime:
     credentials: Callable[[], Any] = load_credentials
     aws_client: Callable[[str, str | None], Any] = default_aws_client
     run_terraform: TerraformRunner = run_terraform_output
+    open_browser: Callable[[str], bool] = webbrowser.open
+    serve_console: Callable[[RunningConsole], None] = serve_console
 
 
 ################################################################################
@@ -171,6 +191,60 @@ def add_search(commands: Any, common: Parser) -> None:
     search.set_defaults(handler=cmd_search)
 
 
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535: {text!r}")
+    return value
+
+
+def page_size(text: str) -> int:
+    value = positive_int(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"the API answers at most 100 a page: {text!r}")
+    return value
+
+
+def add_ui(commands: Any, common: Parser) -> None:
+    ui = commands.add_parser(
+        "ui",
+        parents=[common],
+        help="a local web console: find messages and follow them in a browser",
+        description="Serve a web console on this computer: find messages by id, recipient or "
+        "correlation id, list failures over a time range, follow a message until it is final, "
+        "export lists as CSV. It calls the API itself, authorized as the other commands are; "
+        "open the URL it prints (it holds a sign-in token). Ctrl-C stops it.",
+    )
+    ui.add_argument(
+        "--port", type=port_number, default=0, help="port to listen on (default: a free one)"
+    )
+    ui.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="IP address to listen on (default 127.0.0.1; loopback only, unless --allow-remote)",
+    )
+    ui.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that other machines can reach (they could use your credentials)",
+    )
+    ui.add_argument("--open", action="store_true", help="open the console in a web browser")
+    ui.add_argument(
+        "--interval",
+        type=positive_number,
+        default=2.0,
+        metavar="SECONDS",
+        help="first wait before a page refreshes a message that is not final (doubles, up to 30)",
+    )
+    ui.add_argument(
+        "--page-size", type=page_size, default=50, metavar="N", help="messages a page (1 to 100)"
+    )
+    ui.set_defaults(handler=cmd_ui)
+
+
 def add_replay(commands: Any) -> None:
     replay_ = commands.add_parser(
         "replay",
@@ -207,6 +281,7 @@ def build_parser() -> Parser:
     add_get(commands, common)
     add_watch(commands, common)
     add_search(commands, common)
+    add_ui(commands, common)
     add_replay(commands)
     return parser
 
@@ -356,6 +431,51 @@ def move_to_prefix(move_to: str, prefix: str) -> str:
     if prefix.startswith(move_to):
         raise CliError(f"--move-to {move_to} holds --prefix {prefix}: pick a prefix beside it")
     return move_to
+
+
+def auth_label(auth: Auth) -> str:
+    if auth.mode == "sigv4":
+        return f"signed with your AWS credentials (SigV4, {auth.region})"
+    if auth.mode == "bearer":
+        return "with a bearer token"
+    return "unsigned requests"
+
+
+def cmd_ui(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
+    from msgstatus.ui.app import Settings  # noqa: PLC0415 - the other commands need none of it
+    from msgstatus.ui.backend import Backend, CredentialCache  # noqa: PLC0415
+    from msgstatus.ui.server import bind_host, prepare  # noqa: PLC0415
+
+    ip, warning = bind_host(args.host, args.allow_remote)
+    if warning:
+        out.note(f"msgstatus: {warning}")
+    url = resolve_api_url(args.api_url, runtime.env, args.terraform_dir, runtime.run_terraform)
+    token = args.token or (None if args.no_sign else runtime.env.get(TOKEN_ENV))
+    region = resolve_region(args.region, url, runtime.env)
+    credentials = CredentialCache(runtime.credentials)
+    sign = not args.no_sign
+    try:
+        auth = make_auth(sign, token, region, credentials)
+    except NoCredentials as err:  # the page says so until there are some
+        out.note(f"msgstatus: warning: {err}")
+        auth = Auth("sigv4", region=region)
+    transport = runtime.transport or default_transport()
+    backend = Backend(
+        lambda: ApiClient(url, make_auth(sign, token, region, credentials), transport),
+        credentials.forget,
+        page_size=args.page_size,
+    )
+    settings = Settings(url, auth_label(auth), interval_s=args.interval, page_size=args.page_size)
+    console = prepare(settings, backend, ip, args.port)
+    out.note(f"msgstatus: console for {url} ({settings.auth_label}); Ctrl-C stops it")
+    out.note("msgstatus: open this address; its token signs you in, keep it private:")
+    out.line(console.sign_in_url)
+    if args.open and not runtime.open_browser(console.sign_in_url):
+        out.note("msgstatus: could not open a browser: open the address above")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: the way to stop it
+        runtime.serve_console(console)
+    out.note("msgstatus: console stopped")
+    return 0
 
 
 def cmd_replay(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:

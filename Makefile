@@ -27,7 +27,7 @@ CHECKOV_VENV := .venv-checkov
 # Points terraform at a local provider mirror only when the registry is unreachable.
 TFENV   = eval "$$($(VPY) -m devkit.tfenv)"
 
-.PHONY: help venv build test test-unit lint fmt checkov docs bench demo clean
+.PHONY: help venv build test test-unit lint fmt checkov docs bench demo demo-ui screenshot analyze clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +42,7 @@ $(STAMP): requirements-dev.txt cli/pyproject.toml
 venv: $(STAMP) ## Create the virtualenv with the pinned test dependencies
 
 build: $(STAMP) ## Build dist/transform.zip, dist/query.zip and dist/stream.zip reproducibly
-	$(VPY) -m devkit.build --out dist
+	$(RUN) -m devkit.build --out dist
 
 # tflint is not run: no registry this project installs from (PyPI, npm,
 # Debian) ships tflint or its AWS ruleset, whose releases are GitHub
@@ -81,6 +81,16 @@ test-unit: $(STAMP) ## Run only the Python tests that need no terraform
 PORT ?= 8765
 demo: $(STAMP) ## Run the whole pipeline on a local AWS emulator (KEEP=1 keeps the API up, PORT=8765)
 	@$(VPY) -m devkit.demo --port $(PORT) $(if $(KEEP),--keep)
+
+demo-ui: $(STAMP) ## The demo, kept up with the msgstatus ui web console on its API until Ctrl-C
+	@$(VPY) -m devkit.demo --port $(PORT) --ui
+
+screenshot: $(STAMP) ## Take docs/console.png, the README's picture of the console (needs Debian's chromium)
+	@$(RUN) -m devkit.screenshot --out docs/console.png
+
+analyze: $(STAMP) ## Run the named Athena queries with DuckDB on the last `make demo`'s archive
+	@test -d .demo-archive/events || $(MAKE) --no-print-directory demo
+	@$(RUN) -m devkit.analyze --archive .demo-archive
 
 bench: $(STAMP) ## Measure the shipped code on a local moto server
 	$(RUN) -m bench.run

@@ -15,39 +15,58 @@ locals {
 
   transform_service = "${var.name}-transform"
 
+  # The direct delivery stream's alarms keep the names they had before Kinesis sources.
+  firehose_alarm_prefixes = { for key in keys(local.delivery_streams) : key => key == "events" ? "firehose" : "firehose-${key}" }
+
   # Alarms on one metric: name suffix => settings.
   all_metric_alarms = merge(
+    merge([
+      for key, prefix in local.firehose_alarm_prefixes : {
+        "${prefix}-processing" = {
+          namespace   = "AWS/Firehose"
+          metric      = "ExecuteProcessing.Success"
+          dimensions  = { DeliveryStreamName = "${var.name}-${key}" }
+          statistic   = "Average"
+          extended    = null
+          comparison  = "LessThanThreshold"
+          threshold   = 1
+          description = "Firehose (${var.name}-${key}) could not invoke the transform for some records: they go to errors/ in the archive bucket. Check the transform's errors and throttles, then replay errors/ with `msgstatus replay`."
+        }
+        "${prefix}-delivery" = {
+          namespace   = "AWS/Firehose"
+          metric      = "DeliveryToS3.Success"
+          dimensions  = { DeliveryStreamName = "${var.name}-${key}" }
+          statistic   = "Average"
+          extended    = null
+          comparison  = "LessThanThreshold"
+          threshold   = 1
+          description = "Firehose (${var.name}-${key}) failed to write to the archive bucket (it retries for 24 hours). Check the bucket policy, the KMS key policy and the Firehose role; the stream's error logs say why."
+        }
+        "${prefix}-freshness" = {
+          namespace   = "AWS/Firehose"
+          metric      = "DeliveryToS3.DataFreshness"
+          dimensions  = { DeliveryStreamName = "${var.name}-${key}" }
+          statistic   = "Maximum"
+          extended    = null
+          comparison  = "GreaterThanThreshold"
+          threshold   = local.thresholds.firehose_freshness_seconds
+          description = "The oldest record in Firehose (${var.name}-${key}) has waited more than ${local.thresholds.firehose_freshness_seconds} s: statuses are late. Check the transform's duration, errors and throttles, and the delivery errors."
+        }
+      }
+    ]...),
     {
-      "firehose-processing" = {
+      for key in keys(var.kinesis_source_stream_arns) : "firehose-kinesis-${key}-behind" => {
         namespace   = "AWS/Firehose"
-        metric      = "ExecuteProcessing.Success"
-        dimensions  = { DeliveryStreamName = local.delivery_stream_name }
-        statistic   = "Average"
-        extended    = null
-        comparison  = "LessThanThreshold"
-        threshold   = 1
-        description = "Firehose could not invoke the transform for some records: they go to errors/ in the archive bucket. Check the transform's errors and throttles, then replay errors/ with `msgstatus replay`."
-      }
-      "firehose-delivery" = {
-        namespace   = "AWS/Firehose"
-        metric      = "DeliveryToS3.Success"
-        dimensions  = { DeliveryStreamName = local.delivery_stream_name }
-        statistic   = "Average"
-        extended    = null
-        comparison  = "LessThanThreshold"
-        threshold   = 1
-        description = "Firehose failed to write to the archive bucket (it retries for 24 hours). Check the bucket policy, the KMS key policy and the Firehose role; the stream's error logs say why."
-      }
-      "firehose-freshness" = {
-        namespace   = "AWS/Firehose"
-        metric      = "DeliveryToS3.DataFreshness"
-        dimensions  = { DeliveryStreamName = local.delivery_stream_name }
+        metric      = "KinesisMillisBehindLatest"
+        dimensions  = { DeliveryStreamName = "${var.name}-kinesis-${key}" }
         statistic   = "Maximum"
         extended    = null
         comparison  = "GreaterThanThreshold"
-        threshold   = local.thresholds.firehose_freshness_seconds
-        description = "The oldest record in Firehose has waited more than ${local.thresholds.firehose_freshness_seconds} s: statuses are late. Check the transform's duration, errors and throttles, and the delivery errors."
+        threshold   = local.thresholds.firehose_freshness_seconds * 1000
+        description = "Firehose (${var.name}-kinesis-${key}) reads its Kinesis stream more than ${local.thresholds.firehose_freshness_seconds} s behind its tip. Records older than the stream's retention are lost: check the stream's read throttling (other consumers share its 2 MB/s per shard) and the transform."
       }
+    },
+    {
       "transform-errors" = {
         namespace   = "AWS/Lambda"
         metric      = "Errors"

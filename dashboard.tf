@@ -32,13 +32,17 @@ locals {
         region = local.region
         stat   = "Sum"
         period = 60
-        metrics = [
-          ["AWS/Firehose", "IncomingRecords", "DeliveryStreamName", local.delivery_stream_name, { label = "Firehose records in" }],
-          [local.ns, "records_event", "service", local.transform_service, { label = "delivery events" }],
-          [".", "records_skipped", ".", ".", { label = "other events (dropped)" }],
-          [".", "messages_written", ".", ".", { label = "messages written" }],
-          [".", "messages_unchanged", ".", ".", { label = "messages unchanged (retries)" }],
-        ]
+        metrics = concat(
+          [
+            for key in keys(local.delivery_streams) :
+            ["AWS/Firehose", key == "events" ? "IncomingRecords" : "DataReadFromKinesisStream.Records", "DeliveryStreamName", "${var.name}-${key}", { label = "records in (${key})" }]
+          ],
+          [
+            [local.ns, "records_event", "service", local.transform_service, { label = "delivery events" }],
+            [".", "records_skipped", ".", ".", { label = "other events (dropped)" }],
+            [".", "messages_written", ".", ".", { label = "messages written" }],
+            [".", "messages_unchanged", ".", ".", { label = "messages unchanged (retries)" }],
+        ])
       }
     },
     {
@@ -90,10 +94,15 @@ locals {
         region = local.region
         stat   = "Maximum"
         period = 60
-        metrics = [
-          [local.ns, "ingest_to_write_ms", "service", local.transform_service, { label = "ingest to table write, oldest record (ms)" }],
-          ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", local.delivery_stream_name, { label = "oldest record not yet in S3 (s)", yAxis = "right" }],
-        ]
+        metrics = concat(
+          [
+            [local.ns, "ingest_to_write_ms", "service", local.transform_service, { label = "ingest to table write, oldest record (ms)" }],
+          ],
+          [
+            for key in keys(local.delivery_streams) :
+            ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", "${var.name}-${key}", { label = "oldest record not yet in S3 (${key}, s)", yAxis = "right" }]
+          ],
+        )
       }
     },
     {

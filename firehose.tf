@@ -1,7 +1,29 @@
 ################################################################################
 # Kinesis Data Firehose: sources put events here; the transform turns them
 # into message records, and the output lands in the archive bucket
+#
+# One delivery stream ("events") takes the sources' records directly. Each
+# existing Kinesis data stream in var.kinesis_source_stream_arns gets a
+# delivery stream of its own that reads it as one more consumer (Firehose
+# uses the stream's shared read throughput and checkpoints itself), with the
+# same processor, archive and error output: a record the transform cannot
+# take lands in errors/, and Firehose reads the stream again after a failed
+# delivery, so nothing is lost and the stream's other consumers keep theirs.
 ################################################################################
+
+locals {
+  # Delivery stream key (its name after "<name>-") => source Kinesis stream ARN, or null for the direct one.
+  delivery_streams = local.create ? merge(
+    { events = null },
+    { for key, arn in var.kinesis_source_stream_arns : "kinesis-${key}" => arn },
+  ) : {}
+}
+
+# The direct stream was a counted resource before Kinesis sources existed.
+moved {
+  from = aws_kinesis_firehose_delivery_stream.this[0]
+  to   = aws_kinesis_firehose_delivery_stream.this["events"]
+}
 
 resource "aws_cloudwatch_log_group" "firehose" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; with kms_key_arn set, the customer-managed key is used.
@@ -29,16 +51,30 @@ resource "aws_cloudwatch_log_stream" "firehose_backup" {
 
 resource "aws_kinesis_firehose_delivery_stream" "this" {
   #checkov:skip=CKV_AWS_241:Encrypted with an AWS-owned key by default; with kms_key_arn set, the customer-managed key is used.
-  count = local.create ? 1 : 0
+  #checkov:skip=CKV_AWS_240:A stream with a Kinesis source cannot have server-side encryption of its own (Firehose refuses it); its records are encrypted by the source stream.
+  for_each = local.delivery_streams
 
-  name        = local.delivery_stream_name
+  name        = "${var.name}-${each.key}"
   destination = "extended_s3"
   tags        = var.tags
 
-  server_side_encryption {
-    enabled  = true
-    key_type = local.kms_enabled ? "CUSTOMER_MANAGED_CMK" : "AWS_OWNED_CMK"
-    key_arn  = var.kms_key_arn
+  dynamic "kinesis_source_configuration" {
+    for_each = each.value == null ? [] : [each.value]
+
+    content {
+      kinesis_stream_arn = kinesis_source_configuration.value
+      role_arn           = aws_iam_role.firehose[0].arn
+    }
+  }
+
+  dynamic "server_side_encryption" {
+    for_each = each.value == null ? [1] : []
+
+    content {
+      enabled  = true
+      key_type = local.kms_enabled ? "CUSTOMER_MANAGED_CMK" : "AWS_OWNED_CMK"
+      key_arn  = var.kms_key_arn
+    }
   }
 
   extended_s3_configuration {

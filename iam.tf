@@ -223,7 +223,10 @@ data "aws_iam_policy_document" "firehose_assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [local.delivery_stream_arn]
+      values = [
+        for key, _ in local.delivery_streams :
+        "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name}-${key}"
+      ]
     }
   }
 }
@@ -274,6 +277,47 @@ data "aws_iam_policy_document" "firehose" {
     sid       = "WriteDeliveryLogs"
     actions   = ["logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.firehose[0].arn}:*"]
+  }
+
+  # Read access only: Firehose is one more consumer of each stream, so no
+  # enhanced fan-out consumer is registered and nothing else changes on it.
+  dynamic "statement" {
+    for_each = length(var.kinesis_source_stream_arns) > 0 ? [1] : []
+
+    content {
+      sid = "ReadKinesisSources"
+      actions = [
+        "kinesis:DescribeStream",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+      ]
+      resources = sort(values(var.kinesis_source_stream_arns))
+    }
+  }
+
+  # Records of a KMS-encrypted stream are decrypted by Kinesis on Firehose's
+  # behalf: only through Kinesis, and only for these streams.
+  dynamic "statement" {
+    for_each = length(var.kinesis_source_kms_key_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "DecryptKinesisSources"
+      actions   = ["kms:Decrypt"]
+      resources = var.kinesis_source_kms_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["kinesis.${local.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:kinesis:arn"
+        values   = sort(values(var.kinesis_source_stream_arns))
+      }
+    }
   }
 
   dynamic "statement" {

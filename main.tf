@@ -15,10 +15,9 @@ locals {
   transform_function_name = "${var.name}-transform"
   query_function_name     = "${var.name}-query"
   delivery_stream_name    = "${var.name}-events"
+  # Account and Region make the name globally unique; name is at most 32 characters.
+  archive_bucket_name = "${var.name}-${local.account_id}-${local.region}"
 
-  # Built from its parts rather than read from the resource, so that trust
-  # policies of roles the stream depends on can name it without a cycle.
-  delivery_stream_arn = "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${local.delivery_stream_name}"
 
   # Powertools for AWS Lambda (Python) v3, published by AWS in account 017000801446
   # per Region, Python version and architecture.

@@ -53,12 +53,17 @@ output "archive_bucket_arn" {
 
 output "delivery_stream_name" {
   description = "Name of the Kinesis Data Firehose stream that every source sends its events to."
-  value       = try(aws_kinesis_firehose_delivery_stream.this[0].name, null)
+  value       = try(aws_kinesis_firehose_delivery_stream.this["events"].name, null)
 }
 
 output "delivery_stream_arn" {
   description = "ARN of the Kinesis Data Firehose stream that every source sends its events to."
-  value       = try(aws_kinesis_firehose_delivery_stream.this[0].arn, null)
+  value       = try(aws_kinesis_firehose_delivery_stream.this["events"].arn, null)
+}
+
+output "kinesis_delivery_stream_arns" {
+  description = "ARNs of the delivery streams that read the streams in kinesis_source_stream_arns, by the same keys; empty when there are none or create is false."
+  value       = { for key in keys(var.kinesis_source_stream_arns) : key => aws_kinesis_firehose_delivery_stream.this["kinesis-${key}"].arn if local.create }
 }
 
 ################################################################################
@@ -255,4 +260,33 @@ output "alarm_topic_arn" {
 output "dashboard_name" {
   description = "Name of the CloudWatch dashboard; null when dashboard_enabled is false."
   value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}
+
+################################################################################
+# Analytics
+################################################################################
+
+output "glue_database_name" {
+  description = "Name of the Glue database of the archive; null when analytics_enabled is false."
+  value       = try(aws_glue_catalog_database.this[0].name, null)
+}
+
+output "glue_table_name" {
+  description = "Name of the Glue table over the archived events (one row per event); null without analytics."
+  value       = try(aws_glue_catalog_table.events[0].name, null)
+}
+
+output "athena_workgroup_name" {
+  description = "Name of the Athena workgroup to query the archive in (enforced settings, encrypted results, a scan limit); null without analytics."
+  value       = try(aws_athena_workgroup.this[0].name, null)
+}
+
+output "athena_named_query_ids" {
+  description = "IDs of the named queries, by name (daily_rates, bounces_by_domain, sms_failures_by_country, delivery_latency, outcomes_by_group, sms_spend_by_country)."
+  value       = { for name, query in aws_athena_named_query.this : name => query.id }
+}
+
+output "analytics_query_policy_json" {
+  description = "An IAM policy document that lets a user or role run queries in the workgroup over the table (Athena, Glue, the archive's events/ and athena-results/ prefixes, and the KMS key): attach it to your analysts. Null without analytics."
+  value       = try(data.aws_iam_policy_document.analytics_query[0].json, null)
 }

@@ -11,7 +11,7 @@ data "aws_iam_policy_document" "put_to_stream" {
       "firehose:PutRecord",
       "firehose:PutRecordBatch",
     ]
-    resources = [aws_kinesis_firehose_delivery_stream.this[0].arn]
+    resources = [aws_kinesis_firehose_delivery_stream.this["events"].arn]
   }
 }
 
@@ -138,7 +138,7 @@ resource "aws_pinpoint_event_stream" "this" {
   for_each = local.create ? local.pinpoint_projects : {}
 
   application_id         = each.value
-  destination_stream_arn = aws_kinesis_firehose_delivery_stream.this[0].arn
+  destination_stream_arn = aws_kinesis_firehose_delivery_stream.this["events"].arn
   role_arn               = aws_iam_role.source["pinpoint"].arn
 
   depends_on = [aws_iam_role_policy.source]
@@ -159,7 +159,7 @@ resource "aws_sesv2_configuration_set_event_destination" "this" {
     matching_event_types = local.ses_event_types
 
     kinesis_firehose_destination {
-      delivery_stream_arn = aws_kinesis_firehose_delivery_stream.this[0].arn
+      delivery_stream_arn = aws_kinesis_firehose_delivery_stream.this["events"].arn
       iam_role_arn        = aws_iam_role.source["ses"].arn
     }
   }

@@ -102,8 +102,7 @@ resource "aws_s3_bucket" "archive" {
   #checkov:skip=CKV_AWS_21:Versioning is opt-in through archive_versioning_enabled; objects are written once by Firehose and expire.
   count = local.create ? 1 : 0
 
-  # Account and Region make the name globally unique; name is at most 32 characters.
-  bucket        = "${var.name}-${local.account_id}-${local.region}"
+  bucket        = local.archive_bucket_name
   force_destroy = var.force_destroy
   tags          = var.tags
 }
@@ -175,6 +174,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "archive" {
 
     abort_incomplete_multipart_upload {
       days_after_initiation = 1
+    }
+  }
+
+  # Athena's result files are scratch: they go sooner than the events.
+  rule {
+    id     = "expire-athena-results"
+    status = "Enabled"
+
+    filter {
+      prefix = "athena-results/"
+    }
+
+    expiration {
+      days = var.athena_results_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
     }
   }
 

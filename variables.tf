@@ -131,6 +131,43 @@ variable "sms_configuration_set_names" {
   }
 }
 
+variable "kinesis_source_stream_arns" {
+  type        = map(string)
+  description = "Existing Kinesis data streams that carry Pinpoint, SES or SMS v2 events (for example a Pinpoint project's event stream), by a short key of your choice. Each gets a delivery stream of its own, `<name>-kinesis-<key>`, that reads the stream with a Kinesis source and sends its records through the same transform, archive and error output as the direct stream. Firehose reads as one more consumer of the stream's shared throughput: other consumers keep reading, and a failed delivery is read again, never skipped. Keys: 1-23 lowercase letters, digits or hyphens, so that names stay within Firehose's 64 characters. A stream's ARN can be unknown until apply."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.kinesis_source_stream_arns) : can(regex("^[a-z0-9]([a-z0-9-]{0,21}[a-z0-9])?$", key))])
+    error_message = "Each kinesis_source_stream_arns key must be 1-23 lowercase letters, digits or hyphens, starting and ending with a letter or digit (it becomes part of the delivery stream's name)."
+  }
+
+  validation {
+    condition     = alltrue([for arn in values(var.kinesis_source_stream_arns) : can(regex("^arn:aws[a-zA-Z-]*:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}$", arn))])
+    error_message = "Each kinesis_source_stream_arns value must be a Kinesis data stream ARN such as arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events."
+  }
+
+  validation {
+    condition     = length(distinct(values(var.kinesis_source_stream_arns))) == length(var.kinesis_source_stream_arns)
+    error_message = "kinesis_source_stream_arns names the same stream twice: each stream needs one delivery stream only, or every event would be merged twice."
+  }
+}
+
+variable "kinesis_source_kms_key_arns" {
+  type        = list(string)
+  description = "ARNs of the customer-managed KMS keys that encrypt the streams in kinesis_source_stream_arns, if any. The Firehose role may then decrypt with them only through Kinesis and only for those streams (kms:ViaService and the aws:kinesis:arn encryption context). Streams encrypted with the AWS-managed key (aws/kinesis) need nothing here."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.kinesis_source_kms_key_arns : can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", arn))])
+    error_message = "Each kinesis_source_kms_key_arns entry must be a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (aliases are not accepted: IAM authorizes the key)."
+  }
+
+  validation {
+    condition     = length(var.kinesis_source_kms_key_arns) == 0 || length(var.kinesis_source_stream_arns) > 0
+    error_message = "kinesis_source_kms_key_arns is set but kinesis_source_stream_arns is empty: name the streams the keys encrypt."
+  }
+}
+
 variable "ses_event_destination_name" {
   type        = string
   description = "Name of the event destination the module adds to each SES configuration set."
@@ -576,6 +613,38 @@ variable "webhook_secrets" {
   description = "The secret of each webhook without auth.secret_arn, by webhook name: its API key value, basic-auth password or OAuth client secret. EventBridge keeps it in a Secrets Manager secret of its own; Terraform keeps it in its state, so protect the state."
   default     = {}
   sensitive   = true
+}
+
+################################################################################
+# Analytics
+################################################################################
+
+variable "analytics_enabled" {
+  type        = bool
+  description = "Create a Glue table over the archive (partition projection on its dates: no crawler), an Athena workgroup whose results go to the archive bucket's athena-results/ prefix, encrypted, and named queries for the questions operators ask (rates, bounces by domain, SMS failures and spend by country, delivery latency, outcomes per campaign)."
+  default     = true
+}
+
+variable "athena_bytes_scanned_cutoff_per_query" {
+  type        = number
+  description = "Most bytes one query in the workgroup may scan before Athena cancels it (at least 10 MB). Athena bills per TB scanned; the default, 10 GiB, is a few cents."
+  default     = 10737418240
+
+  validation {
+    condition     = var.athena_bytes_scanned_cutoff_per_query >= 10485760 && floor(var.athena_bytes_scanned_cutoff_per_query) == var.athena_bytes_scanned_cutoff_per_query
+    error_message = "athena_bytes_scanned_cutoff_per_query must be a whole number of bytes, at least 10485760 (10 MB, Athena's minimum)."
+  }
+}
+
+variable "athena_results_retention_days" {
+  type        = number
+  description = "How many days Athena's result files are kept under athena-results/ in the archive bucket."
+  default     = 7
+
+  validation {
+    condition     = var.athena_results_retention_days >= 1 && floor(var.athena_results_retention_days) == var.athena_results_retention_days
+    error_message = "athena_results_retention_days must be a whole number of days, 1 or more."
+  }
 }
 
 ################################################################################

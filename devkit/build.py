@@ -1,4 +1,5 @@
-"""Build dist/transform.zip, dist/query.zip and dist/stream.zip, byte-for-byte reproducibly.
+"""Build dist/transform.zip, dist/query.zip and dist/stream.zip, byte-for-byte reproducibly,
+and dist/archive_columns.json, the archive line's columns that the Glue table declares.
 
 Entries are sorted, stored (not deflated, so the bytes do not depend on the
 local zlib), dated 1980-01-01 and mode 0644, with no directory entries and no
@@ -11,8 +12,11 @@ Usage: python -m devkit.build [--out DIR]
 from __future__ import annotations
 
 import argparse
+import json
 import zipfile
 from pathlib import Path
+
+from message_status.events import ARCHIVE_LINE_COLUMNS
 
 from devkit import DIST, LAMBDA_SRC
 
@@ -45,12 +49,22 @@ def write_zip(target: Path, files: dict[str, bytes]) -> None:
             archive.writestr(info, files[name])
 
 
+def archive_columns() -> str:
+    """The archive line's columns as the Glue table reads them (analytics.tf): generated
+    from message_status.events.ARCHIVE_LINE_COLUMNS, never written by hand."""
+    columns = [{"name": name, "type": type_} for name, type_ in ARCHIVE_LINE_COLUMNS]
+    return json.dumps(columns, indent=2) + "\n"
+
+
 def build(out: Path) -> list[Path]:
     written = []
     for name, handler in PACKAGES.items():
         target = out / f"{name}.zip"
         write_zip(target, package_files(handler))
         written.append(target)
+    columns = out / "archive_columns.json"
+    columns.write_text(archive_columns())
+    written.append(columns)
     return written
 
 

@@ -18,11 +18,12 @@
    failure of the last hour;
 6. replays the garbage record from errors/ with ``msgstatus replay`` and shows that
    it fails again, with its original data intact;
-7. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first).
+7. destroys the stack and stops everything (``--keep`` waits for Ctrl-C first;
+   ``--ui`` also serves the ``msgstatus ui`` console on the demo's API until then).
 
 Nothing inside our code is mocked: the emulator stands in for AWS only.
 
-    python -m devkit.demo [--port PORT] [--keep]
+    python -m devkit.demo [--port PORT] [--keep] [--ui]
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from msgstatus.main import Runtime
 from msgstatus.main import main as msgstatus_main
 
-from devkit import terraform
+from devkit import ROOT, terraform
+from devkit.analyze import DEMO_ARCHIVE
 from devkit.calls import results, run_firehose_event
 from devkit.emulator import REGION, moto_server, patched_environ, port_in_use
 from devkit.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
@@ -168,7 +171,7 @@ def timeline(start_ms: int) -> list[list[Any]]:
         pinpoint_sms("_SMS.SUCCESS", "sms-delivered-0003", at(25), "DELIVERED"),
         pinpoint_email("_email.hardbounce", "email-bounced-0002", at(12)),
         b"\x89PNG this is not an event",
-        ses("Delivery", "ses-delivered-0005", at(40)),
+        ses("Delivery", "ses-delivered-0005", at(40), destination=TEAM[:1], named=TEAM[:1]),
         team("Bounce", 7, named=TEAM[1:]),
     ]
     second = [
@@ -178,7 +181,7 @@ def timeline(start_ms: int) -> list[list[Any]]:
         pinpoint_email("_email.send", "email-bounced-0002", at(10)),
         pinpoint_sms("_SMS.FAILURE", "sms-failed-0004", at(33), "CARRIER_UNREACHABLE"),
         pinpoint_sms("_SMS.BUFFERED", "sms-failed-0004", at(30), "PENDING"),
-        pinpoint_email("_email.delivered", "email-clicked-0001", at(2)),
+        pinpoint_email("_email.delivered", "email-clicked-0001", at(2), sent_ms=at(0)),
         click,  # a duplicate delivery of the same event
         sms_v2(
             "TEXT_DELIVERED",
@@ -188,6 +191,8 @@ def timeline(start_ms: int) -> list[list[Any]]:
         ),
         team("Delivery", 6, named=TEAM[:1]),
         team("Send", 5),
+        # after its delivery: order does not matter
+        ses("Send", "ses-delivered-0005", at(38), destination=TEAM[:1]),
     ]
     return [first, second]
 
@@ -211,13 +216,17 @@ def destination(stack: Stack) -> Destination:
 
 
 def show_firehose_delivery(
-    stack: Stack, event: dict[str, Any], response: dict[str, Any], say: Callable[[str], None]
+    stack: Stack,
+    event: dict[str, Any],
+    response: dict[str, Any],
+    say: Callable[[str], None],
+    archive: Path | None = None,
 ) -> None:
     """Write each result where Firehose writes it (the emulator's Firehose calls no
     processor, devkit.firehose plays that part): Ok lines to the archive, failures,
     with their original data, under errors/."""
     where = destination(stack)
-    written = deliver(stack.client("s3"), where, event, response)
+    written = deliver(stack.client("s3"), where, event, response, mirror=archive)
     lines = [base64.b64decode(r["data"]) for r in response["records"] if r["result"] == "Ok"]
     if lines:
         first = json.loads(lines[0])
@@ -234,7 +243,9 @@ def show_firehose_delivery(
             )
 
 
-def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
+def feed_timeline(
+    stack: Stack, say: Callable[[str], None], archive: Path | None = None
+) -> dict[str, int]:
     """Run every batch through the deployed transform; return result counts."""
     totals: dict[str, int] = {}
     name = stack.outputs["transform_function_name"]
@@ -254,7 +265,7 @@ def feed_timeline(stack: Stack, say: Callable[[str], None]) -> dict[str, int]:
             )
             for result, count in counts.items():
                 totals[result] = totals.get(result, 0) + count
-            show_firehose_delivery(stack, event, response, say)
+            show_firehose_delivery(stack, event, response, say, archive)
     return totals
 
 
@@ -454,8 +465,34 @@ def replay_failures(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
 # --- main ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def demo_console(api_url: str) -> Iterator[str]:
+    """`msgstatus ui` on the demo's local API (which checks no signature), in the
+    background; yields the sign-in address it prints."""
+    consoles: list[Any] = []
+    quiet = io.StringIO()
+    runtime = Runtime(stdout=quiet, stderr=quiet, serve_console=consoles.append)
+    code = msgstatus_main(["ui", "--no-sign", "--api-url", api_url], runtime)
+    if code != 0 or not consoles:
+        raise DemoError(f"msgstatus ui did not start: {quiet.getvalue().strip()}")
+    with consoles[0].in_background() as console:
+        yield console.sign_in_url
+
+
+def offer_console(api_url: str, say: Callable[[str], None]) -> None:
+    with demo_console(api_url) as url:
+        say("")
+        say("the console (msgstatus ui) on this API; open this address in a browser:")
+        say(f"  {url}")
+        say(
+            f"search for {TEAM[0]}: two messages, one delivered to her and one that bounced "
+            f"for {TEAM[1]}"
+        )
+        wait_for_ctrl_c(say)
+
+
 def serve_and_ask(
-    stack: Stack, port: int, keep: bool, say: Callable[[str], None]
+    stack: Stack, port: int, keep: bool, say: Callable[[str], None], *, ui: bool = False
 ) -> dict[str, Any]:
     name = stack.outputs["query_function_name"]
     with (
@@ -478,27 +515,47 @@ def serve_and_ask(
             say(f"     curl -s -X POST {api.url}/messages/batch-get -d '{batch}'")
             say(f"     curl -s '{api.url}/messages?recipient=ana@example.com'")
             say(f"     curl -s '{api.url}/messages?status=HARD_BOUNCED&channel=email'")
-            wait_for_ctrl_c(say)
+            if ui:
+                offer_console(api.url, say)
+            else:
+                wait_for_ctrl_c(say)
     return {"answers": answers, "found": found}
 
 
-def exercise(stack: Stack, console: Console, port: int, keep: bool) -> dict[str, Any]:
-    """Steps 3 and 4 on a deployed stack: events in, answers out (the demo test runs these)."""
+def exercise(
+    stack: Stack,
+    console: Console,
+    port: int,
+    keep: bool,
+    archive: Path | None = None,
+    *,
+    ui: bool = False,
+) -> dict[str, Any]:
+    """Steps 3 to 6 on a deployed stack: events in, answers out (the demo test runs these).
+    With ``archive``, what the demo writes to the bucket is also copied there (for
+    `make analyze`)."""
     report: dict[str, Any] = {"outputs": stack.outputs}
     reader = stream_reader(stack)  # a shared deployment may hold other writes already
     with console.step("Feed events through the deployed transform, as Firehose would") as feeding:
-        report["results"] = feed_timeline(stack, feeding)
+        report["results"] = feed_timeline(stack, feeding, archive)
     with console.step("Publish status changes from the table's stream to EventBridge") as pub:
         report["status_events"] = publish_changes(stack, reader, pub)
     with console.step("Ask the deployed query API about each message, then search") as asking:
-        report.update(serve_and_ask(stack, port, keep, asking))
+        report.update(serve_and_ask(stack, port, keep, asking, ui=ui))
     with console.step("Replay the failed record from errors/ with msgstatus replay") as replaying:
         report["replay"] = replay_failures(stack, replaying)
     return report
 
 
 def run_steps(
-    console: Console, port: int, keep: bool, scratch: Path, version: str
+    console: Console,
+    port: int,
+    keep: bool,
+    scratch: Path,
+    version: str,
+    *,
+    archive: Path,
+    ui: bool = False,
 ) -> dict[str, Any]:
     with ExitStack() as cleanup:
         with console.step("Start a local AWS emulator (moto)") as started:
@@ -513,14 +570,14 @@ def run_steps(
                 )
             )
         try:
-            return exercise(stack, console, port, keep)
+            return exercise(stack, console, port, keep, archive, ui=ui)
         finally:
             with console.step("Destroy the stack and stop the emulator") as destroying:
                 cleanup.close()
                 destroying("stack destroyed, moto server stopped")
 
 
-def run(port: int, keep: bool, out: TextIO) -> dict[str, Any]:
+def run(port: int, keep: bool, out: TextIO, *, ui: bool = False) -> dict[str, Any]:
     """The whole demo; returns what it saw (the test in make test reads it)."""
     console = Console(out)
     version = check_terraform()
@@ -528,7 +585,8 @@ def run(port: int, keep: bool, out: TextIO) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="message-status-demo-"))
     try:
         check_providers(scratch)
-        report = run_steps(console, port, keep, scratch, version)
+        shutil.rmtree(DEMO_ARCHIVE, ignore_errors=True)  # this run's archive only
+        report = run_steps(console, port, keep, scratch, version, archive=DEMO_ARCHIVE, ui=ui)
     except (TerraformFailed, DemoError):
         log = scratch / "terraform.log"
         if log.exists():
@@ -539,6 +597,14 @@ def run(port: int, keep: bool, out: TextIO) -> dict[str, Any]:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     console.say("\nDemo finished: stack destroyed, servers stopped, temporary files removed.")
+    console.say(
+        f"Its archive is in {DEMO_ARCHIVE.relative_to(ROOT)}/: `make analyze` runs the named "
+        "Athena queries on it with DuckDB."
+    )
+    if not ui:
+        console.say(
+            "To look around in the web console (msgstatus ui) while the stack is up: `make demo-ui`."
+        )
     return report
 
 
@@ -548,9 +614,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port for the local API")
     parser.add_argument("--keep", action="store_true", help="leave the API up until Ctrl-C")
+    parser.add_argument(
+        "--ui", action="store_true", help="--keep, and serve the msgstatus ui console on the API"
+    )
     args = parser.parse_args(argv)
     try:
-        run(args.port, args.keep, sys.stdout)
+        run(args.port, args.keep or args.ui, sys.stdout, ui=args.ui)
     except DemoError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -36,14 +37,17 @@ def iso(epoch_ms: int) -> str:
 
 
 def pinpoint_email(
-    event_type: str, message_id: str, time_ms: int, **attributes: Any
+    event_type: str, message_id: str, time_ms: int, sent_ms: int | None = None, **attributes: Any
 ) -> dict[str, Any]:
-    """A Pinpoint ``_email.*`` event (``event_type`` like ``"_email.click"``)."""
+    """A Pinpoint ``_email.*`` event (``event_type`` like ``"_email.click"``), of a mail sent
+    at ``sent_ms`` (default: the event's time)."""
     event = fixture("pinpoint_email_send")
     event["event_type"] = event_type
     event["event_timestamp"] = time_ms
     event["arrival_timestamp"] = time_ms + 500
-    event["facets"]["email_channel"]["mail_event"]["mail"]["message_id"] = message_id
+    mail = event["facets"]["email_channel"]["mail_event"]["mail"]
+    mail["message_id"] = message_id
+    mail["message_send_timestamp"] = time_ms if sent_ms is None else sent_ms
     # The documented send/delivered examples carry a feedback attribute; keep that shape.
     feedback = {"_email.send": "received", "_email.delivered": "delivered"}.get(event_type)
     event["attributes"] = {"feedback": attributes.pop("feedback", feedback)}
@@ -155,12 +159,15 @@ def sms_v2(
     *,
     is_final: bool | None = None,
     description: str | None = None,
+    sent_ms: int | None = None,
 ) -> dict[str, Any]:
-    """An End User Messaging SMS v2 ``TEXT_*`` event."""
+    """An End User Messaging SMS v2 ``TEXT_*`` event, of a text requested at ``sent_ms``
+    (default: the event's time)."""
     event = fixture("eum_text_successful")
     event["eventType"] = event_type
     event["messageId"] = message_id
     event["eventTimestamp"] = time_ms
+    event["messageRequestTimestamp"] = time_ms if sent_ms is None else sent_ms
     event["messageStatus"] = message_status or event_type.removeprefix("TEXT_")
     event["isFinal"] = is_final if is_final is not None else event_type != "TEXT_QUEUED"
     event["messageStatusDescription"] = description or f"status {event['messageStatus']}"
@@ -227,4 +234,47 @@ def http_event(
         },
         "body": body,
         "isBase64Encoded": False,
+    }
+
+
+def firehose_kinesis_event(
+    source_stream_arn: str,
+    delivery_stream_arn: str,
+    kinesis_records: list[Mapping[str, Any]],
+    shard_id: str = "shardId-000000000000",
+) -> dict[str, Any]:
+    """The event Firehose hands its processor when it reads a Kinesis data stream.
+
+    ``kinesis_records`` are records as Kinesis GetRecords returns them (Data,
+    PartitionKey, SequenceNumber, ApproximateArrivalTimestamp). Firehose adds
+    ``sourceKinesisStreamArn`` to the event and ``kinesisRecordMetadata`` to
+    each record ("Data transformation", Amazon Data Firehose Developer Guide);
+    the record id is opaque, so one built from shard and sequence number does.
+    """
+    records = []
+    for record in kinesis_records:
+        arrived = record["ApproximateArrivalTimestamp"]
+        arrived_ms = (
+            int(arrived.timestamp() * 1000) if isinstance(arrived, datetime) else int(arrived)
+        )
+        records.append(
+            {
+                "recordId": f"{shard_id}-{record['SequenceNumber']}",
+                "approximateArrivalTimestamp": arrived_ms,
+                "data": b64(bytes(record["Data"])),
+                "kinesisRecordMetadata": {
+                    "shardId": shard_id,
+                    "partitionKey": record["PartitionKey"],
+                    "approximateArrivalTimestamp": arrived_ms,
+                    "sequenceNumber": record["SequenceNumber"],
+                    "subsequenceNumber": "",
+                },
+            }
+        )
+    return {
+        "invocationId": "invocation-kinesis-1",
+        "sourceKinesisStreamArn": source_stream_arn,
+        "deliveryStreamArn": delivery_stream_arn,
+        "region": source_stream_arn.split(":")[3],
+        "records": records,
     }

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 # What Firehose records as the error of a record its processor flagged.
@@ -107,9 +108,14 @@ def deliver(
     destination: Destination,
     event: Mapping[str, Any],
     response: Mapping[str, Any],
+    *,
     when: datetime | None = None,
+    mirror: Path | None = None,
 ) -> dict[str, str]:
-    """Write the processor's answer to S3 as Firehose would; the keys written, by result."""
+    """Write the processor's answer to S3 as Firehose would; the keys written, by result.
+
+    With ``mirror``, each object is also written under that folder, at its key.
+    """
     when = when or datetime.now(UTC)
     now_ms = int(when.timestamp() * 1000)
     originals = {record["recordId"]: record for record in event["records"]}
@@ -122,15 +128,23 @@ def deliver(
     written = {}
     if ok:
         key = object_key(expand_prefix(destination.prefix, when), destination.stream, when)
-        s3.put_object(Bucket=destination.bucket, Key=key, Body=gzip.compress(ok, mtime=0))
+        _put(s3, destination.bucket, key, gzip.compress(ok, mtime=0), mirror)
         written["Ok"] = key
     if failed:
         lines = error_lines(failed, destination.lambda_arn, now_ms)
         body = "".join(json.dumps(line) + "\n" for line in lines).encode()
         key = object_key(expand_prefix(destination.error_prefix, when), destination.stream, when)
-        s3.put_object(Bucket=destination.bucket, Key=key, Body=gzip.compress(body, mtime=0))
+        _put(s3, destination.bucket, key, gzip.compress(body, mtime=0), mirror)
         written["ProcessingFailed"] = key
     return written
+
+
+def _put(s3: Any, bucket: str, key: str, body: bytes, mirror: Path | None) -> None:
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    if mirror is not None:
+        path = mirror / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
 
 
 def keys(s3: Any, bucket: str, prefix: str = "") -> set[str]:

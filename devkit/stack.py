@@ -15,6 +15,9 @@ Two things are prepared in the emulator first, without touching the module:
 * moto 5.2 returns a Pinpoint app's CreationDate as a number where AWS returns
   a string, which the provider rejects; the emulator's App.to_json is patched
   to return a string while a stack is deployed.
+* moto 5.2 cannot delete an Athena named query (DeleteNamedQuery is not
+  implemented, so a destroy retries for ever); the emulator learns it while a
+  stack is deployed.
 * moto 5.2 hands a table's stream records to a mapped function itself, through
   Docker, and empties the stream whatever happens; without Docker the records
   are simply lost. While a stack is deployed, the emulator's stream keeps its
@@ -46,6 +49,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from moto.athena.responses import AthenaResponse
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
 
@@ -123,6 +127,23 @@ def pinpoint_creation_date_as_string() -> Iterator[None]:
         yield
     finally:
         App.to_json = original  # type: ignore[method-assign]
+
+
+def _delete_named_query(self: Any) -> str:
+    self.athena_backend.named_queries.pop(self._get_param("NamedQueryId"), None)
+    return "{}"
+
+
+@contextmanager
+def athena_named_queries_deletable() -> Iterator[None]:
+    if hasattr(AthenaResponse, "delete_named_query"):  # a moto that has it already
+        yield
+        return
+    AthenaResponse.delete_named_query = _delete_named_query  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del AthenaResponse.delete_named_query  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -256,7 +277,11 @@ def deployed(
     )
     stack = Stack(emulator, module_root, workdir, env, credentials, scratch / "terraform.log")
     stack.write_files(files or {})
-    with pinpoint_creation_date_as_string(), stream_records_kept():
+    with (
+        pinpoint_creation_date_as_string(),
+        stream_records_kept(),
+        athena_named_queries_deletable(),
+    ):
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")
         try:

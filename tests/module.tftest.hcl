@@ -53,7 +53,7 @@ run "defaults_are_authenticated_and_fresh" {
 
   assert {
     condition = anytrue([
-      for p in aws_kinesis_firehose_delivery_stream.this[0].extended_s3_configuration[0].processing_configuration[0].processors[0].parameters :
+      for p in aws_kinesis_firehose_delivery_stream.this["events"].extended_s3_configuration[0].processing_configuration[0].processors[0].parameters :
       p.parameter_name == "BufferIntervalInSeconds" && tonumber(p.parameter_value) <= 10
     ])
     error_message = "The processor must buffer at most 10 seconds by default."
@@ -523,4 +523,64 @@ run "webhook_with_its_own_pattern_uses_it" {
     condition     = aws_dynamodb_table.this[0].stream_enabled
     error_message = "A webhook turns the table's stream on."
   }
+}
+
+run "kinesis_source_key_with_capitals_is_refused" {
+  command = plan
+  variables {
+    kinesis_source_stream_arns = { Pinpoint = "arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events" }
+  }
+  expect_failures = [var.kinesis_source_stream_arns]
+}
+
+run "kinesis_source_that_is_not_a_stream_arn_is_refused" {
+  command = plan
+  variables {
+    kinesis_source_stream_arns = { pinpoint = "arn:aws:firehose:us-east-1:123456789012:deliverystream/x" }
+  }
+  expect_failures = [var.kinesis_source_stream_arns]
+}
+
+run "the_same_kinesis_stream_twice_is_refused" {
+  command = plan
+  variables {
+    kinesis_source_stream_arns = {
+      one = "arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events"
+      two = "arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events"
+    }
+  }
+  expect_failures = [var.kinesis_source_stream_arns]
+}
+
+run "kinesis_key_alias_is_refused" {
+  command = plan
+  variables {
+    kinesis_source_stream_arns  = { pinpoint = "arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events" }
+    kinesis_source_kms_key_arns = ["arn:aws:kms:us-east-1:123456789012:alias/streams"]
+  }
+  expect_failures = [var.kinesis_source_kms_key_arns]
+}
+
+run "kinesis_key_without_streams_is_refused" {
+  command = plan
+  variables {
+    kinesis_source_kms_key_arns = ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+  }
+  expect_failures = [var.kinesis_source_kms_key_arns]
+}
+
+run "athena_scan_limit_below_athenas_minimum_is_refused" {
+  command = plan
+  variables {
+    athena_bytes_scanned_cutoff_per_query = 1048576
+  }
+  expect_failures = [var.athena_bytes_scanned_cutoff_per_query]
+}
+
+run "athena_results_kept_zero_days_is_refused" {
+  command = plan
+  variables {
+    athena_results_retention_days = 0
+  }
+  expect_failures = [var.athena_results_retention_days]
 }

@@ -3,9 +3,13 @@ when something is missing."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import io
 import json
+import re
 import socket
+import urllib.parse
+import urllib.request
 from contextlib import redirect_stdout
 
 import pytest
@@ -48,7 +52,7 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
         # newest first by the time each reached its status
         "failed in the last hour": ["sms-failed-0004", "email-bounced-0002", "ses-team-0007"],
     }
-    assert report["results"] == {"Ok": 16, "ProcessingFailed": 1}
+    assert report["results"] == {"Ok": 17, "ProcessingFailed": 1}
     changes = sorted(
         (
             e["detail"]["message_id"],
@@ -83,6 +87,31 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
     assert "Message Status Changed events" in text
     assert "ProcessingFailed record-00003" in text
     assert "$ curl -s http://127.0.0.1:" in text
+
+    # `make demo-ui`: the console on the demo's API finds ana's two messages by recipient.
+    with (
+        basic_stack.function("query_function_name", demo.QUIET) as query,
+        LocalApi(query, free_port()) as api,
+        demo.demo_console(api.url) as sign_in,
+    ):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        opener.open(sign_in).read()  # the token becomes a cookie
+        origin = sign_in.split("/?", 1)[0]
+        query_string = urllib.parse.urlencode({"q": demo.TEAM[0]})
+        page = opener.open(f"{origin}/find?{query_string}").read().decode()
+    rows = {
+        message_id: re.sub(r"<[^>]+>", " ", status)
+        for message_id, status in re.findall(
+            r'<th scope="row"[^>]*><a[^>]*>([^<]+)</a></th>\s*<td data-label="Status">(.*?)</td>',
+            page,
+            re.S,
+        )
+    }
+    assert sorted(rows) == ["ses-delivered-0005", "ses-team-0007"]
+    assert "DELIVERED" in rows["ses-delivered-0005"]
+    assert "HARD_BOUNCED" in rows["ses-team-0007"]
 
 
 def test_port_in_use_is_one_clear_line() -> None:

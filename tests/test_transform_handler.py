@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 
 import pytest
 from message_status.parse import parse_event
@@ -15,7 +16,15 @@ from devkit.calls import (
     run_firehose_event,
     stored_item,
 )
-from devkit.events import firehose_event, fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.events import (
+    firehose_event,
+    firehose_kinesis_event,
+    fixture,
+    pinpoint_email,
+    pinpoint_sms,
+    ses,
+    sms_v2,
+)
 from tests.conftest import TABLE_NAME
 from tests.support import faults
 from tests.support.items import stored_document
@@ -339,3 +348,37 @@ def test_an_unreadable_stored_item_fails_its_records_and_is_left_alone(transform
     response = run_firehose(transform, [ses("Send", "m1", 1000), ses("Send", "m2", 1000)])
     assert results(response) == ["ProcessingFailed", "Ok"]
     assert stored_item(dynamodb, TABLE_NAME, "m1") == {"message_id": "m1", "channel": "fax"}
+
+
+def test_records_firehose_reads_from_a_kinesis_stream_take_the_same_path(
+    transform, dynamodb
+) -> None:
+    """A delivery stream with a Kinesis source hands the same contract, plus Kinesis metadata."""
+    kinesis_records = [
+        {
+            "Data": json.dumps(payload).encode() if isinstance(payload, dict) else payload,
+            "PartitionKey": f"partition-{index}",
+            "SequenceNumber": f"4954698668313554428650745793632167567570019247115678515{index}",
+            "ApproximateArrivalTimestamp": datetime(2026, 12, 1, 12, 0, index, tzinfo=UTC),
+        }
+        for index, payload in enumerate(
+            [
+                pinpoint_email("_email.send", "k1", 1000),
+                b"\x00not json from another producer on the stream",
+                pinpoint_email("_email.delivered", "k1", 2000),
+                pinpoint_sms("_SMS.SUCCESS", "k2", 1000, "DELIVERED"),
+            ]
+        )
+    ]
+    event = firehose_kinesis_event(
+        "arn:aws:kinesis:us-east-1:123456789012:stream/pinpoint-events",
+        "arn:aws:firehose:us-east-1:123456789012:deliverystream/status-kinesis-pinpoint",
+        kinesis_records,
+    )
+    response = run_firehose_event(transform, event)  # checks every recordId once, in order
+
+    assert results(response) == ["Ok", "ProcessingFailed", "Ok", "Ok"]
+    assert response["records"][1]["data"] == event["records"][1]["data"]  # to errors/, intact
+    assert stored_document(dynamodb, TABLE_NAME, "k1")["status"] == "DELIVERED"
+    assert stored_document(dynamodb, TABLE_NAME, "k2")["status"] == "DELIVERED"
+    assert [line["message_id"] for line in archived_lines(response)] == ["k1", "k1", "k2"]

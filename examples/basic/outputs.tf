@@ -55,6 +55,11 @@ output "delivery_stream_arn" {
   value       = module.message_status.delivery_stream_arn
 }
 
+output "kinesis_delivery_stream_arns" {
+  description = "ARNs of the delivery streams that read the streams in kinesis_source_stream_arns, by the same keys; empty when there are none or create is false."
+  value       = module.message_status.kinesis_delivery_stream_arns
+}
+
 output "transform_function_name" {
   description = "Name of the Lambda function that turns source events into status records."
   value       = module.message_status.transform_function_name
@@ -213,4 +218,29 @@ output "alarm_topic_arn" {
 output "dashboard_name" {
   description = "Name of the CloudWatch dashboard; null when dashboard_enabled is false."
   value       = module.message_status.dashboard_name
+}
+
+output "glue_database_name" {
+  description = "Name of the Glue database of the archive; null when analytics_enabled is false."
+  value       = module.message_status.glue_database_name
+}
+
+output "glue_table_name" {
+  description = "Name of the Glue table over the archived events (one row per event); null without analytics."
+  value       = module.message_status.glue_table_name
+}
+
+output "athena_workgroup_name" {
+  description = "Name of the Athena workgroup to query the archive in (enforced settings, encrypted results, a scan limit); null without analytics."
+  value       = module.message_status.athena_workgroup_name
+}
+
+output "athena_named_query_ids" {
+  description = "IDs of the named queries, by name (daily_rates, bounces_by_domain, sms_failures_by_country, delivery_latency, outcomes_by_group, sms_spend_by_country)."
+  value       = module.message_status.athena_named_query_ids
+}
+
+output "analytics_query_policy_json" {
+  description = "An IAM policy document that lets a user or role run queries in the workgroup over the table (Athena, Glue, the archive's events/ and athena-results/ prefixes, and the KMS key): attach it to your analysts. Null without analytics."
+  value       = module.message_status.analytics_query_policy_json
 }

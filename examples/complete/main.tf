@@ -22,6 +22,10 @@ module "message_status" {
   ses_configuration_set_names = [aws_sesv2_configuration_set.this.configuration_set_name]
   sms_configuration_set_names = var.sms_configuration_set_names
 
+  # An existing Kinesis data stream as a source too, encrypted with the key.
+  kinesis_source_stream_arns  = { pinpoint = aws_kinesis_stream.events.arn }
+  kinesis_source_kms_key_arns = [aws_kms_key.this.arn]
+
   api_authorization_type = "JWT"
   jwt_issuer             = var.jwt_issuer
   jwt_audience           = var.jwt_audience

@@ -8,6 +8,38 @@ from typing import Any
 from .model import ALL_ATTRIBUTES, Channel, Kind, Source, Status
 from .timefmt import to_iso
 
+# The archive line's columns and their Hive/Glue types, in line order: the one
+# schema that archive_line writes, the Glue table (analytics.tf, through
+# dist/archive_columns.json) declares and the named queries read.
+ARCHIVE_LINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("message_id", "string"),
+    ("channel", "string"),
+    ("source", "string"),
+    ("event_type", "string"),
+    ("kind", "string"),
+    ("status", "string"),
+    ("event_is_final", "boolean"),
+    ("event_time", "string"),  # ISO-8601, UTC, milliseconds
+    ("event_time_ms", "bigint"),
+    ("detail", "string"),
+    ("description", "string"),
+    ("aws_account_id", "string"),
+    ("client", "string"),
+    ("campaign_id", "string"),
+    ("journey_id", "string"),
+    ("from_address", "string"),
+    ("destination", "array<string>"),
+    ("origination_phone_number", "string"),
+    ("destination_phone_number", "string"),
+    ("record_status", "string"),
+    ("iso_country_code", "string"),
+    ("message_type", "string"),
+    ("price_in_millicents_usd", "double"),
+    ("recipients", "array<string>"),
+    ("sent_at", "string"),  # ISO-8601, when the message was sent, if the source says
+    ("correlation_id", "string"),
+)
+
 
 @dataclass(frozen=True)
 class NormalizedEvent:

@@ -16,8 +16,10 @@ import json
 from typing import Any
 
 import pytest
+from message_status.events import ARCHIVE_LINE_COLUMNS
 from message_status.model import INDEXES
 
+from devkit import ROOT
 from devkit.calls import call_api, results, run_firehose
 from devkit.emulator import REGION
 from devkit.events import iso, pinpoint_email, ses
@@ -224,6 +226,49 @@ def test_deployed_code_finds_a_message_by_each_of_its_recipients(basic_stack: St
     (message,) = body["messages"]
     assert message["recipients"]["apply.ben@example.com"]["status"] == "HARD_BOUNCED"
     assert message["recipients"]["apply.ana@example.com"]["status"] == "DELIVERED"
+
+
+def test_the_archive_is_catalogued_and_queryable_in_its_workgroup(basic_stack: Stack) -> None:
+    outputs = basic_stack.outputs
+    database = outputs["glue_database_name"]
+    assert database == NAME.replace("-", "_")
+    table = basic_stack.client("glue").get_table(DatabaseName=database, Name="events")["Table"]
+    assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == list(
+        ARCHIVE_LINE_COLUMNS
+    )
+    assert table["StorageDescriptor"]["Location"] == (
+        f"s3://{outputs['archive_bucket_name']}/events/"
+    )
+    assert table["Parameters"]["projection.dt.format"] == "yyyy/MM/dd"
+
+    athena = basic_stack.client("athena")
+    workgroup = athena.get_work_group(WorkGroup=outputs["athena_workgroup_name"])["WorkGroup"]
+    configuration = workgroup["Configuration"]
+    assert configuration["EnforceWorkGroupConfiguration"] is True
+    assert configuration["BytesScannedCutoffPerQuery"] == 10 * 1024**3
+    assert configuration["ResultConfiguration"]["OutputLocation"] == (
+        f"s3://{outputs['archive_bucket_name']}/athena-results/"
+    )
+    names = {path.stem for path in (ROOT / "analytics").glob("*.sql")}
+    assert set(outputs["athena_named_query_ids"]) == names
+    for name, query_id in outputs["athena_named_query_ids"].items():
+        query = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
+        assert query["QueryString"] == (ROOT / "analytics" / f"{name}.sql").read_text()
+        assert (query["Database"], query["WorkGroup"]) == (database, workgroup["Name"])
+
+    policy = json.loads(outputs["analytics_query_policy_json"])
+    resources = {r for s in policy["Statement"] for r in as_list(s["Resource"])}
+    assert workgroup_arn(basic_stack, workgroup["Name"]) in resources
+    assert f"{outputs['archive_bucket_arn']}/events/*" in resources
+
+
+def workgroup_arn(stack: Stack, name: str) -> str:
+    account = stack.client("sts").get_caller_identity()["Account"]
+    return f"arn:aws:athena:{REGION}:{account}:workgroup/{name}"
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def test_second_plan_is_empty(basic_stack: Stack) -> None:

@@ -17,6 +17,7 @@ the deployment is made destroyable (no deletion protection, force_destroy).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +25,10 @@ from typing import Any
 import pytest
 
 from devkit import ROOT, terraform
+from devkit.calls import call_api, results, run_firehose_event
 from devkit.emulator import Emulator
+from devkit.events import firehose_kinesis_event, pinpoint_email
+from devkit.firehose import Destination, deliver, read_error_records
 from devkit.stack import Stack, deployed, emulator_files
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
@@ -256,6 +260,100 @@ def test_the_webhook_is_a_connection_a_destination_and_a_rule_with_a_dead_letter
     assert target["RoleArn"] == hook["role_arn"]
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 50
     assert target["DeadLetterConfig"]["Arn"] == hook["dead_letter_queue_arn"]
+
+
+def test_the_kinesis_source_has_a_delivery_stream_that_reads_only_it(stack: Stack) -> None:
+    stream_arn = stack.client("kinesis").describe_stream_summary(
+        StreamName=f"{NAME}-pinpoint-events"
+    )["StreamDescriptionSummary"]
+    assert stream_arn["EncryptionType"] == "KMS"
+    description = stack.client("firehose").describe_delivery_stream(
+        DeliveryStreamName=f"{NAME}-kinesis-pinpoint"
+    )["DeliveryStreamDescription"]
+    source = description["Source"]["KinesisStreamSourceDescription"]
+    assert source["KinesisStreamARN"] == stream_arn["StreamARN"]
+    assert source["RoleARN"] == stack.outputs["firehose_role_arn"]
+    assert stack.outputs["kinesis_delivery_stream_arns"] == {
+        "pinpoint": description["DeliveryStreamARN"]
+    }
+    # Same processor and archive as the direct stream.
+    direct = Destination.of(
+        stack.client("firehose").describe_delivery_stream(DeliveryStreamName=f"{NAME}-events")[
+            "DeliveryStreamDescription"
+        ]
+    )
+    kinesis = Destination.of(description)
+    assert (kinesis.bucket, kinesis.prefix, kinesis.error_prefix, kinesis.lambda_arn) == (
+        direct.bucket,
+        direct.prefix,
+        direct.error_prefix,
+        direct.lambda_arn,
+    )
+    policy = stack.client("iam").get_role_policy(
+        RoleName=f"{NAME}-firehose", PolicyName="transform-and-archive"
+    )["PolicyDocument"]
+    statements = {s.get("Sid"): s for s in policy["Statement"]}
+    assert statements["ReadKinesisSources"]["Resource"] == stream_arn["StreamARN"]
+    decrypt = statements["DecryptKinesisSources"]
+    assert decrypt["Resource"] == stream_arn["KeyId"]
+    assert (
+        decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:kinesis:arn"]
+        == (stream_arn["StreamARN"])
+    )
+
+
+def test_records_on_the_kinesis_stream_reach_the_table_and_bad_ones_errors(stack: Stack) -> None:
+    """Producer -> Kinesis (emulator) -> what Firehose hands its processor -> deployed transform.
+
+    The emulator's Firehose does not read Kinesis streams nor call processors: the
+    test reads the stream and plays Firehose (devkit.events.firehose_kinesis_event,
+    devkit.firehose.deliver) between the real stream and the deployed code.
+    """
+    kinesis = stack.client("kinesis")
+    stream_name = f"{NAME}-pinpoint-events"
+    sent = 1_795_392_000_000
+    payloads = [
+        json.dumps(pinpoint_email("_email.send", "kinesis-apply-1", sent)).encode(),
+        b"\x00 a record from another producer on the stream",
+        json.dumps(pinpoint_email("_email.delivered", "kinesis-apply-1", sent + 1000)).encode(),
+    ]
+    for data in payloads:  # one at a time, one partition key: one shard, in this order
+        kinesis.put_record(StreamName=stream_name, Data=data, PartitionKey="project-1")
+    read = {}  # an on-demand stream has several shards
+    for shard in kinesis.list_shards(StreamName=stream_name)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream_name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        if records := kinesis.get_records(ShardIterator=iterator)["Records"]:
+            read[shard["ShardId"]] = records
+    ((shard_id, records),) = read.items()
+    assert [bytes(r["Data"]) for r in records] == payloads
+
+    firehose = stack.client("firehose")
+    description = firehose.describe_delivery_stream(DeliveryStreamName=f"{NAME}-kinesis-pinpoint")[
+        "DeliveryStreamDescription"
+    ]
+    event = firehose_kinesis_event(
+        description["Source"]["KinesisStreamSourceDescription"]["KinesisStreamARN"],
+        description["DeliveryStreamARN"],
+        records,
+        shard_id=shard_id,
+    )
+    quiet = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with stack.function("transform_function_name", quiet) as transform:
+        response = run_firehose_event(transform, event)
+    assert results(response) == ["Ok", "ProcessingFailed", "Ok"]
+
+    written = deliver(stack.client("s3"), Destination.of(description), event, response)
+    assert written["Ok"].startswith("events/")
+    (failed,) = read_error_records(
+        stack.client("s3"), stack.outputs["archive_bucket_name"], written["ProcessingFailed"]
+    )
+    assert base64.b64decode(failed["rawData"]) == payloads[1]
+    with stack.function("query_function_name", quiet) as query:
+        status, body = call_api(query, "GET", "/messages/kinesis-apply-1")
+    assert status == 200, body
+    assert (body["status"], body["source"]) == ("DELIVERED", "pinpoint")
 
 
 def test_second_plan_is_empty(stack: Stack) -> None:

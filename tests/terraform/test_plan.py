@@ -104,7 +104,7 @@ def test_api_uses_proxy_integration_v2_and_throttled_logged_stage(default_plan: 
 
 
 def test_processor_buffer_interval_is_at_most_ten_seconds_by_default(default_plan: Any) -> None:
-    stream = one(default_plan, "aws_kinesis_firehose_delivery_stream.this[0]")
+    stream = one(default_plan, 'aws_kinesis_firehose_delivery_stream.this["events"]')
     params = processor_parameters(stream)
     assert int(params["BufferIntervalInSeconds"]) <= 10
     # 1 MiB is Firehose's default, which it never returns: the module leaves it out.
@@ -112,7 +112,7 @@ def test_processor_buffer_interval_is_at_most_ten_seconds_by_default(default_pla
 
 
 def test_stream_archives_with_error_prefix_encryption_and_logging(default_plan: Any) -> None:
-    stream = one(default_plan, "aws_kinesis_firehose_delivery_stream.this[0]")
+    stream = one(default_plan, 'aws_kinesis_firehose_delivery_stream.this["events"]')
     assert stream["destination"] == "extended_s3"
     assert stream["server_side_encryption"] == [
         {"enabled": True, "key_type": "AWS_OWNED_CMK", "key_arn": None}
@@ -232,7 +232,8 @@ def test_archive_bucket_is_private_expiring_and_tls_only(default_plan: Any) -> N
     )
     ownership = one(default_plan, "aws_s3_bucket_ownership_controls.archive[0]")
     assert ownership["rule"] == [{"object_ownership": "BucketOwnerEnforced"}]
-    (rule,) = one(default_plan, "aws_s3_bucket_lifecycle_configuration.archive[0]")["rule"]
+    rules = one(default_plan, "aws_s3_bucket_lifecycle_configuration.archive[0]")["rule"]
+    (rule,) = [r for r in rules if r["id"] != "expire-athena-results"]
     assert rule["expiration"][0]["days"] == 90
     assert rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
     (deny,) = policy_statements(one(default_plan, "data.aws_iam_policy_document.archive_bucket[0]"))
@@ -469,7 +470,7 @@ def test_complete_example_encrypts_everything_with_its_key(complete_plan: Any) -
     assert one(complete_plan, "aws_kms_key.this")["enable_key_rotation"] is True
     # The key ARN is only known after apply: check the encrypting attributes depend on it.
     changes = {c["address"]: c["change"] for c in complete_plan.resource_changes.values()}
-    stream = changes["module.message_status.aws_kinesis_firehose_delivery_stream.this[0]"]
+    stream = changes['module.message_status.aws_kinesis_firehose_delivery_stream.this["events"]']
     assert stream["after"]["server_side_encryption"][0]["enabled"] is True
     assert stream["after_unknown"]["server_side_encryption"][0] == {
         "key_arn": True,
@@ -486,7 +487,7 @@ def test_complete_example_encrypts_everything_with_its_key(complete_plan: Any) -
 
 def test_complete_example_backs_up_raw_records_and_uses_its_settings(complete_plan: Any) -> None:
     stream = one(
-        complete_plan, "module.message_status.aws_kinesis_firehose_delivery_stream.this[0]"
+        complete_plan, 'module.message_status.aws_kinesis_firehose_delivery_stream.this["events"]'
     )
     (s3,) = stream["extended_s3_configuration"]
     assert s3["s3_backup_mode"] == "Enabled"

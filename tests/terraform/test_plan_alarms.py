@@ -42,6 +42,39 @@ METRIC_ALARMS = {
         "GreaterThanThreshold",
         900,
     ),
+    # The complete example's Kinesis source has a delivery stream, and alarms, of its own.
+    "firehose-kinesis-pinpoint-processing": (
+        "AWS/Firehose",
+        "ExecuteProcessing.Success",
+        {"DeliveryStreamName": f"{NAME}-kinesis-pinpoint"},
+        "Average",
+        "LessThanThreshold",
+        1,
+    ),
+    "firehose-kinesis-pinpoint-delivery": (
+        "AWS/Firehose",
+        "DeliveryToS3.Success",
+        {"DeliveryStreamName": f"{NAME}-kinesis-pinpoint"},
+        "Average",
+        "LessThanThreshold",
+        1,
+    ),
+    "firehose-kinesis-pinpoint-freshness": (
+        "AWS/Firehose",
+        "DeliveryToS3.DataFreshness",
+        {"DeliveryStreamName": f"{NAME}-kinesis-pinpoint"},
+        "Maximum",
+        "GreaterThanThreshold",
+        900,
+    ),
+    "firehose-kinesis-pinpoint-behind": (
+        "AWS/Firehose",
+        "KinesisMillisBehindLatest",
+        {"DeliveryStreamName": f"{NAME}-kinesis-pinpoint"},
+        "Maximum",
+        "GreaterThanThreshold",
+        900000,
+    ),
     "transform-errors": (
         "AWS/Lambda",
         "Errors",
@@ -284,4 +317,5 @@ def test_the_readme_lists_every_alarm() -> None:
     readme = (ROOT / "README.md").read_text()
     for suffix in {*METRIC_ALARMS, *MATH_ALARMS, "api-latency-p99"}:
         listed = suffix.replace("webhook-failures-", "webhook-<name>-")
+        listed = listed.replace("firehose-kinesis-pinpoint-", "firehose-kinesis-<key>-")
         assert f"`{listed}`" in readme, suffix

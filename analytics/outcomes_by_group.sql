@@ -1,0 +1,19 @@
+-- Messages and their outcomes per campaign, journey or correlation id: for each
+-- group, how many messages reached each outcome (a message counts under every
+-- outcome it reached: delivered and later complained counts in both).
+SELECT
+  CASE
+    WHEN campaign_id IS NOT NULL THEN 'campaign'
+    WHEN journey_id IS NOT NULL THEN 'journey'
+    ELSE 'correlation'
+  END AS grouped_by,
+  coalesce(campaign_id, journey_id, correlation_id) AS group_id,
+  count(DISTINCT message_id) AS messages,
+  count(DISTINCT message_id) FILTER (WHERE status = 'DELIVERED') AS delivered,
+  count(DISTINCT message_id) FILTER (WHERE status IN ('HARD_BOUNCED', 'FAILED', 'REJECTED')) AS failed,
+  count(DISTINCT message_id) FILTER (WHERE status IN ('OPENED', 'CLICKED')) AS engaged,
+  count(DISTINCT message_id) FILTER (WHERE status IN ('COMPLAINED', 'UNSUBSCRIBED', 'OPTED_OUT')) AS opted_out
+FROM events
+WHERE coalesce(campaign_id, journey_id, correlation_id) IS NOT NULL
+GROUP BY 1, 2
+ORDER BY messages DESC, grouped_by, group_id

@@ -1,0 +1,20 @@
+-- SMS spend per day and destination country, in US dollars (prices are reported
+-- in millicents: 100,000 per dollar). Each message's price is counted once.
+WITH priced AS (
+  SELECT
+    message_id,
+    date(min(from_iso8601_timestamp(event_time))) AS day,
+    coalesce(max(iso_country_code), 'unknown') AS country,
+    max(price_in_millicents_usd) AS price_in_millicents_usd
+  FROM events
+  WHERE channel = 'sms' AND price_in_millicents_usd IS NOT NULL
+  GROUP BY 1
+)
+SELECT
+  day,
+  country,
+  count(*) AS messages,
+  round(sum(price_in_millicents_usd) / 100000.0, 4) AS spend_usd
+FROM priced
+GROUP BY 1, 2
+ORDER BY 1, spend_usd DESC, country

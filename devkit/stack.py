@@ -16,8 +16,10 @@ Two things are prepared in the emulator first, without touching the module:
   a string, which the provider rejects; the emulator's App.to_json is patched
   to return a string while a stack is deployed.
 * moto 5.2 cannot delete an Athena named query (DeleteNamedQuery is not
-  implemented, so a destroy retries for ever); the emulator learns it while a
-  stack is deployed.
+  implemented, so a destroy retries for ever), and answers GetNamedQuery for
+  a missing id with a 500, which the provider also retries for many minutes
+  (the emulator's data is wiped when an in-process ``mock_aws`` ends in the
+  same process); the emulator learns both while a stack is deployed.
 * moto 5.2 hands a table's stream records to a mapped function itself, through
   Docker, and empties the stream whatever happens; without Docker the records
   are simply lost. While a stack is deployed, the emulator's stream keeps its
@@ -50,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from moto.athena.responses import AthenaResponse
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
 
@@ -134,16 +137,33 @@ def _delete_named_query(self: Any) -> str:
     return "{}"
 
 
+def _get_named_query(original: Callable[[Any], str]) -> Callable[[Any], str]:
+    """GetNamedQuery that answers a missing id as Athena does (InvalidRequestException,
+    "... does not exist"), not with a 500 that the provider retries for many minutes."""
+
+    def get_named_query(self: Any) -> str:
+        query_id = self._get_param("NamedQueryId")
+        if self.athena_backend.get_named_query(query_id) is None:
+            raise JsonRESTError("InvalidRequestException", f"NamedQuery {query_id} does not exist")
+        return original(self)
+
+    return get_named_query
+
+
 @contextmanager
-def athena_named_queries_deletable() -> Iterator[None]:
-    if hasattr(AthenaResponse, "delete_named_query"):  # a moto that has it already
-        yield
-        return
-    AthenaResponse.delete_named_query = _delete_named_query  # type: ignore[attr-defined]
+def athena_named_queries_like_athena() -> Iterator[None]:
+    """DeleteNamedQuery (moto 5.2 has none) and a GetNamedQuery that says when one is gone."""
+    original_get = AthenaResponse.get_named_query
+    AthenaResponse.get_named_query = _get_named_query(original_get)  # type: ignore[method-assign,assignment]
+    added_delete = not hasattr(AthenaResponse, "delete_named_query")
+    if added_delete:
+        AthenaResponse.delete_named_query = _delete_named_query  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        del AthenaResponse.delete_named_query  # type: ignore[attr-defined]
+        AthenaResponse.get_named_query = original_get  # type: ignore[method-assign]
+        if added_delete:
+            del AthenaResponse.delete_named_query  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -280,7 +300,7 @@ def deployed(
     with (
         pinpoint_creation_date_as_string(),
         stream_records_kept(),
-        athena_named_queries_deletable(),
+        athena_named_queries_like_athena(),
     ):
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")

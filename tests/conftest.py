@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from types import ModuleType
 from typing import Any
 
@@ -100,6 +101,21 @@ def status_queue(dynamodb: Any) -> str:
 ################################################################################
 
 
+def uses_the_emulator(item: pytest.Item) -> bool:
+    return "emulator" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the shared moto server runs before any in-process ``mock_aws`` test.
+
+    The server runs in this process (devkit.stack patches moto's classes), and
+    moto wipes every backend, the server's included, whenever an in-process mock
+    ends: a deployment used after that would be gone. The sort is stable, so
+    each group keeps its order.
+    """
+    items.sort(key=lambda item: not uses_the_emulator(item))
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """One moto server for every plan and apply in the session."""
@@ -117,5 +133,17 @@ def basic_stack(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) ->
     in for the example's SES configuration set (devkit.stack.EMULATOR_FILES).
     """
     scratch = tmp_path_factory.mktemp("basic-stack")
-    with deployed("basic", emulator, scratch, files=emulator_files("basic")) as stack:
-        yield stack
+    yield SHARED_DEPLOYMENTS.enter_context(
+        deployed("basic", emulator, scratch, files=emulator_files("basic"))
+    )
+    SHARED_DEPLOYMENTS.close()  # already destroyed, unless the session was cut short
+
+
+# Closed (the stack destroyed) right after the last test on the emulator, before any
+# in-process mock_aws can wipe the emulator under it (pytest_runtest_teardown).
+SHARED_DEPLOYMENTS = ExitStack()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if uses_the_emulator(item) and (nextitem is None or not uses_the_emulator(nextitem)):
+        SHARED_DEPLOYMENTS.close()

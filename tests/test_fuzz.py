@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from message_status.pipeline import Disposition, interpret
 
 from devkit.events import fixture
+from tests.support.strategies import paths, replace_at
 
 FIXTURES = [
     "pinpoint_email_send",
@@ -25,23 +26,6 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=20,
 )
-
-
-def paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield from paths(inner, (*prefix, key))
-
-
-def replace_at(document, path, new):
-    if not path:
-        return new
-    target = document
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = new
-    return document
 
 
 def encode(payload: bytes) -> str:

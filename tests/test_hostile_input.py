@@ -20,6 +20,7 @@ from devkit.calls import check_firehose_contract, results, run_firehose, stored_
 from devkit.events import b64, firehose_event, fixture, ses, sms_v2
 from tests.conftest import TABLE_NAME
 from tests.support.items import stored_document
+from tests.support.strategies import paths, replace_at
 
 GOOD = [
     ses("Send", "good-email", 1_800_000_000_000),
@@ -56,23 +57,6 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=10,
 )
-
-
-def paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield from paths(inner, (*prefix, key))
-
-
-def replace_at(document, path, new):
-    if not path:
-        return new
-    target = document
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = new
-    return document
 
 
 def encode_json(document) -> str:

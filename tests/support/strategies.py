@@ -104,3 +104,25 @@ def every_generated_event(message_id: str = "msg-1") -> list[dict[str, Any]]:
     ]
     events += [sms_v2(t, message_id, 1_600_000_000_000) for t in SMS_V2_TYPES]
     return events
+
+
+# Mutating a JSON document at one place (test_fuzz, test_hostile_input).
+
+
+def paths(value: Any, prefix: tuple[str, ...] = ()) -> Any:
+    """Every path to a value in ``value``: the empty one, then each key of each mapping, deep."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from paths(inner, (*prefix, key))
+
+
+def replace_at(document: Any, path: tuple[str, ...], new: Any) -> Any:
+    """``document`` with the value at ``path`` replaced by ``new`` (in place; the root returns ``new``)."""
+    if not path:
+        return new
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return document

@@ -47,12 +47,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from msgstatus.main import Runtime
 from msgstatus.main import main as msgstatus_main
 
 from devkit import ROOT, terraform
 from devkit.analyze import DEMO_ARCHIVE
 from devkit.calls import results, run_firehose_event
+from devkit.console import running_console
 from devkit.emulator import REGION, moto_server, patched_environ, port_in_use
 from devkit.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
 from devkit.firehose import Destination, deliver, keys
@@ -465,22 +465,8 @@ def replay_failures(stack: Stack, say: Callable[[str], None]) -> dict[str, Any]:
 # --- main ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def demo_console(api_url: str) -> Iterator[str]:
-    """`msgstatus ui` on the demo's local API (which checks no signature), in the
-    background; yields the sign-in address it prints."""
-    consoles: list[Any] = []
-    quiet = io.StringIO()
-    runtime = Runtime(stdout=quiet, stderr=quiet, serve_console=consoles.append)
-    code = msgstatus_main(["ui", "--no-sign", "--api-url", api_url], runtime)
-    if code != 0 or not consoles:
-        raise DemoError(f"msgstatus ui did not start: {quiet.getvalue().strip()}")
-    with consoles[0].in_background() as console:
-        yield console.sign_in_url
-
-
 def offer_console(api_url: str, say: Callable[[str], None]) -> None:
-    with demo_console(api_url) as url:
+    with running_console(api_url) as url:
         say("")
         say("the console (msgstatus ui) on this API; open this address in a browser:")
         say(f"  {url}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import io
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ from moto import mock_aws
 
 from devkit import LAMBDA_SRC, ROOT
 from devkit.calls import in_process, run_firehose
+from devkit.console import running_console
 from devkit.emulator import FAKE_CREDENTIALS, free_port, patched_environ
 from devkit.events import ses
 from devkit.local_api import LocalApi
@@ -106,15 +106,9 @@ def local_api() -> Iterator[str]:
 
 def capture(browser: Any, out: Path, url: str, width: int) -> None:
     """With ``browser`` (a Playwright Browser): the console on ``url``, searched and shot."""
-    from msgstatus.main import Runtime, main  # noqa: PLC0415
-
-    consoles: list[Any] = []
-    runtime = Runtime(stdout=io.StringIO(), stderr=io.StringIO(), serve_console=consoles.append)
-    if main(["ui", "--api-url", url, "--no-sign"], runtime) != 0:
-        raise SystemExit(f"error: msgstatus ui did not start: {runtime.stderr}")
-    with consoles[0].in_background() as console:
+    with running_console(url) as sign_in_url:
         page = browser.new_page(viewport={"width": width, "height": 800})
-        page.goto(console.sign_in_url)
+        page.goto(sign_in_url)
         page.get_by_label("Message id, recipient or correlation id").fill(RECIPIENT)
         page.get_by_role("button", name="Find").click()
         page.get_by_role("link", name="0100019a7c41b7d4-bounced-000000").click()

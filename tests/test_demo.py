@@ -17,6 +17,7 @@ from msgstatus.main import main as msgstatus
 
 from devkit import demo, tfenv
 from devkit.calls import results, run_firehose
+from devkit.console import running_console
 from devkit.emulator import free_port
 from devkit.events import ses
 from devkit.local_api import LocalApi
@@ -92,7 +93,7 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
     with (
         basic_stack.function("query_function_name", demo.QUIET) as query,
         LocalApi(query, free_port()) as api,
-        demo.demo_console(api.url) as sign_in,
+        running_console(api.url) as sign_in,
     ):
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())

@@ -163,7 +163,7 @@ resource "aws_iam_role" "stream" {
 data "aws_iam_policy_document" "stream" {
   count = local.status_events ? 1 : 0
 
-  source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
+  source_policy_documents = [data.aws_iam_policy_document.function_basics["stream"].json]
 
   statement {
     sid = "ReadTheTableStream"
@@ -195,29 +195,6 @@ data "aws_iam_policy_document" "stream" {
     resources = [aws_sqs_queue.stream_failures[0].arn]
   }
 
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.stream[0].arn}:*"]
-  }
-
-  # X-Ray trace segments belong to no resource: these actions support only "*".
-  statement {
-    sid       = "SendTraces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_enabled ? [1] : []
-
-    content {
-      # The stream's records, the failure queue's messages and a created bus's events.
-      sid       = "UseCustomerManagedKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "stream" {

@@ -68,6 +68,63 @@ data "aws_iam_policy_document" "vpc_access" {
 }
 
 ################################################################################
+# What every function's role needs besides its own work: its log group, X-Ray,
+# the customer-managed key, and with lambda_vpc_config its network interfaces
+################################################################################
+
+locals {
+  # Function => its log group and what it does with the customer-managed key.
+  function_basics = merge(
+    local.create ? {
+      transform = {
+        log_group_arn = aws_cloudwatch_log_group.transform[0].arn
+        kms_actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      }
+      query = {
+        log_group_arn = aws_cloudwatch_log_group.query[0].arn
+        kms_actions   = ["kms:Decrypt"] # it only reads
+      }
+    } : {},
+    local.status_events ? {
+      # The stream's records, the failure queue's messages and a created bus's events.
+      stream = {
+        log_group_arn = aws_cloudwatch_log_group.stream[0].arn
+        kms_actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      }
+    } : {},
+  )
+}
+
+data "aws_iam_policy_document" "function_basics" {
+  for_each = local.function_basics
+
+  source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${each.value.log_group_arn}:*"]
+  }
+
+  # X-Ray trace segments belong to no resource: these actions support only "*".
+  statement {
+    sid       = "SendTraces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_enabled ? [1] : []
+
+    content {
+      sid       = "UseCustomerManagedKey"
+      actions   = each.value.kms_actions
+      resources = [var.kms_key_arn]
+    }
+  }
+}
+
+################################################################################
 # Transform function: read and write items, no Scan, no DeleteItem
 ################################################################################
 
@@ -85,7 +142,7 @@ resource "aws_iam_role" "transform" {
 data "aws_iam_policy_document" "transform" {
   count = local.create ? 1 : 0
 
-  source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
+  source_policy_documents = [data.aws_iam_policy_document.function_basics["transform"].json]
 
   # BatchWriteItem: the recipient pointer items, written once per recipient.
   statement {
@@ -99,28 +156,6 @@ data "aws_iam_policy_document" "transform" {
     resources = [aws_dynamodb_table.this[0].arn]
   }
 
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.transform[0].arn}:*"]
-  }
-
-  # X-Ray trace segments belong to no resource: these actions support only "*".
-  statement {
-    sid       = "SendTraces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_enabled ? [1] : []
-
-    content {
-      sid       = "UseCustomerManagedKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "transform" {
@@ -149,7 +184,7 @@ resource "aws_iam_role" "query" {
 data "aws_iam_policy_document" "query" {
   count = local.create ? 1 : 0
 
-  source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
+  source_policy_documents = [data.aws_iam_policy_document.function_basics["query"].json]
 
   statement {
     sid = "ReadMessageRecords"
@@ -166,28 +201,6 @@ data "aws_iam_policy_document" "query" {
     resources = [for index in local.table_indexes : "${aws_dynamodb_table.this[0].arn}/index/${index}"]
   }
 
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.query[0].arn}:*"]
-  }
-
-  # X-Ray trace segments belong to no resource: these actions support only "*".
-  statement {
-    sid       = "SendTraces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_enabled ? [1] : []
-
-    content {
-      sid       = "UseCustomerManagedKey"
-      actions   = ["kms:Decrypt"]
-      resources = [var.kms_key_arn]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "query" {

@@ -144,6 +144,32 @@ def test_both_functions_run_in_the_vpc_with_reserved_concurrency_and_extra_envir
     assert concurrency["ReservedConcurrentExecutions"] == 10
 
 
+def test_each_function_role_has_its_logs_traces_key_and_network_interfaces(stack: Stack) -> None:
+    iam = stack.client("iam")
+    kms_actions = {}
+    for function in ("transform", "query", "stream"):
+        role = f"{NAME}-{function}"
+        (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+        document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+        statements = {s["Sid"]: s for s in document["Statement"]}
+        assert {
+            "CreateInterfacesInTheseSubnets",
+            "ManageInterfacesInTheseSubnets",
+            "DescribeInterfaces",
+            "WriteOwnLogs",
+            "SendTraces",
+            "UseCustomerManagedKey",
+        } <= set(statements), function
+        assert statements["WriteOwnLogs"]["Resource"].endswith(f":log-group:/aws/lambda/{role}:*")
+        actions = statements["UseCustomerManagedKey"]["Action"]
+        kms_actions[function] = sorted([actions] if isinstance(actions, str) else actions)
+    assert kms_actions == {
+        "transform": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "query": ["kms:Decrypt"],  # it only reads
+        "stream": ["kms:Decrypt", "kms:GenerateDataKey"],
+    }
+
+
 def test_routes_use_the_jwt_authorizer(stack: Stack) -> None:
     client = stack.client("apigatewayv2")
     api_id = stack.outputs["api_id"]

@@ -17,6 +17,9 @@ locals {
     { events = null },
     { for key, arn in var.kinesis_source_stream_arns : "kinesis-${key}" => arn },
   ) : {}
+
+  # The streams the Firehose role may read, in one order for its policy.
+  kinesis_source_stream_arns = sort(values(var.kinesis_source_stream_arns))
 }
 
 # The direct stream was a counted resource before Kinesis sources existed.

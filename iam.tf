@@ -305,7 +305,7 @@ data "aws_iam_policy_document" "firehose" {
         "kinesis:GetShardIterator",
         "kinesis:ListShards",
       ]
-      resources = sort(values(var.kinesis_source_stream_arns))
+      resources = local.kinesis_source_stream_arns
     }
   }
 
@@ -328,7 +328,7 @@ data "aws_iam_policy_document" "firehose" {
       condition {
         test     = "StringEquals"
         variable = "kms:EncryptionContext:aws:kinesis:arn"
-        values   = sort(values(var.kinesis_source_stream_arns))
+        values   = local.kinesis_source_stream_arns
       }
     }
   }

@@ -263,11 +263,44 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  count = local.alarms_enabled ? 1 : 0
+locals {
+  # Alarms on the sum of several DynamoDB metrics of the table: name suffix => settings;
+  # each metric is query id => its name and the dimensions besides TableName.
+  dynamodb_alarms = local.alarms_enabled ? {
+    "dynamodb-throttles" = {
+      description = "DynamoDB throttled reads or writes of the table or an index (a status or a recipient so hot that one partition saturates). Writes are retried, then their records go to errors/. For the outcome index raise search_shards; then replay errors/."
+      sum_id      = "throttled"
+      label       = "throttle events"
+      metrics = merge(
+        {
+          table_reads  = { name = "ReadThrottleEvents", dimensions = {} }
+          table_writes = { name = "WriteThrottleEvents", dimensions = {} }
+        },
+        {
+          for index in local.table_indexes : "index_${index}" => {
+            name       = "WriteThrottleEvents"
+            dimensions = { GlobalSecondaryIndexName = index }
+          }
+        },
+      )
+    }
+    "dynamodb-system-errors" = {
+      description = "DynamoDB answered 500s to the module's calls. They are retried; lasting ones send records to errors/ and answer API callers 503. Check the AWS Health Dashboard; replay errors/ when it passes."
+      sum_id      = "errors"
+      label       = "system errors"
+      metrics = {
+        for operation in ["GetItem", "PutItem", "BatchGetItem", "BatchWriteItem", "Query"] :
+        lower(operation) => { name = "SystemErrors", dimensions = { Operation = operation } }
+      }
+    }
+  } : {}
+}
 
-  alarm_name          = "${var.name}-dynamodb-throttles"
-  alarm_description   = "DynamoDB throttled reads or writes of the table or an index (a status or a recipient so hot that one partition saturates). Writes are retried, then their records go to errors/. For the outcome index raise search_shards; then replay errors/."
+resource "aws_cloudwatch_metric_alarm" "dynamodb" {
+  for_each = local.dynamodb_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   evaluation_periods  = 1
@@ -277,63 +310,21 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
   tags                = var.tags
 
   metric_query {
-    id          = "throttled"
+    id          = each.value.sum_id
     expression  = "SUM(METRICS())"
-    label       = "throttle events"
+    label       = each.value.label
     return_data = true
   }
 
   dynamic "metric_query" {
-    for_each = merge(
-      { table_reads = ["ReadThrottleEvents", null], table_writes = ["WriteThrottleEvents", null] },
-      { for index in local.table_indexes : "index_${index}" => ["WriteThrottleEvents", index] },
-    )
+    for_each = each.value.metrics
 
     content {
       id = metric_query.key
       metric {
         namespace   = "AWS/DynamoDB"
-        metric_name = metric_query.value[0]
-        dimensions = merge(
-          { TableName = aws_dynamodb_table.this[0].name },
-          metric_query.value[1] == null ? {} : { GlobalSecondaryIndexName = metric_query.value[1] },
-        )
-        stat   = "Sum"
-        period = 300
-      }
-    }
-  }
-}
-
-resource "aws_cloudwatch_metric_alarm" "dynamodb_system_errors" {
-  count = local.alarms_enabled ? 1 : 0
-
-  alarm_name          = "${var.name}-dynamodb-system-errors"
-  alarm_description   = "DynamoDB answered 500s to the module's calls. They are retried; lasting ones send records to errors/ and answer API callers 503. Check the AWS Health Dashboard; replay errors/ when it passes."
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
-
-  metric_query {
-    id          = "errors"
-    expression  = "SUM(METRICS())"
-    label       = "system errors"
-    return_data = true
-  }
-
-  dynamic "metric_query" {
-    for_each = toset(["GetItem", "PutItem", "BatchGetItem", "BatchWriteItem", "Query"])
-
-    content {
-      id = lower(metric_query.key)
-      metric {
-        namespace   = "AWS/DynamoDB"
-        metric_name = "SystemErrors"
-        dimensions  = { TableName = aws_dynamodb_table.this[0].name, Operation = metric_query.key }
+        metric_name = metric_query.value.name
+        dimensions  = merge({ TableName = aws_dynamodb_table.this[0].name }, metric_query.value.dimensions)
         stat        = "Sum"
         period      = 300
       }

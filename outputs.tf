@@ -246,8 +246,7 @@ output "alarm_names" {
   value = concat(
     [for alarm in aws_cloudwatch_metric_alarm.metric : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.api_5xx_rate : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.dynamodb_throttles : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.dynamodb_system_errors : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.dynamodb : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.rate : alarm.alarm_name],
   )
 }

@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from message_status.changes import status_change
+from message_status.dynamodb_json import deserialize
 from message_status.item import to_item
 from message_status.model import INDEXES
 from message_status.pipeline import archive_data, group_by_message, interpret
 from message_status.record import fold
-from message_status.store import deserialize
 from message_status.timefmt import to_iso
 
 from devkit import DIST

@@ -9,12 +9,12 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 from message_status import history as bounded_history
+from message_status.dynamodb_json import serialize
 from message_status.history import MAX_LATEST_ENTRIES, History, HistoryEntry, bounded, merge
 from message_status.item import from_item, to_document, to_item
 from message_status.model import MAX_RECIPIENTS, Kind
 from message_status.parse import parse_event
 from message_status.record import fold
-from message_status.store import serialize
 
 from devkit.capacity import item_size
 from devkit.events import ses

@@ -11,10 +11,10 @@ import base64
 import json
 
 from message_status.answers import MAX_BODY_BYTES, escaped_size
+from message_status.dynamodb_json import deserialize, serialize
 from message_status.item import to_document, to_item
 from message_status.parse import parse_event
 from message_status.record import fold
-from message_status.store import deserialize, serialize
 
 from devkit.calls import call_api, check_firehose_contract
 from devkit.capacity import item_size

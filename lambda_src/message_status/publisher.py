@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .budget import Deadline, OutOfTime
 from .changes import put_batches
-from .store import Deadline, StoreError
 
 ENTRY_ATTEMPTS = 4
 BACKOFF_BASE_S = 0.1
@@ -59,7 +59,7 @@ class EventPublisher:
         """One PutEvents call; the positions it did not put."""
         try:
             self.deadline.require_call()
-        except StoreError:
+        except OutOfTime:
             return positions
         self.requests += 1
         try:

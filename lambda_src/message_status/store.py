@@ -1,26 +1,23 @@
 """DynamoDB edge: batched reads and optimistic-locking writes of message items.
 
-This is the only module that talks to AWS. Each distinct message in a batch
-costs one PutItem (none when the batch adds nothing new, as on a Firehose
-retry), plus a share of one BatchGetItem per 100 messages. A write is
-conditional on the ``version`` it read; when another invocation got there
-first, the item is read again and the merge redone, which is safe because the
-merge is order-free.
+Each distinct message in a batch costs one PutItem (none when the batch adds
+nothing new, as on a Firehose retry), plus a share of one BatchGetItem per 100
+messages. A write is conditional on the ``version`` it read; when another
+invocation got there first, the item is read again and the merge redone, which
+is safe because the merge is order-free.
 
 Transport-level retries (throttling, 5xx, timeouts) are left to botocore's
 "standard" retry mode with exponential backoff and jitter; this module only
 retries what botocore cannot know about: unprocessed BatchGetItem keys and
 lost optimistic-locking races.
 
-Every call fits the function's deadline by construction: ``sdk_config`` picks
-the timeouts and attempts so that one call's worst case (every attempt timing
-out, plus botocore's backoff) fits a budget, and a ``Deadline`` per invocation
-refuses to start a call that could not finish in the time left.
+Every call fits the function's deadline by construction (``budget``): the
+client is made with a ``CallBudget``'s config, and the invocation's
+``Deadline`` refuses to start a call that could not finish in the time left.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,10 +26,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .budget import Deadline, OutOfTime
+from .dynamodb_json import deserialize, serialize
 from .events import NormalizedEvent
 from .item import ItemSettings, from_item, is_legacy, pointer_items, to_item
 from .outcomes import WriteOutcome, WriteResult
@@ -47,104 +44,10 @@ QUERY_CONCURRENCY = 16
 # 8 threads keep a 500-message batch well under a second without making the
 # function's memory matter.
 WRITE_CONCURRENCY = 8
-# botocore's standard retry mode waits up to 1 s, 2 s, 4 s ... (capped at 20 s)
-# before its 1st, 2nd, 3rd ... retry.
-STANDARD_MODE_MAX_BACKOFF_S = 20.0
-
-
-@dataclass(frozen=True)
-class CallBudget:
-    """A botocore config and the worst case of one call under it."""
-
-    config: Config
-    worst_s: float
-
-
-def sdk_config(budget_s: float) -> CallBudget:
-    """Timeouts and attempts whose worst case fits ``budget_s``: every attempt timing out
-    on connect and read, plus the longest backoff between them."""
-    attempts = 3 if budget_s >= 9 else 2 if budget_s >= 4 else 1
-    backoff = sum(min(2.0**retry, STANDARD_MODE_MAX_BACKOFF_S) for retry in range(attempts - 1))
-    per_attempt = max(0.2, (budget_s - backoff) / attempts)
-    connect = min(1.0, per_attempt / 3)
-    read = min(5.0, per_attempt - connect)
-    config = Config(
-        connect_timeout=connect,
-        read_timeout=read,
-        retries={"mode": "standard", "total_max_attempts": attempts},
-    )
-    return CallBudget(config, attempts * (connect + read) + backoff)
-
-
-def query_call_budget(function_timeout_s: float) -> CallBudget:
-    """The query answers within API Gateway's patience and its own timeout: one call may
-    take the timeout less a margin (cold start, JSON, the response) of up to 3 s."""
-    return sdk_config(function_timeout_s - min(3.0, 0.3 * function_timeout_s))
-
-
-def transform_call_budget(function_timeout_s: float) -> CallBudget:
-    """A third of the transform's timeout, at most 20 s: writes run eight at a time and a
-    message whose write cannot start in time fails alone (to errors/), instead of the whole
-    invocation timing out and Firehose retrying every record of the batch."""
-    return sdk_config(min(20.0, function_timeout_s / 3))
-
-
-RETRY_CONFIG = transform_call_budget(60).config
-
-
-class Deadline:
-    """When the current invocation must have answered; refuses calls that could not finish."""
-
-    def __init__(
-        self,
-        remaining_s: float = math.inf,
-        call_worst_s: float = 0.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.clock = clock
-        self.expires_at = clock() + remaining_s
-        self.call_worst_s = call_worst_s
-
-    def remaining(self) -> float:
-        return self.expires_at - self.clock()
-
-    def require_call(self) -> None:
-        """Raise StoreTimeout when one more call could outlive the invocation."""
-        if self.remaining() < self.call_worst_s:
-            raise StoreTimeout(
-                f"{self.remaining():.1f} s left, a call may take {self.call_worst_s:.1f} s"
-            )
-
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class StoreError(Exception):
     """Reading from the table failed after retries."""
-
-
-class StoreTimeout(StoreError):
-    """Not enough time left in the invocation for another call."""
-
-
-def to_dynamo_value(value: Any) -> Any:
-    """Python value -> something TypeSerializer accepts (floats become Decimals)."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, Mapping):
-        return {key: to_dynamo_value(inner) for key, inner in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_dynamo_value(inner) for inner in value]
-    return value
-
-
-def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(to_dynamo_value(value)) for key, value in item.items()}
-
-
-def deserialize(raw: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in raw.items()}
 
 
 # Fields the store keeps for itself, beside the item's content.
@@ -388,7 +291,7 @@ class MessageStore(MessageReader):
             self.backoff(attempt)
             try:
                 current = self.get(message_id)
-            except (ClientError, BotoCoreError, StoreError) as err:
+            except (ClientError, BotoCoreError, StoreError, OutOfTime) as err:
                 return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
         return WriteOutcome(WriteResult.FAILED, self.max_write_attempts, "write race not settled")
 
@@ -404,7 +307,7 @@ class MessageStore(MessageReader):
             chunk = owners[start : start + BATCH_WRITE_LIMIT]
             try:
                 self._batch_write([pointer for _, pointer in chunk])
-            except (ClientError, BotoCoreError, StoreError):
+            except (ClientError, BotoCoreError, StoreError, OutOfTime):
                 failed.update(message_id for message_id, _ in chunk)
         return failed
 
@@ -433,7 +336,7 @@ class MessageStore(MessageReader):
             if error_code(err) == "ConditionalCheckFailedException":
                 return None
             return WriteOutcome(WriteResult.FAILED, attempt, error_code(err))
-        except (BotoCoreError, StoreTimeout) as err:
+        except (BotoCoreError, OutOfTime) as err:
             return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
         except (TypeError, ValueError, ArithmeticError) as err:
             # A value DynamoDB cannot store (the parser bounds numbers, so this
@@ -446,7 +349,7 @@ class MessageStore(MessageReader):
         """Apply every message's events: one batched read, then one write per message."""
         try:
             existing = self.batch_get(groups)
-        except (ClientError, BotoCoreError, StoreError) as err:
+        except (ClientError, BotoCoreError, StoreError, OutOfTime) as err:
             reason = err.__class__.__name__
             return {
                 message_id: WriteOutcome(WriteResult.FAILED, 0, reason) for message_id in groups

@@ -34,6 +34,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from message_status.answers import batch_answer
+from message_status.budget import CallBudget, Deadline, OutOfTime, query_call_budget
 from message_status.item import to_document
 from message_status.model import DEFAULT_SEARCH_SHARDS
 from message_status.requests import (
@@ -51,13 +52,7 @@ from message_status.search import (
     search_kind,
     select,
 )
-from message_status.store import (
-    CallBudget,
-    Deadline,
-    MessageReader,
-    StoreError,
-    query_call_budget,
-)
+from message_status.store import MessageReader, StoreError
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-query")
 logger = Logger(service=SERVICE)
@@ -160,7 +155,7 @@ def handle_bad_request(err: BadRequest) -> Response:
     return error(HTTPStatus.BAD_REQUEST, str(err))
 
 
-@app.exception_handler([ClientError, BotoCoreError, StoreError])
+@app.exception_handler([ClientError, BotoCoreError, StoreError, OutOfTime])
 def handle_table_error(err: Exception) -> Response:
     # The error's type only: AWS error messages may echo request values.
     logger.error("reading the table failed", extra={"error": type(err).__name__})

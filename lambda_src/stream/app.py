@@ -30,9 +30,10 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from message_status.budget import CallBudget, Deadline, stream_call_budget
 from message_status.changes import DEFAULT_EVENT_SOURCE, StatusChange, put_entry, status_change
+from message_status.dynamodb_json import deserialize
 from message_status.publisher import EventPublisher
-from message_status.store import Deadline, deserialize, sdk_config
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-stream")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessageStatus")
@@ -52,10 +53,9 @@ class Reading:
 
 
 @cache
-def call_budget() -> Any:
-    """One PutEvents call's timeouts: a third of the function's timeout, at most 10 s."""
-    timeout = float(os.environ.get("FUNCTION_TIMEOUT_SECONDS") or 30)
-    return sdk_config(min(10.0, timeout / 3))
+def call_budget() -> CallBudget:
+    """One PutEvents call's timeouts and worst case, from the function's timeout."""
+    return stream_call_budget(float(os.environ.get("FUNCTION_TIMEOUT_SECONDS") or 30))
 
 
 @cache

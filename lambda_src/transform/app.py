@@ -26,6 +26,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from message_status.budget import CallBudget, Deadline, transform_call_budget
 from message_status.item import ItemSettings
 from message_status.metrics import (
     INGEST_LAG,
@@ -43,7 +44,7 @@ from message_status.pipeline import (
     group_by_message,
     interpret_record,
 )
-from message_status.store import Deadline, MessageStore, transform_call_budget
+from message_status.store import MessageStore
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-transform")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessageStatus")
@@ -66,7 +67,7 @@ def int_setting(name: str, default: int) -> int:
 
 
 @cache
-def call_budget() -> Any:
+def call_budget() -> CallBudget:
     """One DynamoDB call's timeouts and worst case, from the function's timeout."""
     return transform_call_budget(int_setting("FUNCTION_TIMEOUT_SECONDS", 60))
 

@@ -1,7 +1,12 @@
 """Message status: a pure core that turns delivery events into one record per message.
 
-The core is ``model`` (the status model), ``timefmt``, ``ids``, ``events``,
-``outcomes``, ``parse``, ``record``, ``item``, ``pipeline`` and ``requests``:
-plain functions over plain data, tested without mocks. ``store`` is the only
-module that talks to AWS (DynamoDB).
+The core is plain functions over plain data, tested without mocks: ``model``
+(the status model), ``timefmt``, ``ids``, ``recipients``, ``events``,
+``outcomes``, ``parse``, ``history``, ``record``, ``item``, ``pipeline``,
+``metrics``, ``requests``, ``answers``, ``search`` and ``changes``.
+
+The AWS edges are one module per service, each depending on ``budget`` (call
+budgets and deadlines) and on no other edge: ``store`` (DynamoDB) and
+``publisher`` (EventBridge). ``dynamodb_json`` is DynamoDB's attribute-value
+format, with no client and no call.
 """

@@ -342,8 +342,3 @@ DEFAULT_RETENTION_DAYS: Final = 90
 def kind_channel(kind: Kind) -> Channel:
     """The channel an event kind belongs to."""
     return Channel.EMAIL if kind in EMAIL_KINDS else Channel.SMS
-
-
-def status_rank(channel: Channel, status: Status) -> int:
-    """Position of ``status`` in the channel's precedence (higher wins)."""
-    return PRECEDENCE[channel].index(status)

@@ -25,7 +25,7 @@ from typing import Any
 from . import history, model
 from .events import NormalizedEvent
 from .history import History, HistoryEntry
-from .model import Channel, Finality, Kind, Status
+from .model import Channel, Kind, Status
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,3 @@ def fold(events: Iterable[NormalizedEvent], base: MessageRecord | None = None) -
     if record is None:
         raise ValueError("fold needs at least one event or a base record")
     return record
-
-
-def finality_rule(channel: Channel, status: Status) -> Finality:
-    return model.FINALITY[channel][status]

@@ -60,28 +60,39 @@ class InProcessFunction:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.app, name)
 
+    def restart(self) -> None:
+        """A cold start: the function reads its settings and makes its clients again."""
+        for value in vars(self.app).values():
+            if getattr(value, "__module__", None) == self.app.__name__ and hasattr(
+                value, "cache_clear"
+            ):
+                value.cache_clear()
+
 
 @pytest.fixture
 def transform(dynamodb: Any) -> Iterator[InProcessFunction]:
     """The transform (lambda_src/transform/app.py), configured with TABLE_NAME only."""
-    transform_app.message_store.cache_clear()
-    yield InProcessFunction(transform_app)
-    transform_app.message_store.cache_clear()
+    function = InProcessFunction(transform_app)
+    function.restart()
+    yield function
+    function.restart()
 
 
 @pytest.fixture
 def query(dynamodb: Any) -> Iterator[InProcessFunction]:
     """The query (lambda_src/query/app.py), configured with TABLE_NAME only."""
-    query_app.message_store.cache_clear()
-    yield InProcessFunction(query_app)
-    query_app.message_store.cache_clear()
+    function = InProcessFunction(query_app)
+    function.restart()
+    yield function
+    function.restart()
 
 
 @pytest.fixture
 def stream(dynamodb: Any) -> InProcessFunction:
     """The stream function (lambda_src/stream/app.py), publishing to the default bus."""
-    stream_app.events_client.cache_clear()  # a client of an earlier test's moto is stale
-    return InProcessFunction(stream_app)
+    function = InProcessFunction(stream_app)
+    function.restart()  # a client of an earlier test's moto is stale
+    return function
 
 
 @pytest.fixture

@@ -35,12 +35,12 @@ def fresh_table(dynamodb) -> str:
 
 def run_in_table(transform, table: str, batches: list[list[dict]]) -> None:
     with patched_environ({"TABLE_NAME": table}):
-        transform.message_store.cache_clear()
+        transform.restart()
         for number, batch in enumerate(batches):
             assert "ProcessingFailed" not in results(
                 run_firehose(transform, batch, start=number * 1000)
             )
-        transform.message_store.cache_clear()
+        transform.restart()
 
 
 def two_messages(draw: st.DrawFn) -> list[dict]:

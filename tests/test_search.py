@@ -34,7 +34,7 @@ def searchable(transform, query, monkeypatch):
     """A small world: mails to a team, SMS, bounces, a delay; correlation ids in SES tags."""
     monkeypatch.setenv("CORRELATION_KEY", "order_id")
     monkeypatch.setenv("SEARCH_SHARDS", "3")
-    transform.message_store.cache_clear()
+    transform.restart()
     batches = [
         # a 3-recipient email: delivered to alice and carol, bounced for bob
         [
@@ -87,8 +87,7 @@ def searchable(transform, query, monkeypatch):
     ]
     for number, batch in enumerate(batches):
         assert set(results(run_firehose(transform, batch, start=number * 100))) == {"Ok"}
-    query.message_store.cache_clear()
-    monkeypatch.setenv("SEARCH_SHARDS", "3")
+    query.restart()
     return query
 
 

@@ -38,7 +38,7 @@ def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def attempts(transform) -> int:
     """Attempts per call the transform's SDK configuration makes (its deadline budget)."""
-    return transform.call_budget().config.retries["total_max_attempts"]
+    return transform.settings().call_budget.config.retries["total_max_attempts"]
 
 
 def table_size(dynamodb) -> int:
@@ -308,14 +308,14 @@ def test_handler_runs_with_table_name_alone(transform, dynamodb, monkeypatch) ->
         "POWERTOOLS_SERVICE_NAME",
     ):
         monkeypatch.delenv(name, raising=False)
-    transform.message_store.cache_clear()
+    transform.restart()
     run_firehose(transform, [ses("Send", "m1", 86_400_000)])
     assert stored_document(dynamodb, TABLE_NAME, "m1")["expires_at"] == 86_400 + 90 * 86_400
 
 
 def test_retention_days_setting_moves_the_ttl(transform, dynamodb, monkeypatch) -> None:
     monkeypatch.setenv("RETENTION_DAYS", "7")
-    transform.message_store.cache_clear()
+    transform.restart()
     run_firehose(transform, [ses("Send", "m1", 0)])
     assert stored_document(dynamodb, TABLE_NAME, "m1")["expires_at"] == 7 * 86_400
 

@@ -20,9 +20,9 @@ the status code and counts, as annotations.
 
 from __future__ import annotations
 
-import os
 import re
 import time
+from dataclasses import dataclass
 from functools import cache
 from http import HTTPStatus
 from typing import Any
@@ -52,12 +52,16 @@ from message_status.search import (
     search_kind,
     select,
 )
+from message_status.settings import positive_int, required, setting, text
 from message_status.store import MessageReader, StoreError
+from message_status.tracing import annotate
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-query")
+SERVICE = setting("POWERTOOLS_SERVICE_NAME", text, "message-status-query")
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 app = APIGatewayHttpResolver()
+# Every answer the function builds itself has a JSON object for its body.
+JsonResponse = Response[dict[str, Any]]
 
 # The paths the API serves and their methods: what a 405 lists in Allow.
 PATHS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -67,25 +71,36 @@ PATHS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What the deployment decides (lambda.tf sets each variable), read once: settings()."""
+
+    table_name: str
+    # One DynamoDB call's timeouts and worst case, from FUNCTION_TIMEOUT_SECONDS.
+    call_budget: CallBudget
+    # Shards of the outcome index (module input search_shards): the transform writes them.
+    search_shards: int
+
+
 @cache
-def call_budget() -> CallBudget:
-    """One DynamoDB call's timeouts and worst case, from the function's timeout."""
-    return query_call_budget(float(os.environ.get("FUNCTION_TIMEOUT_SECONDS") or 10))
-
-
-def search_shards() -> int:
-    """Shards of the outcome index (module input search_shards): the transform writes them."""
-    return int(os.environ.get("SEARCH_SHARDS") or DEFAULT_SEARCH_SHARDS)
+def settings() -> Settings:
+    """Read on first use, so importing the module needs no configuration."""
+    return Settings(
+        table_name=required("TABLE_NAME"),
+        call_budget=query_call_budget(setting("FUNCTION_TIMEOUT_SECONDS", positive_int, 10)),
+        search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS),
+    )
 
 
 @cache
 def message_store() -> MessageReader:
     """Created on first use, so importing the module needs no AWS configuration."""
-    client = boto3.client("dynamodb", config=call_budget().config)
-    return MessageReader(client, os.environ["TABLE_NAME"])
+    config = settings()
+    client = boto3.client("dynamodb", config=config.call_budget.config)
+    return MessageReader(client, config.table_name)
 
 
-def error(status: HTTPStatus, message: str, **extra: Any) -> Response:
+def error(status: HTTPStatus, message: str, **extra: Any) -> JsonResponse:
     return Response(
         status_code=status.value,
         content_type=content_types.APPLICATION_JSON,
@@ -98,7 +113,7 @@ def error(status: HTTPStatus, message: str, **extra: Any) -> Response:
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
-def one_message(message_id: str) -> Response | dict[str, Any]:
+def one_message(message_id: str) -> JsonResponse | dict[str, Any]:
     item = message_store().get(message_id)
     if item is None:
         return error(
@@ -116,32 +131,33 @@ def search_page(search: Search) -> dict[str, Any]:
     taken = select(search, merge_streams(search, pages))
     ids = list(dict.fromkeys(hit.message_id for hit in taken))
     answer = page_answer(search, pages, taken, store.batch_get(ids))
-    tracer.put_annotation("search", search.kind)
-    tracer.put_annotation("streams", len(search.streams))
-    tracer.put_annotation("found", len(answer["messages"]))
+    annotate(tracer, search=search.kind, streams=len(search.streams), found=len(answer["messages"]))
     return answer
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
 def batch_page(ids: list[str]) -> dict[str, Any]:
     answer = batch_answer(ids, message_store().batch_get(ids))
-    tracer.put_annotation("ids", len(ids))
-    tracer.put_annotation("found", len(answer["messages"]))
-    tracer.put_annotation("unprocessed", len(answer["unprocessed_ids"]))
+    annotate(
+        tracer,
+        ids=len(ids),
+        found=len(answer["messages"]),
+        unprocessed=len(answer["unprocessed_ids"]),
+    )
     return answer
 
 
 @app.get("/messages/<message_id>")
-def get_message(message_id: str) -> Response | dict[str, Any]:
+def get_message(message_id: str) -> JsonResponse | dict[str, Any]:
     return one_message(path_message_id(message_id))
 
 
 @app.get("/messages")
-def get_messages() -> Response | dict[str, Any]:
+def get_messages() -> JsonResponse | dict[str, Any]:
     params = dict(app.current_event.query_string_parameters or {})
     if search_kind(params) is None:
         return one_message(checked_message_id(params.get("message_id")))
-    return search_page(parse_search(params, int(time.time() * 1000), search_shards()))
+    return search_page(parse_search(params, int(time.time() * 1000), settings().search_shards))
 
 
 @app.post("/messages/batch-get")
@@ -150,13 +166,14 @@ def batch_get() -> dict[str, Any]:
     return batch_page(batch_message_ids(body_text(event.get("body"), event.get("isBase64Encoded"))))
 
 
-@app.exception_handler(BadRequest)
-def handle_bad_request(err: BadRequest) -> Response:
+# Powertools leaves exception_handler's decorator untyped; the handlers below are typed.
+@app.exception_handler(BadRequest)  # type: ignore[untyped-decorator]
+def handle_bad_request(err: BadRequest) -> JsonResponse:
     return error(HTTPStatus.BAD_REQUEST, str(err))
 
 
-@app.exception_handler([ClientError, BotoCoreError, StoreError, OutOfTime])
-def handle_table_error(err: Exception) -> Response:
+@app.exception_handler([ClientError, BotoCoreError, StoreError, OutOfTime])  # type: ignore[untyped-decorator]
+def handle_table_error(err: Exception) -> JsonResponse:
     # The error's type only: AWS error messages may echo request values.
     logger.error("reading the table failed", extra={"error": type(err).__name__})
     return error(HTTPStatus.SERVICE_UNAVAILABLE, "the status table could not be read; retry later")
@@ -169,7 +186,7 @@ def allowed_methods(path: str) -> list[str]:
 
 
 @app.not_found
-def handle_not_found(_: Exception) -> Response:
+def handle_not_found(_: Exception) -> JsonResponse:
     allowed = allowed_methods(app.current_event.path)
     if allowed:
         response = error(
@@ -182,7 +199,7 @@ def handle_not_found(_: Exception) -> Response:
 
 def invocation_deadline(context: LambdaContext) -> Deadline:
     """No read starts unless it can finish before the function times out."""
-    return Deadline(context.get_remaining_time_in_millis() / 1000, call_budget().worst_s)
+    return Deadline(context.get_remaining_time_in_millis() / 1000, settings().call_budget.worst_s)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -190,5 +207,5 @@ def invocation_deadline(context: LambdaContext) -> Deadline:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     message_store().deadline = invocation_deadline(context)
     response = app.resolve(event, context)
-    tracer.put_annotation("status_code", int(response.get("statusCode", 0)))
+    annotate(tracer, status_code=int(response.get("statusCode", 0)))
     return response

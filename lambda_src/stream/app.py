@@ -20,7 +20,6 @@ which names recipients, goes to EventBridge alone.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -34,9 +33,11 @@ from message_status.budget import CallBudget, Deadline, stream_call_budget
 from message_status.changes import DEFAULT_EVENT_SOURCE, StatusChange, put_entry, status_change
 from message_status.dynamodb_json import deserialize
 from message_status.publisher import EventPublisher
+from message_status.settings import positive_int, setting, text
+from message_status.tracing import annotate
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-stream")
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessageStatus")
+SERVICE = setting("POWERTOOLS_SERVICE_NAME", text, "message-status-stream")
+NAMESPACE = setting("POWERTOOLS_METRICS_NAMESPACE", text, "MessageStatus")
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
@@ -52,23 +53,30 @@ class Reading:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What the deployment decides (events.tf sets each variable), read once: settings()."""
+
+    # One PutEvents call's timeouts and worst case, from FUNCTION_TIMEOUT_SECONDS.
+    call_budget: CallBudget
+    event_bus: str
+    event_source: str
+
+
 @cache
-def call_budget() -> CallBudget:
-    """One PutEvents call's timeouts and worst case, from the function's timeout."""
-    return stream_call_budget(float(os.environ.get("FUNCTION_TIMEOUT_SECONDS") or 30))
+def settings() -> Settings:
+    """Read on first use, so importing the module needs no configuration."""
+    return Settings(
+        call_budget=stream_call_budget(setting("FUNCTION_TIMEOUT_SECONDS", positive_int, 30)),
+        event_bus=setting("EVENT_BUS_NAME", text, "default"),
+        event_source=setting("EVENT_SOURCE", text, DEFAULT_EVENT_SOURCE),
+    )
 
 
 @cache
 def events_client() -> Any:
-    return boto3.client("events", config=call_budget().config)
-
-
-def event_source() -> str:
-    return os.environ.get("EVENT_SOURCE") or DEFAULT_EVENT_SOURCE
-
-
-def event_bus() -> str:
-    return os.environ.get("EVENT_BUS_NAME") or "default"
+    """Created on first use, so importing the module needs no AWS configuration."""
+    return boto3.client("events", config=settings().call_budget.config)
 
 
 def read_record(record: Mapping[str, Any]) -> Reading:
@@ -90,7 +98,10 @@ def read_record(record: Mapping[str, Any]) -> Reading:
 def failed_sequence_numbers(readings: Sequence[Reading], publisher: EventPublisher) -> list[str]:
     """Publish every change; the sequence numbers of the records not fully handled."""
     publishable = [r for r in readings if r.change is not None]
-    entries = [put_entry(r.change, event_source(), event_bus()) for r in publishable if r.change]
+    config = settings()
+    entries = [
+        put_entry(r.change, config.event_source, config.event_bus) for r in publishable if r.change
+    ]
     failed_positions = publisher.publish(entries)
     failed = {publishable[p].sequence_number for p in failed_positions}
     failed |= {r.sequence_number for r in readings if r.problem}
@@ -117,9 +128,13 @@ def record_metrics(readings: Sequence[Reading], failed: Sequence[str], requests:
     metrics.add_metric("status_changes", MetricUnit.Count, changes)
     metrics.add_metric("records_failed", MetricUnit.Count, len(failed))
     metrics.add_metric("put_events_requests", MetricUnit.Count, requests)
-    tracer.put_annotation("records", len(readings))
-    tracer.put_annotation("changes", changes)
-    tracer.put_annotation("records_failed", len(failed))
+    annotate(tracer, records=len(readings), changes=changes, records_failed=len(failed))
+
+
+def invocation_deadline(context: LambdaContext) -> Deadline:
+    """No PutEvents call starts unless it can finish, with the response margin left over."""
+    remaining_s = context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_S
+    return Deadline(remaining_s, settings().call_budget.worst_s)
 
 
 @logger.inject_lambda_context
@@ -130,8 +145,7 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
     if not isinstance(records, list):
         raise TypeError("not a DynamoDB Streams event: no Records list")
     readings = [read_record(record) for record in records]
-    remaining_s = context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_S
-    publisher = EventPublisher(events_client(), Deadline(remaining_s, call_budget().worst_s))
+    publisher = EventPublisher(events_client(), invocation_deadline(context))
     failed = failed_sequence_numbers(readings, publisher)
     log_problems(readings, failed)
     record_metrics(readings, failed, publisher.requests)

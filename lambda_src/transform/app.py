@@ -15,10 +15,10 @@ counts, as annotations; logs name record and message ids, never event content.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -44,10 +44,12 @@ from message_status.pipeline import (
     group_by_message,
     interpret_record,
 )
+from message_status.settings import positive_int, required, setting, text
 from message_status.store import MessageStore
+from message_status.tracing import annotate
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "message-status-transform")
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "MessageStatus")
+SERVICE = setting("POWERTOOLS_SERVICE_NAME", text, "message-status-transform")
+NAMESPACE = setting("POWERTOOLS_METRICS_NAMESPACE", text, "MessageStatus")
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
@@ -55,43 +57,40 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 RESPONSE_MARGIN_S = 2.0
 
 
-def int_setting(name: str, default: int) -> int:
-    """An integer environment setting; a bad value fails the cold start loudly."""
-    raw = os.environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as err:
-        raise RuntimeError(f"environment variable {name} must be an integer, got {raw!r}") from err
+@dataclass(frozen=True)
+class Settings:
+    """What the deployment decides (lambda.tf sets each variable), read once: settings()."""
+
+    table_name: str
+    # One DynamoDB call's timeouts and worst case, from FUNCTION_TIMEOUT_SECONDS.
+    call_budget: CallBudget
+    item: ItemSettings
+    # The SES tag, SMS v2 Context key or Pinpoint attribute holding the caller's own id.
+    correlation_key: str | None
 
 
 @cache
-def call_budget() -> CallBudget:
-    """One DynamoDB call's timeouts and worst case, from the function's timeout."""
-    return transform_call_budget(int_setting("FUNCTION_TIMEOUT_SECONDS", 60))
-
-
-def item_settings() -> ItemSettings:
-    """Read once per process, when the store is made (message_store)."""
-    return ItemSettings(
-        retention_days=int_setting("RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
-        search_shards=int_setting("SEARCH_SHARDS", DEFAULT_SEARCH_SHARDS),
+def settings() -> Settings:
+    """Read on first use, so importing the module needs no configuration."""
+    return Settings(
+        table_name=required("TABLE_NAME"),
+        call_budget=transform_call_budget(setting("FUNCTION_TIMEOUT_SECONDS", positive_int, 60)),
+        item=ItemSettings(
+            retention_days=setting("RETENTION_DAYS", positive_int, DEFAULT_RETENTION_DAYS),
+            search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS),
+        ),
+        correlation_key=setting("CORRELATION_KEY", text, None),
     )
-
-
-def correlation_key() -> str | None:
-    """The SES tag, SMS v2 Context key or Pinpoint attribute holding the caller's own id."""
-    return os.environ.get("CORRELATION_KEY") or None
 
 
 @cache
 def message_store() -> MessageStore:
     """Created on first use, so importing the module needs no AWS configuration."""
+    config = settings()
     return MessageStore(
-        boto3.client("dynamodb", config=call_budget().config),
-        os.environ["TABLE_NAME"],
-        item_settings(),
+        boto3.client("dynamodb", config=config.call_budget.config),
+        config.table_name,
+        config.item,
     )
 
 
@@ -137,11 +136,14 @@ def record_outcome_metrics(
 
 def annotate_trace(dispositions: Counter[Disposition], outcomes: dict[str, WriteOutcome]) -> None:
     """Counts only: searchable in X-Ray, and free of personal data."""
-    tracer.put_annotation("records", sum(dispositions.values()))
-    tracer.put_annotation("records_invalid", dispositions[Disposition.INVALID])
-    tracer.put_annotation("messages", len(outcomes))
     failed = sum(1 for outcome in outcomes.values() if outcome.result is WriteResult.FAILED)
-    tracer.put_annotation("messages_failed", failed)
+    annotate(
+        tracer,
+        records=sum(dispositions.values()),
+        records_invalid=dispositions[Disposition.INVALID],
+        messages=len(outcomes),
+        messages_failed=failed,
+    )
 
 
 def log_problems(
@@ -168,7 +170,7 @@ def log_problems(
 def invocation_deadline(context: LambdaContext) -> Deadline:
     """No write starts unless it can finish, with the response margin left over."""
     remaining_s = context.get_remaining_time_in_millis() / 1000 - RESPONSE_MARGIN_S
-    return Deadline(remaining_s, call_budget().worst_s)
+    return Deadline(remaining_s, settings().call_budget.worst_s)
 
 
 @logger.inject_lambda_context
@@ -178,7 +180,7 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
     records = event.get("records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise TypeError("not a Firehose data-transformation event: no records list")
-    key = correlation_key()
+    key = settings().correlation_key
     interpretations = [interpret_record(record, key) for record in records]
     groups = group_by_message(interpretations)
     outcomes: dict[str, WriteOutcome] = {}

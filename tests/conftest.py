@@ -19,6 +19,7 @@ from devkit.calls import in_process
 from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
 from devkit.stack import Stack, deployed, emulator_files
+from tests.support.logs import CapturedLogs
 
 TABLE_NAME = "message-status-test"
 
@@ -93,6 +94,15 @@ def stream(dynamodb: Any) -> InProcessFunction:
     function = InProcessFunction(stream_app)
     function.restart()  # a client of an earlier test's moto is stale
     return function
+
+
+@pytest.fixture
+def logs(monkeypatch: pytest.MonkeyPatch) -> CapturedLogs:
+    """Everything the three handlers log during the test."""
+    captured = CapturedLogs()
+    for app in (transform_app, query_app, stream_app):
+        monkeypatch.setattr(app.logger.registered_handler, "stream", captured.stream)
+    return captured
 
 
 @pytest.fixture

@@ -172,6 +172,34 @@ def test_table_outage_is_a_json_503(seeded, monkeypatch) -> None:
     validate_response(ONE, "GET", 503, body)
 
 
+@pytest.mark.parametrize(
+    ("operation", "method", "path", "body"),
+    [
+        ("GetItem", "GET", "/messages/pii.dana@example.org", None),
+        ("BatchGetItem", "POST", BATCH, json.dumps({"message_ids": ["pii.dana@example.org"]})),
+        ("Query", "GET", "/messages?recipient=pii.dana@example.org", None),
+    ],
+    ids=["get", "batch-get", "search"],
+)
+def test_a_table_error_logs_its_aws_error_code_and_no_request_value(
+    seeded, logs, *, operation: str, method: str, path: str, body: str | None
+) -> None:
+    """AccessDenied reads differently from an outage; AWS's message, which may echo the
+    request (an id, an address), is never logged."""
+    echo = "User is not authorized to read the key pii.dana@example.org"
+    faults.inject(
+        seeded.message_store().client, operation, (400, "AccessDeniedException", echo), times=100
+    )
+    route, _, query_string = path.partition("?")
+    query = dict([query_string.split("=")]) if query_string else None
+    status, _ = call_api(seeded, method, route, query=query, body=body)
+    assert status == 503
+    [entry] = logs.entries("reading the table failed")
+    assert entry["error_code"] == "AccessDeniedException"
+    assert "pii.dana" not in logs.text
+    assert "not authorized" not in logs.text
+
+
 def test_schema_check_catches_a_wrong_document() -> None:
     """The OpenAPI check is real: a document missing its status fails it."""
     with pytest.raises(ValidationError):

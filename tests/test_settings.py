@@ -6,8 +6,6 @@ environment, so the same event always gives the same item.
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 from message_status.settings import BadSetting, positive_int, required, setting, text
 
@@ -16,6 +14,7 @@ from devkit.calls import call_api, run_firehose
 from devkit.events import ses
 from tests.conftest import TABLE_NAME
 from tests.support.items import stored_document
+from tests.support.modules import imports, top_level
 
 # The modules that may touch the process's environment or AWS; the rest is the pure core.
 EDGES = {"settings", "store", "publisher", "budget", "call_errors", "dynamodb_json", "tracing"}
@@ -89,19 +88,6 @@ def test_settings_are_read_once_per_cold_start(transform, dynamodb, monkeypatch)
     assert expiries == [90 * 86_400, 90 * 86_400, 7 * 86_400]
 
 
-def imports(source: str) -> set[str]:
-    """The modules ``source`` imports: absolute by top-level name, relative as ``.name``."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            found |= {f".{node.module or alias.name}" for alias in node.names}
-    return found
-
-
 def test_the_pure_core_reads_no_environment_and_uses_no_edge() -> None:
     core = [
         path
@@ -110,6 +96,6 @@ def test_the_pure_core_reads_no_environment_and_uses_no_edge() -> None:
     ]
     assert len(core) > 10, "the core's modules were found"
     for path in core:
-        imported = imports(path.read_text())
-        assert "os" not in imported, f"{path.name} imports os"
+        imported = imports(path)
+        assert "os" not in top_level(imported), f"{path.name} imports os"
         assert not imported & {f".{edge}" for edge in EDGES}, f"{path.name} imports an edge"

@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from message_status.item import ItemSettings, pointer_items, to_item
 from message_status.parse import parse_event
 from message_status.record import fold
@@ -144,9 +145,15 @@ class FlakyEvents:
     """An EventBridge client whose PutEvents fails the entries ``fails`` picks, per entry,
     as EventBridge does (FailedEntryCount, an ErrorCode per entry); the rest really go out."""
 
-    def __init__(self, real: Any, fails: Callable[[dict[str, Any], int], bool]) -> None:
+    def __init__(
+        self,
+        real: Any,
+        fails: Callable[[dict[str, Any], int], bool],
+        code: str = "ThrottlingException",
+    ) -> None:
         self.real = real
         self.fails = fails
+        self.code = code
         self.calls = 0
         self.failed_entries = 0
 
@@ -156,10 +163,12 @@ class FlakyEvents:
         sent = [entry for entry, fail in zip(Entries, failing, strict=True) if not fail]
         results = iter(self.real.put_events(Entries=sent)["Entries"] if sent else [])
         out = []
-        for fail in failing:
+        for entry, fail in zip(Entries, failing, strict=True):
             if fail:
                 self.failed_entries += 1
-                out.append({"ErrorCode": "ThrottlingException", "ErrorMessage": "injected"})
+                # EventBridge's message may echo the entry: here, its recipients.
+                echo = f"injected for {json.loads(entry['Detail']).get('recipients')}"
+                out.append({"ErrorCode": self.code, "ErrorMessage": echo})
             else:
                 out.append(next(results))
         return {"FailedEntryCount": sum(failing), "Entries": out}
@@ -254,3 +263,38 @@ def test_injected_failures_end_in_a_retry_or_the_failure_queue_never_lost(
     assert flaky.failed_entries > 0, "the test injected failures"
     assert len(described) == len(report.failed_batches)
     assert delivered, "some events went through the retries"
+
+
+def test_entries_that_keep_failing_log_their_error_codes_and_no_recipient(
+    stream, status_queue, monkeypatch, no_backoff, logs
+) -> None:
+    """AccessDenied reads differently from throttling; EventBridge's messages are not logged."""
+    flaky = FlakyEvents(
+        boto3.client("events", region_name="us-east-1"),
+        lambda e, _: message_of(e) == "t4",
+        code="AccessDeniedException",
+    )
+    monkeypatch.setattr(stream.app, "events_client", lambda: flaky)
+    response = stream({"Records": three_messages().records})
+    assert len(response["batchItemFailures"]) == 2, "t4's two changes were not put"
+    [entry] = logs.entries("events not put")
+    assert entry["error_codes"] == {"AccessDeniedException": 2}
+    assert entry["records"] == 2
+    assert "injected" not in logs.text
+    assert "ben@example.org" not in logs.text
+
+
+def test_a_put_events_call_that_fails_whole_logs_the_botocore_error_class(
+    stream, status_queue, monkeypatch, no_backoff, logs
+) -> None:
+    client = boto3.client("events", region_name="us-east-1")
+
+    def unreachable(**_: object) -> None:
+        raise EndpointConnectionError(endpoint_url="https://events.us-east-1.amazonaws.com")
+
+    client.meta.events.register_first("before-send.events.PutEvents", unreachable)
+    monkeypatch.setattr(stream.app, "events_client", lambda: client)
+    response = stream({"Records": three_messages().records})
+    assert len(response["batchItemFailures"]) == len(EXPECTED)
+    [entry] = logs.entries("events not put")
+    assert entry["error_codes"] == {"EndpointConnectionError": len(EXPECTED)}

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from message_status.parse import parse_event
 
 from devkit.calls import (
@@ -382,3 +383,54 @@ def test_records_firehose_reads_from_a_kinesis_stream_take_the_same_path(
     assert stored_document(dynamodb, TABLE_NAME, "k1")["status"] == "DELIVERED"
     assert stored_document(dynamodb, TABLE_NAME, "k2")["status"] == "DELIVERED"
     assert [line["message_id"] for line in archived_lines(response)] == ["k1", "k1", "k2"]
+
+
+ADDRESS = "pii.dana@example.org"
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "reason"),
+    [
+        ("BatchGetItem", "AccessDeniedException", "BatchGetItem failed"),
+        ("BatchWriteItem", "AccessDeniedException", "pointer items not written"),
+        ("PutItem", "ValidationException", "PutItem failed"),
+    ],
+)
+def test_a_failed_write_logs_the_aws_error_code_and_no_request_value(
+    transform, dynamodb, logs, *, operation: str, code: str, reason: str
+) -> None:
+    """AccessDenied must not read like throttling; AWS's message, which may echo the
+    request (here an address), is never logged."""
+    echo = f"User is not authorized to write an item holding {ADDRESS}"
+    faults.inject(transform.message_store().client, operation, (400, code, echo), times=100)
+    team = [ADDRESS, "pii.erin@example.org"]  # a second recipient: pointer items are written
+    response = run_firehose(transform, [ses("Send", "m1", 1000, destination=team)])
+    assert results(response) == ["ProcessingFailed"]
+    [entry] = logs.entries("message write failed")
+    assert (entry["message_id"], entry["error_code"], entry["reason"]) == ("m1", code, reason)
+    assert ADDRESS not in logs.text
+    assert "not authorized" not in logs.text
+
+
+def test_a_transport_error_is_logged_by_its_botocore_class(transform, dynamodb, logs) -> None:
+    def unreachable(**_: object) -> None:
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+    transform.message_store().client.meta.events.register_first(
+        "before-send.dynamodb.PutItem", unreachable
+    )
+    response = run_firehose(transform, [ses("Send", "m1", 1000)])
+    assert results(response) == ["ProcessingFailed"]
+    [entry] = logs.entries("message write failed")
+    assert entry["error_code"] == "EndpointConnectionError"
+
+
+def test_an_unreadable_stored_item_is_logged_with_no_error_code(transform, dynamodb, logs) -> None:
+    """No AWS call failed: the reason says what did, and no code pretends otherwise."""
+    dynamodb.put_item(
+        TableName=TABLE_NAME, Item={"message_id": {"S": "m1"}, "channel": {"S": "fax"}}
+    )
+    run_firehose(transform, [ses("Send", "m1", 1000)])
+    [entry] = logs.entries("message write failed")
+    assert entry["reason"].startswith("stored item unreadable")
+    assert entry.get("error_code") is None

@@ -6,8 +6,9 @@ The core is plain functions over plain data, tested without mocks: ``model``
 ``metrics``, ``requests``, ``answers``, ``search`` and ``changes``.
 
 The AWS edges are one module per service, each depending on ``budget`` (call
-budgets and deadlines) and on no other edge: ``store`` (DynamoDB) and
-``publisher`` (EventBridge). ``dynamodb_json`` is DynamoDB's attribute-value
+budgets and deadlines) and ``call_errors`` (the error code a failed call is
+logged under), and on no other edge: ``store`` (DynamoDB) and ``publisher``
+(EventBridge). ``dynamodb_json`` is DynamoDB's attribute-value
 format, with no client and no call. The handlers read their environment
 through ``settings`` and annotate traces through ``tracing``.
 """

@@ -16,4 +16,7 @@ class WriteResult(StrEnum):
 class WriteOutcome:
     result: WriteResult
     attempts: int = 1
-    error: str | None = None
+    error: str | None = None  # what failed, in our words
+    # The failed call's error code (AWS's, or botocore's exception class); None when no
+    # call failed (an item this code cannot read or store). Never AWS's message.
+    error_code: str | None = None

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from .budget import Deadline, OutOfTime
+from .budget import Deadline
+from .call_errors import CALL_ERRORS, IncompleteCall, error_code
 from .dynamodb_json import deserialize, serialize
 from .events import NormalizedEvent
 from .item import ItemSettings, from_item, is_legacy, pointer_items, to_item
@@ -46,8 +47,8 @@ QUERY_CONCURRENCY = 16
 WRITE_CONCURRENCY = 8
 
 
-class StoreError(Exception):
-    """Reading from the table failed after retries."""
+class StoreError(IncompleteCall):
+    """A batch call left keys or items unprocessed after every round."""
 
 
 # Fields the store keeps for itself, beside the item's content.
@@ -84,10 +85,6 @@ class WritePlan:
     version: int | None
     unchanged: bool
     pointers: list[dict[str, Any]]
-
-
-def error_code(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Code", "Unknown"))
 
 
 class MessageReader:
@@ -149,7 +146,10 @@ class MessageReader:
             if not request:
                 return found
             self.backoff(round_number)
-        raise StoreError(f"BatchGetItem left keys unprocessed after {self.max_get_rounds} rounds")
+        raise StoreError(
+            "UnprocessedKeys",
+            f"BatchGetItem left keys unprocessed after {self.max_get_rounds} rounds",
+        )
 
     def query_stream(self, search: Search, n: int) -> StreamPage:
         """One Query of one stream of ``search``: up to ``limit`` entries, newest first."""
@@ -196,6 +196,10 @@ class MessageReader:
     def backoff(self, attempt: int) -> None:
         """Full-jitter exponential backoff: up to 25 ms, 50 ms, ... capped at 1 s."""
         self.sleep(random.uniform(0, min(1.0, 0.025 * 2**attempt)))  # noqa: S311
+
+
+def pointers_not_written(attempt: int, code: str) -> WriteOutcome:
+    return WriteOutcome(WriteResult.FAILED, attempt, "pointer items not written", code)
 
 
 def _plain_keys(keys: Mapping[str, Any]) -> dict[str, Any]:
@@ -279,36 +283,45 @@ class MessageStore(MessageReader):
             planned = None
             if plan.unchanged:
                 return WriteOutcome(WriteResult.UNCHANGED, attempt)
-            if (
-                plan.pointers
-                and not pointers_written
-                and self.write_pointers({message_id: plan.pointers})
-            ):
-                return WriteOutcome(WriteResult.FAILED, attempt, "pointer items not written")
+            if plan.pointers and not pointers_written:
+                failed = self.write_pointers({message_id: plan.pointers})
+                if message_id in failed:
+                    return pointers_not_written(attempt, failed[message_id])
             outcome = self._write(plan.fresh, plan.version, attempt)
             if outcome is not None:
                 return outcome
             self.backoff(attempt)
             try:
                 current = self.get(message_id)
-            except (ClientError, BotoCoreError, StoreError, OutOfTime) as err:
-                return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
-        return WriteOutcome(WriteResult.FAILED, self.max_write_attempts, "write race not settled")
+            except CALL_ERRORS as err:
+                return WriteOutcome(
+                    WriteResult.FAILED,
+                    attempt,
+                    "re-reading after a lost race failed",
+                    error_code(err),
+                )
+        return WriteOutcome(
+            WriteResult.FAILED,
+            self.max_write_attempts,
+            "write race not settled",
+            "ConditionalCheckFailedException",
+        )
 
-    def write_pointers(self, pointers: Mapping[str, Sequence[Mapping[str, Any]]]) -> set[str]:
-        """Put every message's pointer items (25 per BatchWriteItem); the ids that failed.
+    def write_pointers(self, pointers: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
+        """Put every message's pointer items (25 per BatchWriteItem); the ids that failed,
+        each with the error code of the call that failed it.
 
         Pointers go first: a message item never lists a recipient whose pointer
         is missing, so no later write has to find out which ones are.
         """
         owners = [(message_id, p) for message_id, items in pointers.items() for p in items]
-        failed: set[str] = set()
+        failed: dict[str, str] = {}
         for start in range(0, len(owners), BATCH_WRITE_LIMIT):
             chunk = owners[start : start + BATCH_WRITE_LIMIT]
             try:
                 self._batch_write([pointer for _, pointer in chunk])
-            except (ClientError, BotoCoreError, StoreError, OutOfTime):
-                failed.update(message_id for message_id, _ in chunk)
+            except CALL_ERRORS as err:
+                failed.update((message_id, error_code(err)) for message_id, _ in chunk)
         return failed
 
     def _batch_write(self, items: Sequence[Mapping[str, Any]]) -> None:
@@ -323,7 +336,8 @@ class MessageStore(MessageReader):
                 return
             self.backoff(round_number)
         raise StoreError(
-            f"BatchWriteItem left items unprocessed after {self.max_get_rounds} rounds"
+            "UnprocessedItems",
+            f"BatchWriteItem left items unprocessed after {self.max_get_rounds} rounds",
         )
 
     def _write(
@@ -332,12 +346,11 @@ class MessageStore(MessageReader):
         """The conditional write; None when another writer got there first."""
         try:
             self.put_if_version(fresh, version)
-        except ClientError as err:
-            if error_code(err) == "ConditionalCheckFailedException":
+        except CALL_ERRORS as err:
+            code = error_code(err)
+            if isinstance(err, ClientError) and code == "ConditionalCheckFailedException":
                 return None
-            return WriteOutcome(WriteResult.FAILED, attempt, error_code(err))
-        except (BotoCoreError, OutOfTime) as err:
-            return WriteOutcome(WriteResult.FAILED, attempt, type(err).__name__)
+            return WriteOutcome(WriteResult.FAILED, attempt, "PutItem failed", code)
         except (TypeError, ValueError, ArithmeticError) as err:
             # A value DynamoDB cannot store (the parser bounds numbers, so this
             # is a defect): this message fails alone, its neighbours are written.
@@ -349,18 +362,16 @@ class MessageStore(MessageReader):
         """Apply every message's events: one batched read, then one write per message."""
         try:
             existing = self.batch_get(groups)
-        except (ClientError, BotoCoreError, StoreError, OutOfTime) as err:
-            reason = err.__class__.__name__
-            return {
-                message_id: WriteOutcome(WriteResult.FAILED, 0, reason) for message_id in groups
-            }
+        except CALL_ERRORS as err:
+            failed = WriteOutcome(WriteResult.FAILED, 0, "BatchGetItem failed", error_code(err))
+            return dict.fromkeys(groups, failed)
 
         plans, outcomes = self._plan_all(groups, existing)
         failed_pointers = self.write_pointers(
             {message_id: plan.pointers for message_id, plan in plans.items() if plan.pointers}
         )
-        for message_id in failed_pointers:
-            outcomes[message_id] = WriteOutcome(WriteResult.FAILED, 1, "pointer items not written")
+        for message_id, code in failed_pointers.items():
+            outcomes[message_id] = pointers_not_written(1, code)
             del plans[message_id]
 
         def apply_one(message_id: str) -> tuple[str, WriteOutcome]:

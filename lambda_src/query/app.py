@@ -32,9 +32,9 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 from message_status.answers import batch_answer
-from message_status.budget import CallBudget, Deadline, OutOfTime, query_call_budget
+from message_status.budget import CallBudget, Deadline, query_call_budget
+from message_status.call_errors import CALL_ERRORS, error_code
 from message_status.item import to_document
 from message_status.model import DEFAULT_SEARCH_SHARDS
 from message_status.requests import (
@@ -53,7 +53,7 @@ from message_status.search import (
     select,
 )
 from message_status.settings import positive_int, required, setting, text
-from message_status.store import MessageReader, StoreError
+from message_status.store import MessageReader
 from message_status.tracing import annotate
 
 SERVICE = setting("POWERTOOLS_SERVICE_NAME", text, "message-status-query")
@@ -172,10 +172,10 @@ def handle_bad_request(err: BadRequest) -> JsonResponse:
     return error(HTTPStatus.BAD_REQUEST, str(err))
 
 
-@app.exception_handler([ClientError, BotoCoreError, StoreError, OutOfTime])  # type: ignore[untyped-decorator]
+@app.exception_handler(list(CALL_ERRORS))  # type: ignore[untyped-decorator]
 def handle_table_error(err: Exception) -> JsonResponse:
-    # The error's type only: AWS error messages may echo request values.
-    logger.error("reading the table failed", extra={"error": type(err).__name__})
+    # The error's code only: AWS error messages may echo request values (an id, an address).
+    logger.error("reading the table failed", extra={"error_code": error_code(err)})
     return error(HTTPStatus.SERVICE_UNAVAILABLE, "the status table could not be read; retry later")
 
 

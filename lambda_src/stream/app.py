@@ -20,6 +20,7 @@ which names recipients, goes to EventBridge alone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -95,30 +96,47 @@ def read_record(record: Mapping[str, Any]) -> Reading:
     return Reading(sequence_number, change)
 
 
-def failed_sequence_numbers(readings: Sequence[Reading], publisher: EventPublisher) -> list[str]:
-    """Publish every change; the sequence numbers of the records not fully handled."""
+@dataclass(frozen=True)
+class Published:
+    """What became of a batch: the records not fully handled, and why events were not put."""
+
+    failed: list[str]  # sequence numbers, in the batch's order
+    not_put: list[str]  # the sequence numbers of records whose event was not put
+    error_codes: Counter[str]  # events not put, by the error code of their last attempt
+
+
+def publish_changes(readings: Sequence[Reading], publisher: EventPublisher) -> Published:
+    """Publish every change; which records were not fully handled, and why."""
     publishable = [r for r in readings if r.change is not None]
     config = settings()
     entries = [
         put_entry(r.change, config.event_source, config.event_bus) for r in publishable if r.change
     ]
-    failed_positions = publisher.publish(entries)
-    failed = {publishable[p].sequence_number for p in failed_positions}
-    failed |= {r.sequence_number for r in readings if r.problem}
-    return [r.sequence_number for r in readings if r.sequence_number in failed]
+    not_put = publisher.publish(entries)
+    unpublished = {publishable[p].sequence_number for p in not_put}
+    failed = unpublished | {r.sequence_number for r in readings if r.problem}
+    return Published(
+        failed=[r.sequence_number for r in readings if r.sequence_number in failed],
+        not_put=[r.sequence_number for r in readings if r.sequence_number in unpublished],
+        error_codes=Counter(not_put.values()),
+    )
 
 
-def log_problems(readings: Sequence[Reading], failed: Sequence[str]) -> None:
+def log_problems(readings: Sequence[Reading], published: Published) -> None:
     for reading in readings:
         if reading.problem:
             logger.error(
                 "stream record unreadable; Lambda retries it, then reports it to the failure queue",
                 extra={"sequence_number": reading.sequence_number, "reason": reading.problem},
             )
-    if failed:
+    if published.not_put:
         logger.warning(
             "events not put; their records go back to Lambda for a retry",
-            extra={"records": len(failed), "first_sequence_number": failed[0]},
+            extra={
+                "records": len(published.not_put),
+                "first_sequence_number": published.not_put[0],
+                "error_codes": dict(published.error_codes.most_common()),
+            },
         )
 
 
@@ -146,7 +164,7 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
         raise TypeError("not a DynamoDB Streams event: no Records list")
     readings = [read_record(record) for record in records]
     publisher = EventPublisher(events_client(), invocation_deadline(context))
-    failed = failed_sequence_numbers(readings, publisher)
-    log_problems(readings, failed)
-    record_metrics(readings, failed, publisher.requests)
-    return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
+    published = publish_changes(readings, publisher)
+    log_problems(readings, published)
+    record_metrics(readings, published.failed, publisher.requests)
+    return {"batchItemFailures": [{"itemIdentifier": number} for number in published.failed]}

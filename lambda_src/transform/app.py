@@ -162,6 +162,7 @@ def log_problems(
                 extra={
                     "message_id": message_id,
                     "reason": outcome.error,
+                    "error_code": outcome.error_code,
                     "attempts": outcome.attempts,
                 },
             )

@@ -39,6 +39,9 @@ def dynamodb_error(status: int, code: str, message: str = "injected") -> AWSResp
     )
 
 
+# (HTTP status, error code) or (status, code, message): AWS's messages may echo request values.
+Error = tuple[int, str] | tuple[int, str, str]
+
 THROTTLING = (400, "ThrottlingException")
 THROUGHPUT = (400, "ProvisionedThroughputExceededException")
 INTERNAL = (500, "InternalServerError")
@@ -65,7 +68,7 @@ def restore(request: Any) -> None:
         del request._original_call
 
 
-def fail(request: Any, error: tuple[int, str]) -> AWSResponse:
+def fail(request: Any, error: Error) -> AWSResponse:
     """The injected error for this attempt, with the attempt itself made harmless."""
     neutralize(request)
     return dynamodb_error(*error)
@@ -76,7 +79,7 @@ class Faults:
     """Fail the sends of ``operation`` that ``should_fail`` picks (default: the first ``times``)."""
 
     operation: str
-    error: tuple[int, str]
+    error: Error
     times: int
     injected: int = 0
     should_fail: Callable[[dict[str, Any]], bool] = lambda _body: True
@@ -92,7 +95,7 @@ class Faults:
 def inject(
     client: Any,
     operation: str,
-    error: tuple[int, str],
+    error: Error,
     times: int,
     should_fail: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Faults:

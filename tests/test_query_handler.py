@@ -76,6 +76,38 @@ def test_url_encoded_id_is_decoded(transform, query) -> None:
     assert (status, body["message_id"]) == (200, "a b/c")
 
 
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("/messages/ab\x01cd", "message id contains control characters"),
+        ("/messages/", "message id is empty"),
+        ("/messages/%ff", "message id in the path is not UTF-8 once percent-decoded"),
+    ],
+    ids=["control character", "empty", "not UTF-8"],
+)
+def test_a_bad_id_in_a_get_path_is_a_400_naming_it_not_a_405(seeded, path, problem) -> None:
+    """Powertools' route pattern refuses these characters; the answer is still about the id."""
+    response = raw_call(seeded, "GET", path, None, False)
+    assert response["statusCode"] == 400
+    assert "Allow" not in response["headers"]
+    body = json.loads(response["body"])
+    validate_response(ONE, "GET", 400, body)
+    assert body["message"] == problem
+
+
+@pytest.mark.parametrize(
+    "path",
+    ['/messages/mail \U0001f4e8 "42"', "/messages/mail%20%F0%9F%93%A8%20%2242%22"],
+    ids=["as API Gateway hands it over", "percent-encoded"],
+)
+def test_an_id_holding_symbols_the_route_pattern_refuses_is_still_served(
+    transform, query, path
+) -> None:
+    run_firehose(transform, [ses("Send", 'mail \U0001f4e8 "42"', 1000)])
+    status, body = call_api(query, "GET", path)
+    assert (status, body["message_id"]) == (200, 'mail \U0001f4e8 "42"')
+
+
 def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
     status, body = call_api(seeded, "GET", "/messages/nope")
     assert status == 404
@@ -92,8 +124,28 @@ def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
         ("/messages/" + "x" * 257, None),
         ("/messages/abc%0Adef", None),
         ("/messages/abc%00", None),
+        # An HTTP API hands the path over percent-decoded: raw characters reach the function.
+        ("/messages/ab\x01cd", None),
+        ("/messages/ab\ncd", None),
+        ("/messages/ab%01cd", None),
+        ("/messages/", None),
+        ("/messages/%ff%fe", None),
+        ("/messages/caf%e9", None),
     ],
-    ids=["missing", "empty", "too long (query)", "too long (path)", "newline", "NUL"],
+    ids=[
+        "missing",
+        "empty",
+        "too long (query)",
+        "too long (path)",
+        "newline",
+        "NUL",
+        "raw control character",
+        "raw newline",
+        "encoded control character",
+        "empty (path)",
+        "percent-encoded bytes not UTF-8",
+        "percent-encoded Latin-1",
+    ],
 )
 def test_bad_ids_are_400_never_5xx(seeded, path, params) -> None:
     status, body = call_api(seeded, "GET", path, query=params)
@@ -260,7 +312,10 @@ def test_a_method_a_path_does_not_serve_is_405_with_allow(seeded, method, path, 
 
 
 PATH_PARTS = st.sampled_from(
-    ["messages", "batch-get", "email-1", "", "%00", "%ZZ", "..", "é", "a b"]
+    [
+        *("messages", "batch-get", "email-1", "", "%00", "%ZZ", "%", "..", "é", "a b"),
+        *("\x01", "\x7f", "\u2028", "%ff", "%ed%a0%80", "%2F", "\U0001f4e8", '"'),
+    ]
 )
 QUERY_VALUES = st.text(max_size=30) | st.sampled_from(["email-1", "x" * 300, "%0A"])
 

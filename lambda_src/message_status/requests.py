@@ -27,8 +27,18 @@ def checked_message_id(value: object) -> str:
 
 
 def path_message_id(raw: str) -> str:
-    """The id from ``/messages/{message_id}``, percent-decoded."""
-    return checked_message_id(unquote(raw))
+    """The id from ``/messages/{message_id}``, percent-decoded.
+
+    An HTTP API hands the function its path already percent-decoded once; the id
+    is decoded once more, so that an id holding "/" can be asked for (encoded
+    twice, ``%252F``). A "%" that two hex digits do not follow stands for itself,
+    as an id may hold one; percent-encoded bytes must be UTF-8.
+    """
+    try:
+        decoded = unquote(raw, errors="strict")
+    except UnicodeDecodeError as err:
+        raise BadRequest("message id in the path is not UTF-8 once percent-decoded") from err
+    return checked_message_id(decoded)
 
 
 def body_text(body: object, is_base64_encoded: object) -> str:

@@ -63,11 +63,13 @@ app = APIGatewayHttpResolver()
 # Every answer the function builds itself has a JSON object for its body.
 JsonResponse = Response[dict[str, Any]]
 
+# /messages/{message_id}: the id is one path segment, whatever characters it holds.
+MESSAGE_PATH = re.compile(r"^/messages/(?P<message_id>[^/]*)$")
 # The paths the API serves and their methods: what a 405 lists in Allow.
 PATHS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"^/messages$"), ("GET",)),
     (re.compile(r"^/messages/batch-get$"), ("POST",)),
-    (re.compile(r"^/messages/[^/]+$"), ("GET",)),
+    (MESSAGE_PATH, ("GET",)),
 )
 
 
@@ -186,8 +188,16 @@ def allowed_methods(path: str) -> list[str]:
 
 
 @app.not_found
-def handle_not_found(_: Exception) -> JsonResponse:
-    allowed = allowed_methods(app.current_event.path)
+def handle_not_found(_: Exception) -> JsonResponse | dict[str, Any]:
+    event = app.current_event
+    message_path = MESSAGE_PATH.match(event.path)
+    if message_path and event.http_method == "GET":
+        # Powertools routes /messages/<message_id> only when each character of the id is one
+        # its pattern deems URI-safe, and API Gateway hands the path over percent-decoded: an
+        # id holding any other character (a control character, a symbol, an empty id) lands
+        # here. The id decides the answer: a 400 naming its problem, or the message.
+        return get_message(message_path["message_id"])
+    allowed = allowed_methods(event.path)
     if allowed:
         response = error(
             HTTPStatus.METHOD_NOT_ALLOWED, f"this path serves {', '.join(allowed)} only"

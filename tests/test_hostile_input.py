@@ -20,7 +20,7 @@ from devkit.calls import check_firehose_contract, results, run_firehose, stored_
 from devkit.events import b64, firehose_event, fixture, ses, sms_v2
 from tests.conftest import TABLE_NAME
 from tests.support.items import stored_document
-from tests.support.strategies import paths, replace_at
+from tests.support.strategies import any_text, paths, replace_at
 
 GOOD = [
     ses("Send", "good-email", 1_800_000_000_000),
@@ -45,7 +45,7 @@ EXTREME_NUMBERS = st.sampled_from(
     ]
 )
 ODD_STRINGS = st.one_of(
-    st.text(max_size=40),
+    any_text(40),
     st.text(alphabet=string.whitespace + "\x00\x07\u2028\ufeff", max_size=10),
     st.just("x" * 100_000),
     st.just("\ud800"),  # a lone surrogate
@@ -53,14 +53,16 @@ ODD_STRINGS = st.one_of(
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | EXTREME_NUMBERS | st.integers() | st.floats() | ODD_STRINGS,
     lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+        st.lists(children, max_size=3) | st.dictionaries(any_text(8), children, max_size=3)
     ),
     max_leaves=10,
 )
 
 
-def encode_json(document) -> str:
-    text = json.dumps(document, allow_nan=True, ensure_ascii=False)
+def encode_json(document, ensure_ascii: bool = False) -> str:
+    """``document`` as a record's data. With ensure_ascii, a lone surrogate travels as JSON's
+    \\ud800 escape (as AWS writes one); without, as the UTF-8 bytes no decoder accepts."""
+    text = json.dumps(document, allow_nan=True, ensure_ascii=ensure_ascii)
     text = text.replace('"__5000_DIGITS__"', "1" + "0" * 5000)
     return base64.b64encode(text.encode("utf-8", "surrogatepass")).decode()
 
@@ -72,7 +74,8 @@ def hostile_record(draw, record_id: str) -> dict:
     if shape == "mutated":
         event = fixture(draw(st.sampled_from(FIXTURES)))
         path = draw(st.sampled_from(list(paths(event))))
-        record["data"] = encode_json(replace_at(event, path, draw(JSON_VALUES)))
+        mutated = replace_at(event, path, draw(JSON_VALUES))
+        record["data"] = encode_json(mutated, ensure_ascii=draw(st.booleans()))
     elif shape == "bytes":
         record["data"] = base64.b64encode(draw(st.binary(max_size=300))).decode()
     elif shape == "text":
@@ -94,7 +97,7 @@ def reference(transform) -> dict[str, dict]:
 )
 @given(st.data())
 def test_hostile_records_fail_alone_and_never_change_their_neighbours(
-    transform, reference, data
+    transform, reference, logs, data
 ) -> None:
     event = firehose_event(GOOD)
     hostile_count = data.draw(st.integers(1, 4))
@@ -109,10 +112,37 @@ def test_hostile_records_fail_alone_and_never_change_their_neighbours(
     for record in event["records"]:
         if record["recordId"].startswith("hostile-"):
             assert answered[record["recordId"]]["result"] in {"ProcessingFailed", "Dropped", "Ok"}
+    # What the parser accepts, the table stores: a bad record is invalid, never a failed write.
+    assert logs.entries("message write failed") == []
 
 
 def test_an_empty_batch_is_answered_with_no_records(transform) -> None:
     assert transform({"invocationId": "i", "records": []}) == {"records": []}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("messageId", "hostile-\ud800"), ("messageStatusDescription", "carrier said \udfff")],
+    ids=["message id", "description"],
+)
+def test_text_that_is_not_valid_unicode_fails_its_record_alone_as_invalid(
+    transform, dynamodb, logs, field, value
+) -> None:
+    """Refused by the parser (errors/, original data), not by the table's SDK call."""
+    hostile = sms_v2("TEXT_DELIVERED", "hostile-sms", 1_800_000_000_000)
+    hostile[field] = value
+    event = firehose_event(GOOD)
+    data = encode_json(hostile, ensure_ascii=True)
+    assert value.encode("ascii", "backslashreplace").decode() in base64.b64decode(data).decode()
+    event["records"].insert(1, {"recordId": "hostile", "data": data})
+    response = transform(event)
+    assert results(response) == ["Ok", "ProcessingFailed", "Ok", "Ok"]
+    assert response["records"][1]["data"] == data
+    [entry] = logs.entries("record failed to parse")
+    assert entry["record_id"] == "hostile"
+    assert "not valid Unicode" in entry["reason"]
+    assert logs.entries("message write failed") == []
+    assert stored_item(dynamodb, TABLE_NAME, "hostile-sms") is None
 
 
 def test_a_record_without_data_fails_alone(transform, dynamodb) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from message_status import model
 from message_status.events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
@@ -319,6 +321,65 @@ def test_invalid_events_raise_invalid_event_with_a_reason(case: str) -> None:
     with pytest.raises(InvalidEvent) as excinfo:
         parse_event(INVALID[case])
     assert str(excinfo.value)
+
+
+LONE = "\ud800"  # a UTF-16 surrogate with no partner: JSON can carry it, UTF-8 cannot
+PAIRED = "\U0001f4e8"  # JSON writes it as the surrogate pair \ud83d\udce8: valid
+
+
+def _set(event: dict, path: str, value: object) -> dict:
+    *parents, last = path.split(".")
+    target = event
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return event
+
+
+# Every kind of text the parser takes from an event, each holding a lone surrogate.
+NOT_UNICODE = {
+    "SES message id": _set(fixture("ses_send"), "mail.messageId", f"m{LONE}"),
+    "SMS v2 message id": _with_sms_id(f"m{LONE}"),
+    "Pinpoint message id": _set(
+        fixture("pinpoint_sms_success"), "attributes.message_id", f"m{LONE}"
+    ),
+    "event type": _set(fixture("eum_text_successful"), "eventType", f"TEXT_{LONE}"),
+    "sender": _set(fixture("ses_send"), "mail.source", f"bob{LONE}@example.com"),
+    "destination list": _set(fixture("ses_send"), "mail.destination", [f"a{LONE}@example.com"]),
+    "recipient a delivery names": _set(
+        ses("Delivery", "m", 1_800_000_000_000), "delivery.recipients", [f"a{LONE}@example.com"]
+    ),
+    "bounce sub-type (detail)": _set(fixture("ses_bounce"), "bounce.bounceSubType", LONE),
+    "status description": _set(
+        fixture("eum_text_successful"), "messageStatusDescription", f"carrier said {LONE}"
+    ),
+    "phone number": _set(
+        fixture("pinpoint_sms_success"), "attributes.destination_phone_number", LONE
+    ),
+    "timestamp text": _set(fixture("ses_send"), "mail.timestamp", f"2026-12-01T00:00:00{LONE}"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_UNICODE))
+def test_text_that_is_not_valid_unicode_makes_the_event_invalid(case: str) -> None:
+    """Whatever field holds it: it would reach the table or the archive, which cannot hold it."""
+    event = NOT_UNICODE[case]
+    with pytest.raises(InvalidEvent, match="not valid Unicode"):
+        parse_event(event)
+    with pytest.raises(InvalidEvent, match="not valid Unicode"):
+        parse_record_data(json.dumps(event).encode())  # as Firehose delivers it: an escape
+
+
+def test_a_surrogate_pair_is_one_valid_character() -> None:
+    event = _with_sms_id(f"m{PAIRED}")
+    assert "\\ud83d\\udce8" in json.dumps(event)
+    assert parse_record_data(json.dumps(event).encode()).message_id == f"m{PAIRED}"
+
+
+def test_a_correlation_id_that_is_not_valid_unicode_is_left_out() -> None:
+    """As any correlation id the index cannot hold: the event itself is sound."""
+    event = ses("Send", "m", 1_800_000_000_000, tags={"order_id": f"A-{LONE}"})
+    assert parse_event(event, correlation_key="order_id").correlation_id is None
 
 
 def test_id_of_exactly_256_characters_is_accepted() -> None:

@@ -15,6 +15,7 @@ from devkit.calls import call_api, run_firehose
 from devkit.events import http_event, pinpoint_sms, ses, sms_v2
 from tests.support import faults
 from tests.support.openapi import document, validate_response
+from tests.support.strategies import any_text
 
 ONE = "/messages/{message_id}"
 QUERY = "/messages"
@@ -131,6 +132,9 @@ def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
         ("/messages/", None),
         ("/messages/%ff%fe", None),
         ("/messages/caf%e9", None),
+        ("/messages/ab\ud800", None),
+        ("/messages/ab%ED%A0%80", None),
+        ("/messages", {"message_id": "ab\ud800"}),
     ],
     ids=[
         "missing",
@@ -145,6 +149,9 @@ def test_unknown_id_is_404_with_a_json_error(seeded) -> None:
         "empty (path)",
         "percent-encoded bytes not UTF-8",
         "percent-encoded Latin-1",
+        "lone surrogate",
+        "percent-encoded surrogate",
+        "lone surrogate (query)",
     ],
 )
 def test_bad_ids_are_400_never_5xx(seeded, path, params) -> None:
@@ -191,6 +198,7 @@ def test_single_get_uses_get_item(seeded) -> None:
         json.dumps({"message_ids": ["ok", 5]}),
         json.dumps({"message_ids": ["ok", "x" * 257]}),
         json.dumps({"message_ids": ["bad\u0001id"]}),
+        json.dumps({"message_ids": ["ok", "bad\ud800id"]}),
     ],
     ids=[
         "malformed",
@@ -202,6 +210,7 @@ def test_single_get_uses_get_item(seeded) -> None:
         "number",
         "too long",
         "control",
+        "lone surrogate",
     ],
 )
 def test_bad_batch_requests_are_400(seeded, body: str) -> None:
@@ -314,10 +323,10 @@ def test_a_method_a_path_does_not_serve_is_405_with_allow(seeded, method, path, 
 PATH_PARTS = st.sampled_from(
     [
         *("messages", "batch-get", "email-1", "", "%00", "%ZZ", "%", "..", "é", "a b"),
-        *("\x01", "\x7f", "\u2028", "%ff", "%ed%a0%80", "%2F", "\U0001f4e8", '"'),
+        *("\x01", "\x7f", "\u2028", "\ud800", "%ff", "%ed%a0%80", "%2F", "\U0001f4e8", '"'),
     ]
 )
-QUERY_VALUES = st.text(max_size=30) | st.sampled_from(["email-1", "x" * 300, "%0A"])
+QUERY_VALUES = any_text(30) | st.sampled_from(["email-1", "x" * 300, "%0A", "a\ud800@b.com"])
 
 
 @settings(

@@ -13,6 +13,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from message_status.search import make_cursor, parse_search
 from message_status.timefmt import to_iso
 
 from devkit.calls import call_api, results, run_firehose
@@ -257,6 +258,8 @@ def test_the_index_follows_the_status(searchable, transform) -> None:
         ({"status": "failed", "channel": "fax"}, "channel must be"),
         ({"recipient": "alice@example.com", "colour": "red"}, "unknown parameter"),
         ({"correlation_id": "x" * 300}, "longer than 256"),
+        ({"correlation_id": "A-\ud800"}, "correlation_id is not valid Unicode"),
+        ({"recipient": "alice\udfff@example.com"}, "recipient is not an email address"),
     ],
 )
 def test_a_bad_search_is_a_json_400_naming_the_fix(searchable, params, message) -> None:
@@ -300,6 +303,18 @@ def test_a_cursor_whose_positions_were_edited_is_refused(searchable) -> None:
     forged = _forge(first["next_cursor"], lambda p: p["p"].__setitem__(0, ["team-1", 0]))
     status, _ = search(searchable, recipient="alice@example.com", cursor=forged)
     assert status == 400
+
+
+def test_a_re_signed_cursor_holding_text_that_is_not_unicode_is_a_400(searchable) -> None:
+    """The checksum is no secret (the code is open): a cursor a caller signs is checked like
+    any input, and a lone surrogate in its position never reaches DynamoDB."""
+    params = {"recipient": "alice@example.com", "limit": "1"}
+    resigned = make_cursor(parse_search(params, NOW, 3), [["team-1\ud800", 0]])
+    status, body = search(searchable, **params, cursor=resigned)
+    assert (status, body["message"]) == (
+        400,
+        "cursor is not one this search made: start again without it",
+    )
 
 
 @settings(

@@ -1,7 +1,7 @@
 """Message status: a pure core that turns delivery events into one record per message.
 
 The core is plain functions over plain data, tested without mocks: ``model``
-(the status model), ``timefmt``, ``ids``, ``recipients``, ``events``,
+(the status model), ``timefmt``, ``text``, ``ids``, ``recipients``, ``events``,
 ``outcomes``, ``parse``, ``history``, ``record``, ``item``, ``pipeline``,
 ``metrics``, ``requests``, ``answers``, ``search`` and ``changes``.
 

@@ -18,6 +18,7 @@ from .events import InvalidEvent, NormalizedEvent, NotADeliveryEvent
 from .ids import message_id_problem
 from .model import Channel, Finality, Kind, Source, Status
 from .recipients import normalized_or_none
+from .text import NOT_UNICODE, is_valid_unicode
 from .timefmt import BadTimestamp, check_epoch_ms, from_iso
 
 # The largest event the sources document is a few KB (SES with long headers);
@@ -53,22 +54,28 @@ def _lookup(obj: Mapping[str, Any], path: str) -> Any:
     return current
 
 
+def _text(value: object, path: str) -> str:
+    """Every string the parser takes from an event passes here: text the table and the
+    archive can hold, or the event is invalid (its record goes to errors/ intact)."""
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{path}: expected a string, got {type(value).__name__}")
+    if not is_valid_unicode(value):
+        raise InvalidEvent(f"{path}: {NOT_UNICODE}")
+    return value
+
+
 def req_str(obj: Mapping[str, Any], path: str) -> str:
     value = _lookup(obj, path)
     if value is _MISSING or value is None:
         raise InvalidEvent(f"{path}: missing")
-    if not isinstance(value, str):
-        raise InvalidEvent(f"{path}: expected a string, got {type(value).__name__}")
-    return value
+    return _text(value, path)
 
 
 def opt_str(obj: Mapping[str, Any], path: str) -> str | None:
     value = _lookup(obj, path)
     if value is _MISSING or value is None or value == "":
         return None
-    if not isinstance(value, str):
-        raise InvalidEvent(f"{path}: expected a string, got {type(value).__name__}")
-    return value
+    return _text(value, path)
 
 
 def opt_number(obj: Mapping[str, Any], path: str, low: float, high: float) -> float | None:
@@ -107,7 +114,7 @@ def opt_str_list(obj: Mapping[str, Any], path: str) -> list[str] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidEvent(f"{path}: expected a list of strings")
-    return sorted(set(value)) or None
+    return sorted({_text(item, path) for item in value}) or None
 
 
 def req_epoch_ms(obj: Mapping[str, Any], path: str) -> int:
@@ -412,7 +419,7 @@ def ses_named_recipients(event: Mapping[str, Any], event_type: str) -> tuple[lis
     if not isinstance(entries, list):
         raise InvalidEvent(f"{path}: expected a list")
     if address_field is None:
-        return [entry for entry in entries if isinstance(entry, str)], None
+        return [_text(entry, path) for entry in entries if isinstance(entry, str)], None
     addresses, diagnostic = [], None
     for entry in entries:
         if not isinstance(entry, Mapping):

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from typing import Final
 
+from .text import is_valid_unicode
+
 # RFC 5321: a forward path is at most 256 octets, so an address at most 254.
 MAX_EMAIL_LENGTH: Final = 254
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
@@ -30,7 +32,12 @@ class NotARecipient(ValueError):
 
 def normalize_email(value: str) -> str:
     address = value.strip().lower()
-    if len(address) > MAX_EMAIL_LENGTH or not _EMAIL.match(address) or _has_controls(address):
+    if (
+        len(address) > MAX_EMAIL_LENGTH
+        or not _EMAIL.match(address)
+        or _has_controls(address)
+        or not is_valid_unicode(address)
+    ):
         raise NotARecipient("not an email address")
     return address
 

@@ -32,6 +32,7 @@ from .item import message_id_of, to_document
 from .model import Channel, Group, Index, Status
 from .recipients import NotARecipient, normalize_recipient
 from .requests import BadRequest
+from .text import NOT_UNICODE, is_valid_unicode
 from .timefmt import BadTimestamp, from_iso
 
 HOUR_MS: Final = 3_600_000
@@ -175,6 +176,8 @@ def _key_search(kind: str, value: str, since: int | None, until: int | None, lim
         index = model.RECIPIENT_INDEX
     else:
         key = value.strip()
+        if not is_valid_unicode(key):
+            raise BadRequest(f"correlation_id {NOT_UNICODE}")
         if len(key) > model.MAX_MESSAGE_ID_LENGTH:
             raise BadRequest(
                 f"correlation_id is longer than {model.MAX_MESSAGE_ID_LENGTH} characters"
@@ -324,6 +327,7 @@ def _valid_position(position: object) -> bool:
     return (
         isinstance(table_key, str)
         and 0 < len(table_key) <= 2 * model.MAX_MESSAGE_ID_LENGTH + 256
+        and is_valid_unicode(table_key)
         and isinstance(sort_value, int)
         and not isinstance(sort_value, bool)
     )

@@ -58,7 +58,7 @@ from devkit.events import firehose_event, pinpoint_email, pinpoint_sms, ses, sms
 from devkit.firehose import Destination, deliver, keys
 from devkit.local_api import LocalApi
 from devkit.stack import Stack, deployed, emulator_files
-from devkit.streams import MappingSettings, StreamReader, drain, run_mapping, sqs_sender
+from devkit.streams import StreamReader, drain
 from devkit.terraform import TerraformFailed
 from devkit.tfenv import NoProviderSource, terraform_env
 
@@ -321,13 +321,8 @@ def publish_changes(
     say(MAPPING_NOTE)
     queue = status_rule(stack)
     records = reader.new_records()
-    (mapping,) = stack.client("lambda").list_event_source_mappings(
-        EventSourceArn=stack.outputs["table_stream_arn"]
-    )["EventSourceMappings"]
-    settings = MappingSettings.of(mapping)
-    failures = sqs_sender(stack.client("sqs"), settings.on_failure_arn or "")
     with stack.function("stream_function_name", QUIET) as stream:
-        report = run_mapping(stream.invoke, records, settings, failures)
+        report = stack.play_stream_mapping(stream.invoke, records)
     events = drain(stack.client("sqs"), queue)
     say(
         f"stream: {report.records_in} records ({report.records_filtered_out} left out by the "

@@ -44,7 +44,7 @@ import json
 import shutil
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,6 +59,7 @@ from moto.pinpoint.models import App
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
 from devkit.lambdas import LambdaProcess, deployed_function
+from devkit.streams import Invoke, MappingReport, MappingSettings, run_mapping, sqs_sender
 
 AWS_LAYER_ACCOUNT = "017000801446"
 RUNTIMES = ("python3.12", "python3.13", "python3.14")
@@ -250,6 +251,19 @@ class Stack:
             "AWS_ACCESS_KEY_ID": self.credentials["aws_access_key_id"],
             "AWS_SECRET_ACCESS_KEY": self.credentials["aws_secret_access_key"],
         }
+
+    def play_stream_mapping(
+        self, invoke: Invoke, records: Sequence[dict[str, Any]]
+    ) -> MappingReport:
+        """Hand ``records`` of the table's stream to ``invoke`` (the stream function) as the
+        module's event-source mapping would, with its settings; failed batches go to its
+        on-failure queue (the emulator runs no mappings: devkit.streams)."""
+        (mapping,) = self.client("lambda").list_event_source_mappings(
+            EventSourceArn=self.outputs["table_stream_arn"]
+        )["EventSourceMappings"]
+        settings = MappingSettings.of(mapping)
+        failures = sqs_sender(self.client("sqs"), settings.on_failure_arn or "")
+        return run_mapping(invoke, records, settings, failures)
 
     @contextmanager
     def function(

@@ -27,7 +27,7 @@ CHECKOV_VENV := .venv-checkov
 # Points terraform at a local provider mirror only when the registry is unreachable.
 TFENV   = eval "$$($(VPY) -m devkit.tfenv)"
 
-.PHONY: help venv build test test-unit lint fmt checkov docs bench demo demo-ui screenshot analyze clean
+.PHONY: help venv build test test-unit lint fmt checkov docs bench demo demo-ui screenshot analyze smoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,25 @@ screenshot: $(STAMP) ## Take docs/console.png, the README's picture of the conso
 analyze: $(STAMP) ## Run the named Athena queries with DuckDB on the last `make demo`'s archive
 	@test -d .demo-archive/events || $(MAKE) --no-print-directory demo
 	@$(RUN) -m devkit.analyze --archive .demo-archive
+
+# `make smoke` is the one target that talks to AWS: never part of `make test` or CI.
+# Settings: CONFIRM=1 (required), FROM=<verified SES sender>, TERRAFORM_DIR=<applied root
+# module> (else examples/basic is applied in REGION and destroyed), CONFIGURATION_SET,
+# API_URL, SMS_CONFIGURATION_SET + SMS_ORIGINATION_IDENTITY (+ SMS_COUNTRY), TIMEOUT,
+# POLL. README: Development, "make smoke".
+SMOKE_FLAGS = $(if $(filter 1 yes true,$(CONFIRM)),--confirm) \
+	$(if $(FROM),--from '$(FROM)') \
+	$(if $(TERRAFORM_DIR),--terraform-dir '$(TERRAFORM_DIR)') \
+	$(if $(REGION),--region '$(REGION)') \
+	$(if $(CONFIGURATION_SET),--configuration-set '$(CONFIGURATION_SET)') \
+	$(if $(API_URL),--api-url '$(API_URL)') \
+	$(if $(SMS_CONFIGURATION_SET),--sms-configuration-set '$(SMS_CONFIGURATION_SET)') \
+	$(if $(SMS_ORIGINATION_IDENTITY),--sms-origination-identity '$(SMS_ORIGINATION_IDENTITY)') \
+	$(if $(SMS_COUNTRY),--sms-country '$(SMS_COUNTRY)') \
+	$(if $(TIMEOUT),--timeout '$(TIMEOUT)') \
+	$(if $(POLL),--poll '$(POLL)')
+smoke: $(STAMP) ## Check a deployment in YOUR AWS account with its simulators (real credentials, cents; CONFIRM=1)
+	@$(RUN) -m devkit.smoke $(SMOKE_FLAGS)
 
 bench: $(STAMP) ## Measure the shipped code on a local moto server
 	$(RUN) -m bench.run

@@ -170,7 +170,7 @@ def stubbed(service: str) -> tuple[Any, Stubber]:
 def run_with(clients: Clients, **settings: Any) -> Run:
     deployment = Deployment("https://api.example", REGION, "t", "t-transform")
     values = {"sender": "me@example.com", **settings}
-    return Run(deployment, Settings(**values), clients, None, lambda _: None, run_id=RUN_ID)  # type: ignore[arg-type]
+    return Run(deployment, Settings(**values), clients, None, lambda _: None, run_id=RUN_ID)
 
 
 def test_each_mail_goes_through_the_configuration_set_tagged_with_the_run_id() -> None:
@@ -411,15 +411,15 @@ def test_delivered_outcomes_expect_the_expected_path_and_bounces_a_failure() -> 
     (delivered,) = expectations(BY_OUTCOME["success"])
     assert status_rank(Channel.EMAIL, complaint.status) > status_rank(
         Channel.EMAIL, delivered.status
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_the_suppression_list_bounce_is_the_documented_permanent_suppressed_one() -> None:
     events = documented_events(BY_OUTCOME["suppression list"], "m", 1_795_400_000_000)
     assert [e["eventType"] for e in events] == ["Send", "Bounce"]
     bounce = parse_event(events[1])
-    assert bounce.detail == "Permanent/Suppressed"  # type: ignore[union-attr]
-    assert bounce.recipients == ("suppressionlist@simulator.amazonses.com",)  # type: ignore[union-attr]
+    assert bounce.detail == "Permanent/Suppressed"
+    assert bounce.recipients == ("suppressionlist@simulator.amazonses.com",)
 
 
 def test_sms_success_may_end_sent_or_delivered_and_every_failure_type_fails() -> None:
@@ -432,7 +432,7 @@ def test_sms_success_may_end_sent_or_delivered_and_every_failure_type_fails() ->
 def test_the_documented_events_carry_the_correlation_tag_the_parser_reads() -> None:
     for scenario in BY_OUTCOME.values():
         for event in documented_events(scenario, "m", 1_795_400_000_000, ("order_id", RUN_ID)):
-            assert parse_event(event, "order_id").correlation_id == RUN_ID  # type: ignore[union-attr]
+            assert parse_event(event, "order_id").correlation_id == RUN_ID
 
 
 def test_labelled_simulator_addresses_find_their_scenario() -> None:
@@ -488,7 +488,7 @@ def test_each_message_gets_its_own_timeout_and_its_time_to_status() -> None:
             "s": [(50.0, "DELIVERED", True)],
         },
     )
-    waiter = Waiter(api, None, 60.0, 10.0, clock, clock.sleep, lambda _: None)  # type: ignore[arg-type]
+    waiter = Waiter(api, None, 60.0, 10.0, clock, clock.sleep, lambda _: None)
 
     watched = {w.sent.message_id: w for w in waiter.wait(sent)}
 

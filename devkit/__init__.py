@@ -11,7 +11,9 @@ One module per concern, each written once:
 * ``calls``      invoking handlers as Firehose and API Gateway do, and checking their contracts;
 * ``build``      the reproducible ``dist/`` zips;
 * ``tfdocs``, ``statusdocs``  the generated README sections;
-* ``demo``, ``local_api``     `make demo`.
+* ``demo``, ``local_api``     `make demo`;
+* ``smoke``, ``deployments``, ``simulator``  `make smoke`, in the user's own AWS account
+  (the one part that talks to AWS, never run by the tests against it).
 
 Nothing here imports from ``tests``; the tests import from here.
 """

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from message_status.model import EXPECTED_PATH, FAILURE_STATUSES, Channel, status_rank
+from message_status.model import EXPECTED_PATH, FAILURE_STATUSES, PRECEDENCE, Channel
 from message_status.parse import parse_event
 
 from devkit import ROOT, smoke, terraform
@@ -409,9 +409,8 @@ def test_delivered_outcomes_expect_the_expected_path_and_bounces_a_failure() -> 
         assert {e.status for e in expectations(BY_OUTCOME[outcome])} <= failures, outcome
     (complaint,) = expectations(BY_OUTCOME["complaint"])
     (delivered,) = expectations(BY_OUTCOME["success"])
-    assert status_rank(Channel.EMAIL, complaint.status) > status_rank(
-        Channel.EMAIL, delivered.status
-    )
+    precedence = PRECEDENCE[Channel.EMAIL]
+    assert precedence.index(complaint.status) > precedence.index(delivered.status)
 
 
 def test_the_suppression_list_bounce_is_the_documented_permanent_suppressed_one() -> None:

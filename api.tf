@@ -70,7 +70,7 @@ resource "aws_apigatewayv2_integration" "query" {
   description            = "The ${local.query_function_name} function."
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.query[0].invoke_arn
+  integration_uri        = aws_lambda_function.this["query"].invoke_arn
   payload_format_version = "2.0"
 }
 

@@ -105,7 +105,7 @@ resource "aws_kinesis_firehose_delivery_stream" "this" {
 
         parameters {
           parameter_name  = "LambdaArn"
-          parameter_value = "${aws_lambda_function.transform[0].arn}:$LATEST"
+          parameter_value = "${aws_lambda_function.this["transform"].arn}:$LATEST"
         }
 
         # Firehose does not return a parameter that equals its default (60 s,

@@ -72,38 +72,15 @@ data "aws_iam_policy_document" "vpc_access" {
 # the customer-managed key, and with lambda_vpc_config its network interfaces
 ################################################################################
 
-locals {
-  # Function => its log group and what it does with the customer-managed key.
-  function_basics = merge(
-    local.create ? {
-      transform = {
-        log_group_arn = aws_cloudwatch_log_group.transform[0].arn
-        kms_actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      }
-      query = {
-        log_group_arn = aws_cloudwatch_log_group.query[0].arn
-        kms_actions   = ["kms:Decrypt"] # it only reads
-      }
-    } : {},
-    local.status_events ? {
-      # The stream's records, the failure queue's messages and a created bus's events.
-      stream = {
-        log_group_arn = aws_cloudwatch_log_group.stream[0].arn
-        kms_actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      }
-    } : {},
-  )
-}
-
 data "aws_iam_policy_document" "function_basics" {
-  for_each = local.function_basics
+  for_each = local.functions
 
   source_policy_documents = local.vpc_enabled ? [data.aws_iam_policy_document.vpc_access[0].json] : []
 
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${each.value.log_group_arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
   }
 
   # X-Ray trace segments belong to no resource: these actions support only "*".
@@ -125,90 +102,75 @@ data "aws_iam_policy_document" "function_basics" {
 }
 
 ################################################################################
-# Transform function: read and write items, no Scan, no DeleteItem
+# The functions' execution roles (local.functions in lambda.tf): the basics,
+# then each function's own statements
 ################################################################################
 
-resource "aws_iam_role" "transform" {
-  count = local.create ? 1 : 0
+resource "aws_iam_role" "function" {
+  for_each = local.functions
 
-  name                 = "${local.role_name_prefix}-transform"
+  name                 = "${local.role_name_prefix}-${each.key}"
   path                 = var.iam_role_path
   permissions_boundary = var.iam_permissions_boundary_arn
-  description          = "Execution role of the ${local.transform_function_name} Lambda function."
+  description          = "Execution role of the ${each.value.name} Lambda function."
   assume_role_policy   = data.aws_iam_policy_document.lambda_assume[0].json
   tags                 = var.tags
 }
 
-data "aws_iam_policy_document" "transform" {
-  count = local.create ? 1 : 0
+data "aws_iam_policy_document" "function" {
+  for_each = local.functions
 
-  source_policy_documents = [data.aws_iam_policy_document.function_basics["transform"].json]
+  source_policy_documents = [data.aws_iam_policy_document.function_basics[each.key].json]
 
-  # BatchWriteItem: the recipient pointer items, written once per recipient.
-  statement {
-    sid = "ReadAndWriteMessageRecords"
-    actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-    ]
-    resources = [aws_dynamodb_table.this[0].arn]
+  dynamic "statement" {
+    for_each = each.value.statements
+
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
   }
-
 }
 
-resource "aws_iam_role_policy" "transform" {
-  count = local.create ? 1 : 0
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
 
-  name   = "message-records-read-write"
-  role   = aws_iam_role.transform[0].id
-  policy = data.aws_iam_policy_document.transform[0].json
+  name   = each.value.policy_name
+  role   = aws_iam_role.function[each.key].id
+  policy = data.aws_iam_policy_document.function[each.key].json
 }
 
-################################################################################
-# Query function: read items only
-################################################################################
-
-resource "aws_iam_role" "query" {
-  count = local.create ? 1 : 0
-
-  name                 = "${local.role_name_prefix}-query"
-  path                 = var.iam_role_path
-  permissions_boundary = var.iam_permissions_boundary_arn
-  description          = "Execution role of the ${local.query_function_name} Lambda function."
-  assume_role_policy   = data.aws_iam_policy_document.lambda_assume[0].json
-  tags                 = var.tags
+# Moved from one written-out role per function (iam.tf, and events.tf for the
+# stream function) to the map.
+moved {
+  from = aws_iam_role.transform[0]
+  to   = aws_iam_role.function["transform"]
 }
 
-data "aws_iam_policy_document" "query" {
-  count = local.create ? 1 : 0
-
-  source_policy_documents = [data.aws_iam_policy_document.function_basics["query"].json]
-
-  statement {
-    sid = "ReadMessageRecords"
-    actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:GetItem",
-    ]
-    resources = [aws_dynamodb_table.this[0].arn]
-  }
-
-  statement {
-    sid       = "SearchTheIndexes"
-    actions   = ["dynamodb:Query"]
-    resources = [for index in local.table_indexes : "${aws_dynamodb_table.this[0].arn}/index/${index}"]
-  }
-
+moved {
+  from = aws_iam_role.query[0]
+  to   = aws_iam_role.function["query"]
 }
 
-resource "aws_iam_role_policy" "query" {
-  count = local.create ? 1 : 0
+moved {
+  from = aws_iam_role.stream[0]
+  to   = aws_iam_role.function["stream"]
+}
 
-  name   = "message-records-read"
-  role   = aws_iam_role.query[0].id
-  policy = data.aws_iam_policy_document.query[0].json
+moved {
+  from = aws_iam_role_policy.transform[0]
+  to   = aws_iam_role_policy.function["transform"]
+}
+
+moved {
+  from = aws_iam_role_policy.query[0]
+  to   = aws_iam_role_policy.function["query"]
+}
+
+moved {
+  from = aws_iam_role_policy.stream[0]
+  to   = aws_iam_role_policy.function["stream"]
 }
 
 ################################################################################
@@ -265,8 +227,8 @@ data "aws_iam_policy_document" "firehose" {
       "lambda:InvokeFunction",
     ]
     resources = [
-      aws_lambda_function.transform[0].arn,
-      "${aws_lambda_function.transform[0].arn}:*",
+      aws_lambda_function.this["transform"].arn,
+      "${aws_lambda_function.this["transform"].arn}:*",
     ]
   }
 

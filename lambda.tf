@@ -1,117 +1,199 @@
 ################################################################################
+# The module's functions: one definition, one stack each (function, log group,
+# execution role, policy), driven by for_each over this map. What differs
+# between them is here; what they share is written once, below and in iam.tf.
+################################################################################
+
+locals {
+  functions = merge(
+    local.create ? {
+      # Firehose's processor: writes message records to the table.
+      transform = {
+        name                 = local.transform_function_name
+        description          = "Turns Pinpoint, SES and SMS events from Firehose into message status records."
+        zip                  = "${path.module}/dist/transform.zip"
+        memory_mb            = var.transform_memory_mb
+        timeout_seconds      = var.transform_timeout_seconds
+        reserved_concurrency = var.transform_reserved_concurrency
+        environment = merge({
+          TABLE_NAME     = aws_dynamodb_table.this[0].name
+          RETENTION_DAYS = tostring(var.message_retention_days)
+        }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
+        kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+        policy_name = "message-records-read-write"
+        # Read and write items, no Scan, no DeleteItem. BatchWriteItem: the
+        # recipient pointer items, written once per recipient.
+        statements = [
+          {
+            sid = "ReadAndWriteMessageRecords"
+            actions = [
+              "dynamodb:BatchGetItem",
+              "dynamodb:BatchWriteItem",
+              "dynamodb:GetItem",
+              "dynamodb:PutItem",
+            ]
+            resources = [aws_dynamodb_table.this[0].arn]
+          },
+        ]
+      }
+
+      # Behind the HTTP API: reads message records.
+      query = {
+        name                 = local.query_function_name
+        description          = "Answers GET /messages/{message_id} and batch lookups from the message status table."
+        zip                  = "${path.module}/dist/query.zip"
+        memory_mb            = var.query_memory_mb
+        timeout_seconds      = var.query_timeout_seconds
+        reserved_concurrency = var.query_reserved_concurrency
+        environment = {
+          TABLE_NAME = aws_dynamodb_table.this[0].name
+        }
+        kms_actions = ["kms:Decrypt"] # it only reads
+        policy_name = "message-records-read"
+        # Read items and search the indexes, nothing else.
+        statements = [
+          {
+            sid       = "ReadMessageRecords"
+            actions   = ["dynamodb:BatchGetItem", "dynamodb:GetItem"]
+            resources = [aws_dynamodb_table.this[0].arn]
+          },
+          {
+            sid       = "SearchTheIndexes"
+            actions   = ["dynamodb:Query"]
+            resources = [for index in local.table_indexes : "${aws_dynamodb_table.this[0].arn}/index/${index}"]
+          },
+        ]
+      }
+    } : {},
+    local.status_events ? {
+      # Reads the table's stream and publishes status changes (events.tf).
+      stream = {
+        name                 = local.stream_function_name
+        description          = "Publishes a Message Status Changed event on EventBridge for each change of a message's status."
+        zip                  = "${path.module}/dist/stream.zip"
+        memory_mb            = var.stream_memory_mb
+        timeout_seconds      = var.stream_timeout_seconds
+        reserved_concurrency = var.stream_reserved_concurrency
+        environment = {
+          EVENT_BUS_NAME = local.status_event_bus_name
+          EVENT_SOURCE   = var.event_source
+        }
+        # The stream's records, the failure queue's messages and a created bus's events.
+        kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+        policy_name = "status-events-publish"
+        # Read the stream, put events on one bus, report failures to one queue.
+        statements = [
+          {
+            sid = "ReadTheTableStream"
+            actions = [
+              "dynamodb:DescribeStream",
+              "dynamodb:GetRecords",
+              "dynamodb:GetShardIterator",
+            ]
+            resources = [aws_dynamodb_table.this[0].stream_arn]
+          },
+          # Lambda lists the table's streams when it starts polling; ListStreams
+          # supports no resource-level permission.
+          {
+            sid       = "FindTheTableStream"
+            actions   = ["dynamodb:ListStreams"]
+            resources = ["*"]
+          },
+          {
+            sid       = "PublishStatusChanges"
+            actions   = ["events:PutEvents"]
+            resources = [local.status_event_bus_arn]
+          },
+          {
+            sid       = "ReportUnpublishedBatches"
+            actions   = ["sqs:SendMessage"]
+            resources = [aws_sqs_queue.stream_failures[0].arn]
+          },
+        ]
+      }
+    } : {},
+  )
+}
+
+# Moved from one written-out stack per function (up to 0.1.0 for transform and
+# query, and the stream function in events.tf) to the map above.
+moved {
+  from = aws_lambda_function.transform[0]
+  to   = aws_lambda_function.this["transform"]
+}
+
+moved {
+  from = aws_lambda_function.query[0]
+  to   = aws_lambda_function.this["query"]
+}
+
+moved {
+  from = aws_lambda_function.stream[0]
+  to   = aws_lambda_function.this["stream"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.transform[0]
+  to   = aws_cloudwatch_log_group.function["transform"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.query[0]
+  to   = aws_cloudwatch_log_group.function["query"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.stream[0]
+  to   = aws_cloudwatch_log_group.function["stream"]
+}
+
+################################################################################
 # Log groups: created by the module so that retention and encryption apply
 # from the first invocation
 ################################################################################
 
-resource "aws_cloudwatch_log_group" "transform" {
+resource "aws_cloudwatch_log_group" "function" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; with kms_key_arn set, the customer-managed key is used.
-  count = local.create ? 1 : 0
+  for_each = local.functions
 
-  name              = "/aws/lambda/${local.transform_function_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_cloudwatch_log_group" "query" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; with kms_key_arn set, the customer-managed key is used.
-  count = local.create ? 1 : 0
-
-  name              = "/aws/lambda/${local.query_function_name}"
+  name              = "/aws/lambda/${each.value.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
 }
 
 ################################################################################
-# Transform: Firehose's processor, writes message records to the table
+# Functions
 ################################################################################
 
-resource "aws_lambda_function" "transform" {
-  #checkov:skip=CKV_AWS_116:Firehose invokes the processor synchronously and retries or routes failed records to the errors/ prefix itself; a DLQ only applies to asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the function only calls DynamoDB, CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
-  #checkov:skip=CKV_AWS_272:Code is the reviewed, reproducibly built dist/transform.zip shipped with the module; signing is left to callers who repackage it.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through transform_reserved_concurrency; Firehose bounds its processor's concurrency itself (one invocation per shard-equivalent).
-  #checkov:skip=CKV_AWS_173:The environment holds no secrets (table name, retention, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.
-  count = local.create ? 1 : 0
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:Every function is invoked synchronously, where a DLQ does not apply: transform by Firehose, which retries and routes failed records to the errors/ prefix itself; query by API Gateway, which returns errors to the caller; stream by an event-source mapping, whose failures go to its on-failure destination (the stream_failures queue).
+  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
+  #checkov:skip=CKV_AWS_272:Code is the reviewed, reproducibly built dist/<function>.zip shipped with the module; signing is left to callers who repackage it.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through <function>_reserved_concurrency, and each caller bounds its function's concurrency already: Firehose invokes its processor about once per shard-equivalent, the API stage's throttling (api_throttling_*) sits in front of query, and the table stream's shards bound stream (one invocation per shard at a time).
+  #checkov:skip=CKV_AWS_173:The environment holds no secrets (table name, retention, bus name, event source, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.
+  for_each = local.functions
 
-  function_name                  = local.transform_function_name
-  description                    = "Turns Pinpoint, SES and SMS events from Firehose into message status records."
-  role                           = aws_iam_role.transform[0].arn
+  function_name                  = each.value.name
+  description                    = each.value.description
+  role                           = aws_iam_role.function[each.key].arn
   handler                        = "app.lambda_handler"
   runtime                        = var.lambda_runtime
   architectures                  = [var.lambda_architecture]
-  memory_size                    = var.transform_memory_mb
-  timeout                        = var.transform_timeout_seconds
-  reserved_concurrent_executions = coalesce(var.transform_reserved_concurrency, -1)
-  filename                       = "${path.module}/dist/transform.zip"
-  source_code_hash               = filebase64sha256("${path.module}/dist/transform.zip")
+  memory_size                    = each.value.memory_mb
+  timeout                        = each.value.timeout_seconds
+  reserved_concurrent_executions = coalesce(each.value.reserved_concurrency, -1)
+  filename                       = each.value.zip
+  source_code_hash               = filebase64sha256(each.value.zip)
   layers                         = local.powertools_layers
   kms_key_arn                    = var.kms_key_arn
   tags                           = var.tags
 
   environment {
-    variables = merge(local.lambda_environment_common, {
-      TABLE_NAME              = aws_dynamodb_table.this[0].name
-      RETENTION_DAYS          = tostring(var.message_retention_days)
-      POWERTOOLS_SERVICE_NAME = "${var.name}-transform"
-      # The code sizes its DynamoDB timeouts and retries to fit this.
-      FUNCTION_TIMEOUT_SECONDS = tostring(var.transform_timeout_seconds)
-    }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  dynamic "vpc_config" {
-    for_each = var.lambda_vpc_config == null ? [] : [var.lambda_vpc_config]
-
-    content {
-      subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = vpc_config.value.security_group_ids
-    }
-  }
-
-  depends_on = [
-    aws_cloudwatch_log_group.transform,
-    aws_iam_role_policy.transform,
-  ]
-}
-
-################################################################################
-# Query: behind the HTTP API, reads message records
-################################################################################
-
-resource "aws_lambda_function" "query" {
-  #checkov:skip=CKV_AWS_116:API Gateway invokes the function synchronously and returns errors to the caller; a DLQ only applies to asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the function only calls DynamoDB, CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
-  #checkov:skip=CKV_AWS_272:Code is the reviewed, reproducibly built dist/query.zip shipped with the module; signing is left to callers who repackage it.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through query_reserved_concurrency; the API stage's throttling (api_throttling_*) bounds concurrency in front of the function.
-  #checkov:skip=CKV_AWS_173:The environment holds no secrets (table name, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.
-  count = local.create ? 1 : 0
-
-  function_name                  = local.query_function_name
-  description                    = "Answers GET /messages/{message_id} and batch lookups from the message status table."
-  role                           = aws_iam_role.query[0].arn
-  handler                        = "app.lambda_handler"
-  runtime                        = var.lambda_runtime
-  architectures                  = [var.lambda_architecture]
-  memory_size                    = var.query_memory_mb
-  timeout                        = var.query_timeout_seconds
-  reserved_concurrent_executions = coalesce(var.query_reserved_concurrency, -1)
-  filename                       = "${path.module}/dist/query.zip"
-  source_code_hash               = filebase64sha256("${path.module}/dist/query.zip")
-  layers                         = local.powertools_layers
-  kms_key_arn                    = var.kms_key_arn
-  tags                           = var.tags
-
-  environment {
-    variables = merge(local.lambda_environment_common, {
-      TABLE_NAME              = aws_dynamodb_table.this[0].name
-      POWERTOOLS_SERVICE_NAME = "${var.name}-query"
-      # The code sizes its DynamoDB timeouts and retries to fit this.
-      FUNCTION_TIMEOUT_SECONDS = tostring(var.query_timeout_seconds)
+    variables = merge(local.lambda_environment_common, each.value.environment, {
+      POWERTOOLS_SERVICE_NAME = each.value.name
+      # The code sizes its SDK timeouts and retries to fit this.
+      FUNCTION_TIMEOUT_SECONDS = tostring(each.value.timeout_seconds)
     })
   }
 
@@ -128,9 +210,11 @@ resource "aws_lambda_function" "query" {
     }
   }
 
+  # The stream function publishes to a bus the module may create.
   depends_on = [
-    aws_cloudwatch_log_group.query,
-    aws_iam_role_policy.query,
+    aws_cloudwatch_event_bus.this,
+    aws_cloudwatch_log_group.function,
+    aws_iam_role_policy.function,
   ]
 }
 
@@ -139,7 +223,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.query[0].function_name
+  function_name = aws_lambda_function.this["query"].function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*"
 }

@@ -72,32 +72,33 @@ output "kinesis_delivery_stream_arns" {
 
 output "transform_function_name" {
   description = "Name of the Lambda function that turns source events into status records."
-  value       = try(aws_lambda_function.transform[0].function_name, null)
+  value       = try(aws_lambda_function.this["transform"].function_name, null)
 }
 
 output "transform_function_arn" {
   description = "ARN of the Lambda function that turns source events into status records."
-  value       = try(aws_lambda_function.transform[0].arn, null)
+  value       = try(aws_lambda_function.this["transform"].arn, null)
 }
 
 output "query_function_name" {
   description = "Name of the Lambda function behind the HTTP API."
-  value       = try(aws_lambda_function.query[0].function_name, null)
+  value       = try(aws_lambda_function.this["query"].function_name, null)
 }
 
 output "query_function_arn" {
   description = "ARN of the Lambda function behind the HTTP API."
-  value       = try(aws_lambda_function.query[0].arn, null)
+  value       = try(aws_lambda_function.this["query"].arn, null)
 }
 
 output "log_group_names" {
   description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
-  value = local.create ? merge({
-    transform = aws_cloudwatch_log_group.transform[0].name
-    query     = aws_cloudwatch_log_group.query[0].name
-    firehose  = aws_cloudwatch_log_group.firehose[0].name
-    api       = aws_cloudwatch_log_group.api[0].name
-  }, local.status_events ? { stream = aws_cloudwatch_log_group.stream[0].name } : {}) : null
+  value = local.create ? merge(
+    { for function, group in aws_cloudwatch_log_group.function : function => group.name },
+    {
+      firehose = aws_cloudwatch_log_group.firehose[0].name
+      api      = aws_cloudwatch_log_group.api[0].name
+    },
+  ) : null
 }
 
 ################################################################################
@@ -131,22 +132,22 @@ output "table_stream_arn" {
 
 output "stream_function_name" {
   description = "Name of the function that publishes status changes from the table's stream; null without status events."
-  value       = try(aws_lambda_function.stream[0].function_name, null)
+  value       = try(aws_lambda_function.this["stream"].function_name, null)
 }
 
 output "stream_function_arn" {
   description = "ARN of the function that publishes status changes from the table's stream; null without status events."
-  value       = try(aws_lambda_function.stream[0].arn, null)
+  value       = try(aws_lambda_function.this["stream"].arn, null)
 }
 
 output "stream_role_name" {
   description = "Name of the stream function's execution role; null without status events."
-  value       = try(aws_iam_role.stream[0].name, null)
+  value       = try(aws_iam_role.function["stream"].name, null)
 }
 
 output "stream_role_arn" {
   description = "ARN of the stream function's execution role; null without status events."
-  value       = try(aws_iam_role.stream[0].arn, null)
+  value       = try(aws_iam_role.function["stream"].arn, null)
 }
 
 output "status_events_failure_queue_url" {
@@ -179,22 +180,22 @@ output "webhooks" {
 
 output "transform_role_name" {
   description = "Name of the transform function's execution role."
-  value       = try(aws_iam_role.transform[0].name, null)
+  value       = try(aws_iam_role.function["transform"].name, null)
 }
 
 output "transform_role_arn" {
   description = "ARN of the transform function's execution role."
-  value       = try(aws_iam_role.transform[0].arn, null)
+  value       = try(aws_iam_role.function["transform"].arn, null)
 }
 
 output "query_role_name" {
   description = "Name of the query function's execution role."
-  value       = try(aws_iam_role.query[0].name, null)
+  value       = try(aws_iam_role.function["query"].name, null)
 }
 
 output "query_role_arn" {
   description = "ARN of the query function's execution role."
-  value       = try(aws_iam_role.query[0].arn, null)
+  value       = try(aws_iam_role.function["query"].arn, null)
 }
 
 output "firehose_role_name" {

@@ -300,7 +300,7 @@ variable "raw_backup_enabled" {
 
 variable "lambda_runtime" {
   type        = string
-  description = "Python runtime of both functions: python3.12, python3.13 or python3.14."
+  description = "Python runtime of every function: python3.12, python3.13 or python3.14."
   default     = "python3.12"
 
   validation {
@@ -311,7 +311,7 @@ variable "lambda_runtime" {
 
 variable "lambda_architecture" {
   type        = string
-  description = "Instruction set of both functions: arm64 (cheaper per GB-second) or x86_64."
+  description = "Instruction set of every function: arm64 (cheaper per GB-second) or x86_64."
   default     = "arm64"
 
   validation {
@@ -322,7 +322,7 @@ variable "lambda_architecture" {
 
 variable "powertools_layer_arn" {
   type        = string
-  description = "Lambda layer that provides Powertools for AWS Lambda (Python) to both functions. \"aws-managed\" (the default) picks the AWS-managed Powertools v3 layer for the Region, runtime and architecture; a layer version ARN uses that layer; null attaches no layer (the code must then bring its own Powertools)."
+  description = "Lambda layer that provides Powertools for AWS Lambda (Python) to every function. \"aws-managed\" (the default) picks the AWS-managed Powertools v3 layer for the Region, runtime and architecture; a layer version ARN uses that layer; null attaches no layer (the code must then bring its own Powertools)."
   default     = "aws-managed"
 
   validation {
@@ -344,7 +344,7 @@ variable "powertools_layer_version" {
 
 variable "powertools_log_level" {
   type        = string
-  description = "Log level of both functions (POWERTOOLS_LOG_LEVEL): DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  description = "Log level of every function (POWERTOOLS_LOG_LEVEL): DEBUG, INFO, WARNING, ERROR or CRITICAL."
   default     = "INFO"
 
   validation {
@@ -383,7 +383,7 @@ variable "lambda_vpc_config" {
     subnet_ids         = list(string)
     security_group_ids = list(string)
   })
-  description = "Run both functions in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The subnets need a route to DynamoDB (a gateway endpoint or NAT), to CloudWatch Logs and, with tracing, to X-Ray. The execution roles then get the network-interface permissions Lambda needs, scoped to these subnets and security groups. Null (the default) runs the functions outside any VPC."
+  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The subnets need a route to DynamoDB (a gateway endpoint or NAT), to CloudWatch Logs, with tracing to X-Ray, and with status events to EventBridge. The execution roles then get the network-interface permissions Lambda needs, scoped to these subnets and security groups. Null (the default) runs the functions outside any VPC."
   default     = null
 
   validation {
@@ -397,9 +397,36 @@ variable "lambda_vpc_config" {
   }
 }
 
+################################################################################
+# Each function: memory, timeout and reserved concurrency, named
+# <function>_memory_mb, <function>_timeout_seconds, <function>_reserved_concurrency
+################################################################################
+
+variable "transform_memory_mb" {
+  type        = number
+  description = "Memory (MB, 128-10240) of the transform function. CPU grows with memory."
+  default     = 256
+
+  validation {
+    condition     = var.transform_memory_mb >= 128 && var.transform_memory_mb <= 10240 && floor(var.transform_memory_mb) == var.transform_memory_mb
+    error_message = "transform_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "transform_timeout_seconds" {
+  type        = number
+  description = "Timeout (seconds, 1-300) of the transform function. Firehose waits at most 5 minutes for its processor. The function sizes its SDK timeouts and retries (DynamoDB) to fit it."
+  default     = 60
+
+  validation {
+    condition     = var.transform_timeout_seconds >= 1 && var.transform_timeout_seconds <= 300 && floor(var.transform_timeout_seconds) == var.transform_timeout_seconds
+    error_message = "transform_timeout_seconds must be a whole number between 1 and 300 (Firehose's limit for a processor)."
+  }
+}
+
 variable "transform_reserved_concurrency" {
   type        = number
-  description = "Concurrent executions reserved for the transform function; null (the default) reserves none. Firehose invokes the processor at most about once per shard-equivalent at a time, so a reservation mostly guarantees capacity. 0 throttles every invocation: Firehose then retries and sends the records to errors/."
+  description = "Concurrent executions reserved for the transform function, which also caps it; null (the default) reserves none. Firehose invokes its processor at most about once per shard-equivalent at a time, so a reservation mostly guarantees capacity. 0 throttles every invocation: Firehose then retries and sends the records to errors/."
   default     = null
 
   validation {
@@ -408,9 +435,31 @@ variable "transform_reserved_concurrency" {
   }
 }
 
+variable "query_memory_mb" {
+  type        = number
+  description = "Memory (MB, 128-10240) of the query function. CPU grows with memory."
+  default     = 256
+
+  validation {
+    condition     = var.query_memory_mb >= 128 && var.query_memory_mb <= 10240 && floor(var.query_memory_mb) == var.query_memory_mb
+    error_message = "query_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "query_timeout_seconds" {
+  type        = number
+  description = "Timeout (seconds, 1-30) of the query function. API Gateway gives up after 30 s. The function sizes its SDK timeouts and retries (DynamoDB) to fit it."
+  default     = 10
+
+  validation {
+    condition     = var.query_timeout_seconds >= 1 && var.query_timeout_seconds <= 30 && floor(var.query_timeout_seconds) == var.query_timeout_seconds
+    error_message = "query_timeout_seconds must be a whole number between 1 and 30 (API Gateway's integration timeout)."
+  }
+}
+
 variable "query_reserved_concurrency" {
   type        = number
-  description = "Concurrent executions reserved for the query function, which also caps it; null (the default) reserves none. 0 throttles every request (the API answers 5xx)."
+  description = "Concurrent executions reserved for the query function, which also caps it; null (the default) reserves none. The API stage's throttling (api_throttling_*) already bounds it. 0 throttles every request (the API answers 5xx)."
   default     = null
 
   validation {
@@ -419,47 +468,36 @@ variable "query_reserved_concurrency" {
   }
 }
 
-variable "transform_memory_mb" {
+variable "stream_memory_mb" {
   type        = number
-  description = "Memory (MB, 128-10240) of the transform function. CPU grows with memory."
+  description = "Memory (MB, 128-10240) of the stream function. CPU grows with memory."
   default     = 256
 
   validation {
-    condition     = var.transform_memory_mb >= 128 && var.transform_memory_mb <= 10240
-    error_message = "transform_memory_mb must be between 128 and 10240."
+    condition     = var.stream_memory_mb >= 128 && var.stream_memory_mb <= 10240 && floor(var.stream_memory_mb) == var.stream_memory_mb
+    error_message = "stream_memory_mb must be a whole number between 128 and 10240."
   }
 }
 
-variable "transform_timeout_seconds" {
+variable "stream_timeout_seconds" {
   type        = number
-  description = "Timeout (seconds, 1-300) of the transform function. Firehose waits at most 5 minutes for a processor."
-  default     = 60
+  description = "Timeout (seconds, 5-900) of the stream function. Lambda allows at most 15 minutes. The function sizes its SDK timeouts and retries (PutEvents) to fit it."
+  default     = 30
 
   validation {
-    condition     = var.transform_timeout_seconds >= 1 && var.transform_timeout_seconds <= 300
-    error_message = "transform_timeout_seconds must be between 1 and 300 (Firehose's limit for a processor)."
+    condition     = var.stream_timeout_seconds >= 5 && var.stream_timeout_seconds <= 900 && floor(var.stream_timeout_seconds) == var.stream_timeout_seconds
+    error_message = "stream_timeout_seconds must be a whole number between 5 and 900 (Lambda's limit)."
   }
 }
 
-variable "query_memory_mb" {
+variable "stream_reserved_concurrency" {
   type        = number
-  description = "Memory (MB, 128-10240) of the query function."
-  default     = 256
+  description = "Concurrent executions reserved for the stream function, which also caps it; null (the default) reserves none. The table stream's shards already bound it (one invocation per shard at a time). 0 throttles every invocation: Lambda retries each batch until the stream drops its records (24 hours), then reports the batch to the failure queue."
+  default     = null
 
   validation {
-    condition     = var.query_memory_mb >= 128 && var.query_memory_mb <= 10240
-    error_message = "query_memory_mb must be between 128 and 10240."
-  }
-}
-
-variable "query_timeout_seconds" {
-  type        = number
-  description = "Timeout (seconds, 1-30) of the query function. API Gateway gives up after 30 s."
-  default     = 10
-
-  validation {
-    condition     = var.query_timeout_seconds >= 1 && var.query_timeout_seconds <= 30
-    error_message = "query_timeout_seconds must be between 1 and 30 (API Gateway's integration timeout)."
+    condition     = var.stream_reserved_concurrency == null || try(var.stream_reserved_concurrency >= 0 && floor(var.stream_reserved_concurrency) == var.stream_reserved_concurrency, false)
+    error_message = "stream_reserved_concurrency must be null or a whole number, 0 or more."
   }
 }
 
@@ -520,28 +558,6 @@ variable "stream_maximum_retry_attempts" {
   validation {
     condition     = var.stream_maximum_retry_attempts >= 0 && var.stream_maximum_retry_attempts <= 10000 && floor(var.stream_maximum_retry_attempts) == var.stream_maximum_retry_attempts
     error_message = "stream_maximum_retry_attempts must be a whole number from 0 to 10000."
-  }
-}
-
-variable "stream_memory_mb" {
-  type        = number
-  description = "Memory (MB, 128-10240) of the stream function."
-  default     = 256
-
-  validation {
-    condition     = var.stream_memory_mb >= 128 && var.stream_memory_mb <= 10240
-    error_message = "stream_memory_mb must be between 128 and 10240."
-  }
-}
-
-variable "stream_timeout_seconds" {
-  type        = number
-  description = "Timeout (seconds, 5-900) of the stream function. Its PutEvents retries fit inside it."
-  default     = 30
-
-  validation {
-    condition     = var.stream_timeout_seconds >= 5 && var.stream_timeout_seconds <= 900
-    error_message = "stream_timeout_seconds must be between 5 and 900."
   }
 }
 

@@ -60,7 +60,7 @@ run "defaults_are_authenticated_and_fresh" {
   }
 
   assert {
-    condition     = aws_lambda_function.transform[0].layers[0] == "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+    condition     = aws_lambda_function.this["transform"].layers[0] == "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
     error_message = "The default layer must be the AWS-managed Powertools v3 layer of the Region, runtime and architecture."
   }
 
@@ -70,18 +70,36 @@ run "defaults_are_authenticated_and_fresh" {
   }
 
   assert {
-    condition     = alltrue([for role in [aws_iam_role.transform[0], aws_iam_role.query[0], aws_iam_role.firehose[0]] : role.path == "/" && role.permissions_boundary == null])
+    condition     = alltrue([for role in concat(values(aws_iam_role.function), [aws_iam_role.firehose[0]]) : role.path == "/" && role.permissions_boundary == null])
     error_message = "By default roles sit at / with no permissions boundary."
   }
 
   assert {
-    condition     = aws_lambda_function.transform[0].reserved_concurrent_executions == -1 && aws_lambda_function.query[0].reserved_concurrent_executions == -1
-    error_message = "By default no concurrency is reserved."
+    condition     = keys(aws_lambda_function.this) == ["query", "transform"]
+    error_message = "By default the module runs the transform and the query; the stream function comes with status events."
   }
 
   assert {
-    condition     = length(aws_lambda_function.transform[0].vpc_config) == 0 && length(data.aws_iam_policy_document.vpc_access) == 0
+    condition     = alltrue([for fn in values(aws_lambda_function.this) : length(fn.vpc_config) == 0]) && length(data.aws_iam_policy_document.vpc_access) == 0
     error_message = "By default the functions run outside any VPC, with no network-interface permissions."
+  }
+}
+
+run "no_function_reserves_concurrency_by_default" {
+  command = plan
+
+  variables {
+    status_events_enabled = true
+  }
+
+  assert {
+    condition     = keys(aws_lambda_function.this) == ["query", "stream", "transform"]
+    error_message = "Status events add the stream function to the map."
+  }
+
+  assert {
+    condition     = alltrue([for fn in values(aws_lambda_function.this) : fn.reserved_concurrent_executions == -1])
+    error_message = "By default no function reserves concurrency (-1: unreserved)."
   }
 }
 
@@ -93,7 +111,7 @@ run "disabled_creates_nothing_and_outputs_null" {
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.this) == 0 && length(aws_lambda_function.transform) == 0 && length(aws_iam_role.source) == 0
+    condition     = length(aws_dynamodb_table.this) == 0 && length(aws_lambda_function.this) == 0 && length(aws_iam_role.source) == 0
     error_message = "create = false must create nothing."
   }
 
@@ -124,11 +142,17 @@ run "roles_take_the_path_boundary_and_prefix" {
     ses_configuration_set_names  = ["transactional"]
     sms_configuration_set_names  = ["otp"]
     pinpoint_application_ids     = ["0123456789abcdef0123456789abcdef"]
+    status_events_enabled        = true
+  }
+
+  assert {
+    condition     = length(aws_iam_role.function) == 3
+    error_message = "One execution role per function, the stream function's included."
   }
 
   assert {
     condition = alltrue([
-      for role in concat([aws_iam_role.transform[0], aws_iam_role.query[0], aws_iam_role.firehose[0]], values(aws_iam_role.source)) :
+      for role in concat(values(aws_iam_role.function), [aws_iam_role.firehose[0]], values(aws_iam_role.source)) :
       role.path == "/message-status/" && role.permissions_boundary == "arn:aws:iam::123456789012:policy/boundary" && startswith(role.name, "platform-msgstatus-")
     ])
     error_message = "Every role, source roles included, must carry the path, the boundary and the name prefix."
@@ -140,7 +164,7 @@ run "roles_take_the_path_boundary_and_prefix" {
   }
 
   assert {
-    condition     = aws_lambda_function.transform[0].function_name == "native-transform"
+    condition     = aws_lambda_function.this["transform"].function_name == "native-transform"
     error_message = "The role prefix names roles only; functions keep name."
   }
 }
@@ -150,18 +174,23 @@ run "extra_environment_is_merged_under_the_modules_own" {
 
   variables {
     lambda_environment_variables = { DEPLOYMENT = "blue" }
+    status_events_enabled        = true
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this) == 3 && alltrue([for fn in values(aws_lambda_function.this) : fn.environment[0].variables["DEPLOYMENT"] == "blue"])
+    error_message = "Every function gets the extra variables."
   }
 
   assert {
     condition = alltrue([
-      for fn in [aws_lambda_function.transform[0], aws_lambda_function.query[0]] :
-      fn.environment[0].variables["DEPLOYMENT"] == "blue" && fn.environment[0].variables["TABLE_NAME"] == "native"
-    ])
-    error_message = "Both functions get the extra variables next to the module's own."
+      for key in ["transform", "query"] : aws_lambda_function.this[key].environment[0].variables["TABLE_NAME"] == "native"
+    ]) && aws_lambda_function.this["stream"].environment[0].variables["EVENT_BUS_NAME"] == "default"
+    error_message = "The extra variables sit next to each function's own."
   }
 }
 
-run "vpc_config_attaches_both_functions_and_grants_interface_permissions" {
+run "vpc_config_attaches_every_function_and_grants_interface_permissions" {
   command = plan
 
   variables {
@@ -169,15 +198,16 @@ run "vpc_config_attaches_both_functions_and_grants_interface_permissions" {
       subnet_ids         = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
       security_group_ids = ["sg-0123456789abcdef0"]
     }
+    status_events_enabled = true
   }
 
   assert {
-    condition = alltrue([
-      for fn in [aws_lambda_function.transform[0], aws_lambda_function.query[0]] :
+    condition = length(aws_lambda_function.this) == 3 && alltrue([
+      for fn in values(aws_lambda_function.this) :
       toset(fn.vpc_config[0].subnet_ids) == toset(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"])
       && toset(fn.vpc_config[0].security_group_ids) == toset(["sg-0123456789abcdef0"])
     ])
-    error_message = "Both functions must run in the given subnets and security groups."
+    error_message = "Every function must run in the given subnets and security groups."
   }
 
   assert {
@@ -192,11 +222,15 @@ run "reserved_concurrency_is_set_per_function" {
   variables {
     transform_reserved_concurrency = 20
     query_reserved_concurrency     = 5
+    stream_reserved_concurrency    = 2
+    status_events_enabled          = true
   }
 
   assert {
-    condition     = aws_lambda_function.transform[0].reserved_concurrent_executions == 20 && aws_lambda_function.query[0].reserved_concurrent_executions == 5
-    error_message = "Reserved concurrency must reach each function."
+    condition = {
+      for key, fn in aws_lambda_function.this : key => fn.reserved_concurrent_executions
+    } == { transform = 20, query = 5, stream = 2 }
+    error_message = "Reserved concurrency must reach each function, the stream function's included."
   }
 }
 
@@ -377,6 +411,46 @@ run "negative_reserved_concurrency_is_refused" {
   expect_failures = [var.transform_reserved_concurrency]
 }
 
+run "negative_stream_reserved_concurrency_is_refused" {
+  command = plan
+  variables {
+    stream_reserved_concurrency = -1
+  }
+  expect_failures = [var.stream_reserved_concurrency]
+}
+
+run "fractional_memory_is_refused" {
+  command = plan
+  variables {
+    query_memory_mb = 256.5
+  }
+  expect_failures = [var.query_memory_mb]
+}
+
+run "transform_timeout_over_firehoses_300_seconds_is_refused" {
+  command = plan
+  variables {
+    transform_timeout_seconds = 301
+  }
+  expect_failures = [var.transform_timeout_seconds]
+}
+
+run "query_timeout_over_api_gateways_30_seconds_is_refused" {
+  command = plan
+  variables {
+    query_timeout_seconds = 31
+  }
+  expect_failures = [var.query_timeout_seconds]
+}
+
+run "stream_timeout_under_5_seconds_is_refused" {
+  command = plan
+  variables {
+    stream_timeout_seconds = 4
+  }
+  expect_failures = [var.stream_timeout_seconds]
+}
+
 run "search_shards_reach_both_functions" {
   command = plan
 
@@ -387,14 +461,14 @@ run "search_shards_reach_both_functions" {
 
   assert {
     condition = alltrue([
-      for fn in [aws_lambda_function.transform[0], aws_lambda_function.query[0]] :
-      fn.environment[0].variables["SEARCH_SHARDS"] == "8"
+      for key in ["transform", "query"] :
+      aws_lambda_function.this[key].environment[0].variables["SEARCH_SHARDS"] == "8"
     ])
     error_message = "Both functions must agree on the outcome index's shards."
   }
 
   assert {
-    condition     = aws_lambda_function.transform[0].environment[0].variables["CORRELATION_KEY"] == "ticket-id"
+    condition     = aws_lambda_function.this["transform"].environment[0].variables["CORRELATION_KEY"] == "ticket-id"
     error_message = "The transform reads the correlation key."
   }
 }

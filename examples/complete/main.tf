@@ -56,6 +56,7 @@ module "message_status" {
     DEPLOYMENT = "complete-example"
   }
   transform_reserved_concurrency = 10
+  stream_reserved_concurrency    = 4
 
   api_throttling_burst_limit = 20
   api_throttling_rate_limit  = 10

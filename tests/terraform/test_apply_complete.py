@@ -7,7 +7,7 @@ One deployment serves every test here (each apply costs about a minute):
    release's IAM layout (no role path, no boundary): the plan must destroy
    and replace nothing (test_upgrade_from_the_previous_release_destroys_nothing);
 3. the example's own settings are applied: roles under /message-status/ with a
-   permissions boundary, both functions in a VPC, reserved concurrency, extra
+   permissions boundary, every function in a VPC, reserved concurrency, extra
    environment; the tests read them back, and a second plan must be empty.
 
 The emulator has no SES v2 event destinations, so a Pinpoint project stands
@@ -44,6 +44,25 @@ module "message_status" {
   iam_permissions_boundary_arn = null
 }
 """,
+}
+# The previous release's addresses (before the function map, and before Kinesis
+# sources) => this tree's: `moved` blocks carry them over.
+MOVED_FROM_THE_PREVIOUS_RELEASE = {
+    **{
+        f"module.message_status.{type_}.{function}[0]": (
+            f'module.message_status.{type_}.{name}["{function}"]'
+        )
+        for function in ("transform", "query")
+        for type_, name in (
+            ("aws_lambda_function", "this"),
+            ("aws_cloudwatch_log_group", "function"),
+            ("aws_iam_role", "function"),
+            ("aws_iam_role_policy", "function"),
+        )
+    },
+    "module.message_status.aws_kinesis_firehose_delivery_stream.this[0]": (
+        'module.message_status.aws_kinesis_firehose_delivery_stream.this["events"]'
+    ),
 }
 # On the emulator a Pinpoint project stands in for SES (devkit.stack.EMULATOR_FILES).
 ROLES = (
@@ -108,9 +127,11 @@ def test_upgrade_from_the_previous_release_destroys_nothing(upgrade: dict[str, A
     changes = upgrade["upgrade_plan"]["resource_changes"]
     destroyed = [c["address"] for c in changes if "delete" in c["change"]["actions"]]
     assert destroyed == [], f"the upgrade would destroy or replace: {destroyed}"
+    moved = {c["previous_address"]: c["address"] for c in changes if "previous_address" in c}
+    assert moved == MOVED_FROM_THE_PREVIOUS_RELEASE
     updated = {c["address"] for c in changes if c["change"]["actions"] == ["update"]}
     # The new settings do reach the existing functions, in place.
-    assert "module.message_status.aws_lambda_function.transform[0]" in updated
+    assert 'module.message_status.aws_lambda_function.this["transform"]' in updated
 
 
 def test_every_role_has_the_path_and_the_boundary(stack: Stack) -> None:
@@ -130,7 +151,7 @@ def test_every_role_has_the_path_and_the_boundary(stack: Stack) -> None:
     assert stack.outputs["transform_role_arn"].endswith(f":role/message-status/{NAME}-transform")
 
 
-def test_both_functions_run_in_the_vpc_with_reserved_concurrency_and_extra_environment(
+def test_every_function_runs_in_the_vpc_with_reserved_concurrency_and_extra_environment(
     upgrade: dict[str, Any],
 ) -> None:
     stack, vpc = upgrade["stack"], upgrade["vpc"]
@@ -140,8 +161,13 @@ def test_both_functions_run_in_the_vpc_with_reserved_concurrency_and_extra_envir
         assert sorted(config["VpcConfig"]["SubnetIds"]) == sorted(vpc["vpc_subnet_ids"])
         assert config["VpcConfig"]["SecurityGroupIds"] == vpc["vpc_security_group_ids"]
         assert config["Environment"]["Variables"]["DEPLOYMENT"] == "complete-example"
-    concurrency = client.get_function_concurrency(FunctionName=f"{NAME}-transform")
-    assert concurrency["ReservedConcurrentExecutions"] == 10
+    reserved = {
+        function: client.get_function_concurrency(FunctionName=f"{NAME}-{function}").get(
+            "ReservedConcurrentExecutions"
+        )
+        for function in ("transform", "query", "stream")
+    }
+    assert reserved == {"transform": 10, "query": None, "stream": 4}  # None: unreserved
 
 
 def test_each_function_role_has_its_logs_traces_key_and_network_interfaces(stack: Stack) -> None:

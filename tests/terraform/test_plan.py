@@ -133,7 +133,7 @@ def test_stream_archives_with_error_prefix_encryption_and_logging(default_plan: 
 
 @pytest.mark.parametrize("function", ["transform", "query"])
 def test_functions_use_python312_arm64_and_table_env(default_plan: Any, function: str) -> None:
-    values = one(default_plan, f"aws_lambda_function.{function}[0]")
+    values = one(default_plan, f'aws_lambda_function.this["{function}"]')
     assert values["runtime"] == "python3.12"
     assert values["architectures"] == ["arm64"]
     assert values["handler"] == "app.lambda_handler"
@@ -150,7 +150,9 @@ def test_functions_use_python312_arm64_and_table_env(default_plan: Any, function
 
 def test_functions_know_their_timeout_and_never_trace_responses(default_plan: Any) -> None:
     for function, timeout in (("transform", "60"), ("query", "10")):
-        env = one(default_plan, f"aws_lambda_function.{function}[0]")["environment"][0]["variables"]
+        env = one(default_plan, f'aws_lambda_function.this["{function}"]')["environment"][0][
+            "variables"
+        ]
         assert env["FUNCTION_TIMEOUT_SECONDS"] == timeout
         assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
         assert env["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
@@ -161,7 +163,9 @@ def test_every_environment_name_the_module_sets_is_refused_as_an_extra(
 ) -> None:
     own = set()
     for function in ("transform", "query"):
-        env = one(default_plan, f"aws_lambda_function.{function}[0]")["environment"][0]["variables"]
+        env = one(default_plan, f'aws_lambda_function.this["{function}"]')["environment"][0][
+            "variables"
+        ]
         own |= {name for name in env if not name.startswith("POWERTOOLS_")}
     assert own == {"TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS"}
     for name in sorted(own | {"CORRELATION_KEY"}):  # set only when correlation_key is
@@ -170,17 +174,21 @@ def test_every_environment_name_the_module_sets_is_refused_as_an_extra(
 
 
 def test_only_transform_gets_retention(default_plan: Any) -> None:
-    transform = one(default_plan, "aws_lambda_function.transform[0]")
-    query = one(default_plan, "aws_lambda_function.query[0]")
+    transform = one(default_plan, 'aws_lambda_function.this["transform"]')
+    query = one(default_plan, 'aws_lambda_function.this["query"]')
     assert transform["environment"][0]["variables"]["RETENTION_DAYS"] == "90"
     assert "RETENTION_DAYS" not in query["environment"][0]["variables"]
 
 
 def test_powertools_layer_can_be_dropped_or_replaced(root: Workspace) -> None:
-    without = one(root.plan(name="demo", powertools_layer_arn=None), "aws_lambda_function.query[0]")
+    without = one(
+        root.plan(name="demo", powertools_layer_arn=None), 'aws_lambda_function.this["query"]'
+    )
     assert without["layers"] in ([], None)
     own = "arn:aws:lambda:us-east-1:111122223333:layer:powertools:4"
-    replaced = one(root.plan(name="demo", powertools_layer_arn=own), "aws_lambda_function.query[0]")
+    replaced = one(
+        root.plan(name="demo", powertools_layer_arn=own), 'aws_lambda_function.this["query"]'
+    )
     assert replaced["layers"] == [own]
 
 
@@ -193,6 +201,149 @@ def test_log_groups_exist_per_component_with_retention(default_plan: Any) -> Non
         "/aws/apigateway/demo",
     }
     assert {g["retention_in_days"] for g in groups.values()} == {365}
+
+
+# ---------------------------------------------------------------- One map, three function stacks
+
+FUNCTIONS = ("transform", "query", "stream")
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+# The names every function's resources had before the map: a rename replaces them.
+STACK_NAMES = {
+    "transform": ("message-records-read-write", ["kms:Decrypt", "kms:GenerateDataKey"]),
+    "query": ("message-records-read", ["kms:Decrypt"]),
+    "stream": ("status-events-publish", ["kms:Decrypt", "kms:GenerateDataKey"]),
+}
+# Each function's own statements, after the basics every function has.
+OWN_STATEMENTS = {
+    "transform": {"ReadAndWriteMessageRecords"},
+    "query": {"ReadMessageRecords", "SearchTheIndexes"},
+    "stream": {
+        "ReadTheTableStream",
+        "FindTheTableStream",
+        "PublishStatusChanges",
+        "ReportUnpublishedBatches",
+    },
+}
+
+
+def by_function(plan: Any, address: str) -> dict[str, dict[str, Any]]:
+    """Planned values of each instance of a for_each resource of the root module, by key."""
+    prefix = f"{address}["
+    parts = address.split(".")
+    type_ = parts[1] if parts[0] == "data" else parts[0]
+    return {
+        key[len(prefix) + 1 : -2]: values
+        for key, values in planned(plan, type_).items()
+        if key.startswith(prefix)
+    }
+
+
+@pytest.fixture(scope="module")
+def every_function_plan(root: Workspace) -> Any:
+    """All three functions, with every setting they share set to something not default."""
+    return root.plan(
+        name="demo",
+        status_events_enabled=True,
+        lambda_runtime="python3.13",
+        lambda_architecture="x86_64",
+        lambda_vpc_config=VPC,
+        kms_key_arn=KEY_ARN,
+        log_retention_days=30,
+        lambda_environment_variables={"DEPLOYMENT": "blue"},
+    )
+
+
+def test_the_map_gives_every_function_the_same_runtime_layers_tracing_network_and_key(
+    every_function_plan: Any,
+) -> None:
+    functions = by_function(every_function_plan, "aws_lambda_function.this")
+    assert set(functions) == set(FUNCTIONS)
+    shared = {
+        key: {
+            "runtime": values["runtime"],
+            "architectures": values["architectures"],
+            "handler": values["handler"],
+            "layers": values["layers"],
+            "tracing_config": values["tracing_config"],
+            "vpc_config": [
+                {k: sorted(v) for k, v in c.items() if k in ("subnet_ids", "security_group_ids")}
+                for c in values["vpc_config"]
+            ],
+            "kms_key_arn": values["kms_key_arn"],
+            "deployment": values["environment"][0]["variables"]["DEPLOYMENT"],
+        }
+        for key, values in functions.items()
+    }
+    expected = {
+        "runtime": "python3.13",
+        "architectures": ["x86_64"],
+        "handler": "app.lambda_handler",
+        "layers": [
+            "arn:aws:lambda:us-east-1:017000801446:layer:"
+            "AWSLambdaPowertoolsPythonV3-python313-x86_64:27"
+        ],
+        "tracing_config": [{"mode": "Active"}],
+        "vpc_config": [{k: sorted(v) for k, v in VPC.items()}],
+        "kms_key_arn": KEY_ARN,
+        "deployment": "blue",
+    }
+    assert shared == dict.fromkeys(FUNCTIONS, expected)
+    for key, values in functions.items():
+        assert values["function_name"] == f"demo-{key}"
+        assert values["filename"].endswith(f"dist/{key}.zip"), key
+        env = values["environment"][0]["variables"]
+        assert env["POWERTOOLS_SERVICE_NAME"] == f"demo-{key}", key
+
+
+def test_each_function_has_its_own_log_group_role_and_policy_under_unchanged_names(
+    every_function_plan: Any,
+) -> None:
+    groups = by_function(every_function_plan, "aws_cloudwatch_log_group.function")
+    assert {
+        key: (g["name"], g["retention_in_days"], g["kms_key_id"]) for key, g in groups.items()
+    } == {key: (f"/aws/lambda/demo-{key}", 30, KEY_ARN) for key in FUNCTIONS}
+    roles = by_function(every_function_plan, "aws_iam_role.function")
+    assert {key: role["name"] for key, role in roles.items()} == {
+        key: f"demo-{key}" for key in FUNCTIONS
+    }
+    policies = by_function(every_function_plan, "aws_iam_role_policy.function")
+    assert {key: policy["name"] for key, policy in policies.items()} == {
+        key: name for key, (name, _) in STACK_NAMES.items()
+    }
+    # Each function's policy is the basics (its own log group, traces, the key,
+    # the network interfaces) and then its own statements.
+    documents = by_function(every_function_plan, "data.aws_iam_policy_document.function")
+    basics = by_function(every_function_plan, "data.aws_iam_policy_document.function_basics")
+    assert set(documents) == set(basics) == set(FUNCTIONS)
+    for key, (_, kms_actions) in STACK_NAMES.items():
+        statements = {s["sid"]: s for s in policy_statements(basics[key])}
+        assert set(statements) == {"WriteOwnLogs", "SendTraces", "UseCustomerManagedKey"}, key
+        assert statements["UseCustomerManagedKey"]["actions"] == kms_actions, key
+        assert statements["UseCustomerManagedKey"]["resources"] == [KEY_ARN], key
+        assert len(basics[key]["source_policy_documents"]) == 1, "the VPC statements"
+        # The log group's ARN is known after apply, so the plan shows the
+        # document's own statements (test_apply_complete reads the whole policy).
+        assert documents[key].get("json") is None, key
+        assert {s["sid"] for s in policy_statements(documents[key])} == OWN_STATEMENTS[key]
+
+
+def test_stream_reserved_concurrency_reaches_the_stream_function_only(root: Workspace) -> None:
+    plan = root.plan(name="demo", status_events_enabled=True, stream_reserved_concurrency=3)
+    functions = by_function(plan, "aws_lambda_function.this")
+    assert {key: f["reserved_concurrent_executions"] for key, f in functions.items()} == {
+        "transform": -1,
+        "query": -1,
+        "stream": 3,
+    }
+
+
+def test_no_function_reserves_concurrency_by_default(root: Workspace) -> None:
+    plan = root.plan(name="demo", status_events_enabled=True)
+    functions = by_function(plan, "aws_lambda_function.this")
+    assert {key: f["reserved_concurrent_executions"] for key, f in functions.items()} == {
+        key: -1
+        for key in FUNCTIONS  # -1: unreserved, the account's pool
+    }
 
 
 # ---------------------------------------------------------------- Storage
@@ -259,15 +410,17 @@ RESOURCELESS_ACTIONS = {
     "xray:PutTraceSegments",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
+    "dynamodb:ListStreams",  # the stream function's event-source mapping finds its stream
 }
 
 
 def test_policies_have_no_wildcard_actions_and_star_only_where_aws_allows_nothing_else(
     root: Workspace,
 ) -> None:
-    plan = root.plan(**WITH_SOURCES, lambda_vpc_config=VPC)
+    plan = root.plan(**WITH_SOURCES, lambda_vpc_config=VPC, status_events_enabled=True)
     documents = planned(plan, "aws_iam_policy_document")
     assert len(documents) >= 10
+    assert 'data.aws_iam_policy_document.function["stream"]' in documents
     for address, values in documents.items():
         for statement in policy_statements(values):
             if statement["effect"] == "Deny":
@@ -306,8 +459,10 @@ def test_vpc_interface_permissions_are_scoped_to_the_subnets_and_security_groups
 
 
 def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> None:
-    transform = policy_statements(one(sources_plan, "data.aws_iam_policy_document.transform[0]"))
-    query = policy_statements(one(sources_plan, "data.aws_iam_policy_document.query[0]"))
+    transform = policy_statements(
+        one(sources_plan, 'data.aws_iam_policy_document.function["transform"]')
+    )
+    query = policy_statements(one(sources_plan, 'data.aws_iam_policy_document.function["query"]'))
     dynamodb = lambda statements: {  # noqa: E731
         a for s in statements for a in s["actions"] if a.startswith("dynamodb:")
     }
@@ -326,8 +481,8 @@ def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> Non
 
 def test_correlation_key_reaches_the_transform_only(root: Workspace) -> None:
     plan = root.plan(name="demo", correlation_key="order_id")
-    transform = one(plan, "aws_lambda_function.transform[0]")["environment"][0]["variables"]
-    query = one(plan, "aws_lambda_function.query[0]")["environment"][0]["variables"]
+    transform = one(plan, 'aws_lambda_function.this["transform"]')["environment"][0]["variables"]
+    query = one(plan, 'aws_lambda_function.this["query"]')["environment"][0]["variables"]
     assert transform["CORRELATION_KEY"] == "order_id"
     assert "CORRELATION_KEY" not in query
     assert transform["SEARCH_SHARDS"] == query["SEARCH_SHARDS"] == "4"
@@ -446,7 +601,7 @@ def test_per_project_example_deploys_one_instance_per_project(
     retention = {
         address.split('"')[1]: v["environment"][0]["variables"]["RETENTION_DAYS"]
         for address, v in planned(plan, "aws_lambda_function").items()
-        if address.endswith("transform[0]")
+        if address.endswith('this["transform"]')
     }
     assert retention == {"shop-mail": "30", "alerts": "90"}
 
@@ -479,8 +634,14 @@ def test_complete_example_encrypts_everything_with_its_key(complete_plan: Any) -
     }
     unknown = changes["module.message_status.aws_dynamodb_table.this[0]"]["after_unknown"]
     assert unknown["server_side_encryption"][0]["kms_key_arn"] is True
-    for group in ("transform", "query", "firehose", "api"):
-        after_unknown = changes[f"module.message_status.aws_cloudwatch_log_group.{group}[0]"][
+    for group in (
+        'function["transform"]',
+        'function["query"]',
+        'function["stream"]',
+        "firehose[0]",
+        "api[0]",
+    ):
+        after_unknown = changes[f"module.message_status.aws_cloudwatch_log_group.{group}"][
             "after_unknown"
         ]
         assert after_unknown["kms_key_id"] is True, group
@@ -498,7 +659,7 @@ def test_complete_example_backs_up_raw_records_and_uses_its_settings(complete_pl
         "BufferIntervalInSeconds": "0",
         "BufferSizeInMBs": "0.5",
     }
-    transform = one(complete_plan, "module.message_status.aws_lambda_function.transform[0]")
+    transform = one(complete_plan, 'module.message_status.aws_lambda_function.this["transform"]')
     assert transform["runtime"] == "python3.13"
     assert transform["architectures"] == ["x86_64"]
     assert transform["layers"][0].endswith(":layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27")

@@ -49,8 +49,8 @@ def complete_plan(workspaces: dict[str, Workspace]) -> Any:
 def test_status_events_are_off_by_default(root: Workspace) -> None:
     plan = root.plan(name="demo")
     assert planned(plan, "aws_lambda_function").keys() == {
-        "aws_lambda_function.transform[0]",
-        "aws_lambda_function.query[0]",
+        'aws_lambda_function.this["transform"]',
+        'aws_lambda_function.this["query"]',
     }
     assert one(plan, "aws_dynamodb_table.this[0]")["stream_enabled"] is False
     assert planned(plan, "aws_lambda_event_source_mapping") == {}
@@ -59,7 +59,7 @@ def test_status_events_are_off_by_default(root: Workspace) -> None:
 def test_the_table_streams_both_images_to_the_stream_function(events_plan: Any) -> None:
     table = one(events_plan, "aws_dynamodb_table.this[0]")
     assert (table["stream_enabled"], table["stream_view_type"]) == (True, "NEW_AND_OLD_IMAGES")
-    function = one(events_plan, "aws_lambda_function.stream[0]")
+    function = one(events_plan, 'aws_lambda_function.this["stream"]')
     assert function["filename"].endswith("dist/stream.zip")
     env = function["environment"][0]["variables"]
     assert (env["EVENT_BUS_NAME"], env["EVENT_SOURCE"]) == ("default", "message-status")
@@ -84,7 +84,7 @@ def test_the_mapping_retries_bisects_reports_and_skips_pointers(events_plan: Any
 
 
 def test_the_stream_role_reads_one_stream_and_puts_on_one_bus(events_plan: Any) -> None:
-    own = policy_statements(one(events_plan, "data.aws_iam_policy_document.stream[0]"))
+    own = policy_statements(one(events_plan, 'data.aws_iam_policy_document.function["stream"]'))
     # Logs and traces come from what every function's role has (function_basics).
     basics = policy_statements(
         one(events_plan, 'data.aws_iam_policy_document.function_basics["stream"]')

@@ -15,7 +15,7 @@ import pytest
 from message_status.model import INDEXES
 from message_status.parse import SES_EVENT_TYPES
 
-from devkit import ROOT, tfdocs
+from devkit import ROOT, build, tfdocs
 from tests.terraform.conftest import EXAMPLES
 
 MODULE_FILES = sorted(ROOT.glob("*.tf"))
@@ -84,6 +84,45 @@ def test_every_quantity_names_its_unit_the_same_way() -> None:
         if any(word in variable.name for word in UNIT_WORDS):
             assert variable.name.endswith(UNIT_SUFFIXES), variable.name
             assert "_in_" not in variable.name, variable.name
+
+
+def resource_blocks(type_: str) -> dict[str, list[str]]:
+    """Module file name => the names of its ``resource "<type_>"`` blocks."""
+    pattern = re.compile(rf'^resource\s+"{type_}"\s+"([a-z0-9_]+)"', re.MULTILINE)
+    return {
+        path.name: names for path in MODULE_FILES if (names := pattern.findall(path.read_text()))
+    }
+
+
+def test_no_function_stack_is_written_out_more_than_once() -> None:
+    """One function, log group, role and policy block, for_each over local.functions."""
+    assert resource_blocks("aws_lambda_function") == {"lambda.tf": ["this"]}
+    lambda_log_groups = [
+        path.name
+        for path in MODULE_FILES
+        for block in re.findall(
+            r'^resource\s+"aws_cloudwatch_log_group".*?^}', path.read_text(), re.M | re.S
+        )
+        if "/aws/lambda/" in block
+    ]
+    assert lambda_log_groups == ["lambda.tf"]
+    lambda_roles = [
+        path.name
+        for path in MODULE_FILES
+        for block in re.findall(r'^resource\s+"aws_iam_role"\s.*?^}', path.read_text(), re.M | re.S)
+        if "lambda_assume" in block
+    ]
+    assert lambda_roles == ["iam.tf"]
+
+
+@pytest.mark.parametrize("function", sorted(build.PACKAGES))
+def test_every_function_takes_the_same_inputs(function: str) -> None:
+    variables = {v.name: v for v in tfdocs.read_variables()}
+    for setting in ("memory_mb", "timeout_seconds", "reserved_concurrency"):
+        variable = variables.get(f"{function}_{setting}")
+        assert variable, f"{function}_{setting} is missing"
+        assert variable.type == "number", variable.name
+        assert f"the {function} function" in variable.description, variable.name
 
 
 def test_ses_destinations_subscribe_to_exactly_the_event_types_the_parser_reads() -> None:

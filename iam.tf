@@ -319,3 +319,170 @@ resource "aws_iam_role_policy" "firehose" {
   role   = aws_iam_role.firehose[0].id
   policy = data.aws_iam_policy_document.firehose[0].json
 }
+
+################################################################################
+# What every source role may do: put records into this one stream
+################################################################################
+
+data "aws_iam_policy_document" "put_to_stream" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid = "PutEventsIntoThisStream"
+    actions = [
+      "firehose:PutRecord",
+      "firehose:PutRecordBatch",
+    ]
+    resources = [aws_kinesis_firehose_delivery_stream.this["events"].arn]
+  }
+}
+
+################################################################################
+# One role per source service: trusted only by that service, acting for these
+# projects or configuration sets in this account (confused-deputy conditions),
+# and allowed only to put records into this stream.
+################################################################################
+
+locals {
+  source_roles = {
+    pinpoint = {
+      enabled     = local.pinpoint_enabled
+      service     = "pinpoint.amazonaws.com"
+      sid         = "PinpointAssumesRoleForTheseProjects"
+      description = "Role Amazon Pinpoint assumes to stream project events into ${local.delivery_stream_name}."
+      source_arns = [
+        for key in sort(keys(local.pinpoint_projects)) :
+        "arn:${local.partition}:mobiletargeting:${local.region}:${local.account_id}:apps/${local.pinpoint_projects[key]}/*"
+      ]
+    }
+    ses = {
+      enabled     = local.ses_enabled
+      service     = "ses.amazonaws.com"
+      sid         = "SesAssumesRoleForTheseConfigurationSets"
+      description = "Role Amazon SES assumes to send configuration set events into ${local.delivery_stream_name}."
+      source_arns = [
+        for name in sort(tolist(var.ses_configuration_set_names)) :
+        "arn:${local.partition}:ses:${local.region}:${local.account_id}:configuration-set/${name}"
+      ]
+    }
+    # AWS End User Messaging SMS: aws_pinpointsmsvoicev2_event_destination needs
+    # aws provider >= 6.48, so the caller creates the destination with this role
+    # (see the README).
+    sms = {
+      enabled     = local.sms_enabled
+      service     = "sms-voice.amazonaws.com"
+      sid         = "SmsVoiceAssumesRoleForTheseConfigurationSets"
+      description = "Role AWS End User Messaging SMS assumes to send configuration set events into ${local.delivery_stream_name}."
+      source_arns = [
+        for name in sort(tolist(var.sms_configuration_set_names)) :
+        "arn:${local.partition}:sms-voice:${local.region}:${local.account_id}:configuration-set/${name}"
+      ]
+    }
+  }
+  enabled_source_roles = { for key, role in local.source_roles : key => role if role.enabled }
+}
+
+data "aws_iam_policy_document" "source_assume" {
+  for_each = local.enabled_source_roles
+
+  statement {
+    sid     = each.value.sid
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = [each.value.service]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = each.value.source_arns
+    }
+  }
+}
+
+resource "aws_iam_role" "source" {
+  for_each = local.enabled_source_roles
+
+  name                 = "${local.role_name_prefix}-${each.key}-source"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = each.value.description
+  assume_role_policy   = data.aws_iam_policy_document.source_assume[each.key].json
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "source" {
+  for_each = local.enabled_source_roles
+
+  name   = "put-to-delivery-stream"
+  role   = aws_iam_role.source[each.key].id
+  policy = data.aws_iam_policy_document.put_to_stream[0].json
+}
+
+################################################################################
+# One role per webhook (webhooks.tf): trusted only by EventBridge for that
+# webhook's rule, and allowed only to invoke that webhook's API destination
+################################################################################
+
+data "aws_iam_policy_document" "webhook_assume" {
+  for_each = local.webhooks
+
+  statement {
+    sid     = "EventBridgeAssumesRoleForThisRule"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.webhook_rule_arns[each.key]]
+    }
+  }
+}
+
+resource "aws_iam_role" "webhook" {
+  for_each = local.webhooks
+
+  name                 = "${local.role_name_prefix}-webhook-${each.key}"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = "Role EventBridge uses to call the ${each.key} status webhook."
+  assume_role_policy   = data.aws_iam_policy_document.webhook_assume[each.key].json
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "webhook" {
+  for_each = local.webhooks
+
+  statement {
+    sid       = "InvokeThisApiDestination"
+    actions   = ["events:InvokeApiDestination"]
+    resources = [aws_cloudwatch_event_api_destination.webhook[each.key].arn]
+  }
+}
+
+resource "aws_iam_role_policy" "webhook" {
+  for_each = local.webhooks
+
+  name   = "invoke-api-destination"
+  role   = aws_iam_role.webhook[each.key].id
+  policy = data.aws_iam_policy_document.webhook[each.key].json
+}

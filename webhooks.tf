@@ -4,8 +4,8 @@
 # For each webhook: a connection (its auth, kept by EventBridge in a Secrets
 # Manager secret of its own), an API destination (the URL and a rate limit), a
 # rule on the events' bus, its target (retries, then a dead-letter queue) and
-# a role that may invoke that one destination. EventBridge does the delivery,
-# signing and retries; the module runs no sender of its own.
+# a role that may invoke that one destination (iam.tf). EventBridge does the
+# delivery, signing and retries; the module runs no sender of its own.
 ################################################################################
 
 locals {
@@ -168,61 +168,6 @@ resource "aws_sqs_queue_policy" "webhook_dead_letter" {
 
   queue_url = aws_sqs_queue.webhook_dead_letter[each.key].id
   policy    = data.aws_iam_policy_document.webhook_dead_letter[each.key].json
-}
-
-data "aws_iam_policy_document" "webhook_assume" {
-  for_each = local.webhooks
-
-  statement {
-    sid     = "EventBridgeAssumesRoleForThisRule"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [local.webhook_rule_arns[each.key]]
-    }
-  }
-}
-
-resource "aws_iam_role" "webhook" {
-  for_each = local.webhooks
-
-  name                 = "${local.role_name_prefix}-webhook-${each.key}"
-  path                 = var.iam_role_path
-  permissions_boundary = var.iam_permissions_boundary_arn
-  description          = "Role EventBridge uses to call the ${each.key} status webhook."
-  assume_role_policy   = data.aws_iam_policy_document.webhook_assume[each.key].json
-  tags                 = var.tags
-}
-
-data "aws_iam_policy_document" "webhook" {
-  for_each = local.webhooks
-
-  statement {
-    sid       = "InvokeThisApiDestination"
-    actions   = ["events:InvokeApiDestination"]
-    resources = [aws_cloudwatch_event_api_destination.webhook[each.key].arn]
-  }
-}
-
-resource "aws_iam_role_policy" "webhook" {
-  for_each = local.webhooks
-
-  name   = "invoke-api-destination"
-  role   = aws_iam_role.webhook[each.key].id
-  policy = data.aws_iam_policy_document.webhook[each.key].json
 }
 
 resource "aws_cloudwatch_event_target" "webhook" {

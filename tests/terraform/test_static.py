@@ -115,6 +115,11 @@ def test_no_function_stack_is_written_out_more_than_once() -> None:
     assert lambda_roles == ["iam.tf"]
 
 
+def test_roles_and_their_policies_live_in_iam_tf() -> None:
+    for type_ in ("aws_iam_role", "aws_iam_role_policy"):
+        assert set(resource_blocks(type_)) == {"iam.tf"}, type_
+
+
 @pytest.mark.parametrize("function", sorted(build.PACKAGES))
 def test_every_function_takes_the_same_inputs(function: str) -> None:
     variables = {v.name: v for v in tfdocs.read_variables()}

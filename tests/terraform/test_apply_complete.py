@@ -10,6 +10,11 @@ One deployment serves every test here (each apply costs about a minute):
    permissions boundary, every function in a VPC, reserved concurrency, extra
    environment; the tests read them back, and a second plan must be empty.
 
+An upgrade from the main branch before the function map (MAIN_BEFORE_THE_MAP)
+is checked without a deployment of its own: the applied state, with each
+function's stack at the address that revision gave it, is planned against
+this tree (test_upgrade_from_one_stack_per_function_destroys_nothing).
+
 The emulator has no SES v2 event destinations, so a Pinpoint project stands
 in for the example's SES configuration set (devkit.stack.EMULATOR_FILES), and
 the deployment is made destroyable (no deletion protection, force_destroy).
@@ -63,6 +68,15 @@ MOVED_FROM_THE_PREVIOUS_RELEASE = {
     "module.message_status.aws_kinesis_firehose_delivery_stream.this[0]": (
         'module.message_status.aws_kinesis_firehose_delivery_stream.this["events"]'
     ),
+}
+# The main branch's last commit with one written-out stack per function; the
+# stream function's stack was counted too (events.tf).
+MAIN_BEFORE_THE_MAP = "bf43136"
+FUNCTION_STACK = {  # resource type => its name in the function map
+    "aws_lambda_function": "this",
+    "aws_cloudwatch_log_group": "function",
+    "aws_iam_role": "function",
+    "aws_iam_role_policy": "function",
 }
 # On the emulator a Pinpoint project stands in for SES (devkit.stack.EMULATOR_FILES).
 ROLES = (
@@ -132,6 +146,74 @@ def test_upgrade_from_the_previous_release_destroys_nothing(upgrade: dict[str, A
     updated = {c["address"] for c in changes if c["change"]["actions"] == ["update"]}
     # The new settings do reach the existing functions, in place.
     assert 'module.message_status.aws_lambda_function.this["transform"]' in updated
+
+
+def one_stack_per_function(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` with each function's stack where MAIN_BEFORE_THE_MAP had it (``<function>[0]``)."""
+    resources = []
+    for resource in state["resources"]:
+        if (
+            resource.get("mode") != "managed"
+            or FUNCTION_STACK.get(resource["type"]) != (resource["name"])
+        ):
+            resources.append(resource)
+            continue
+        for instance in resource["instances"]:
+            resources.append(
+                {
+                    **resource,
+                    "name": instance["index_key"],
+                    "each": "list",
+                    "instances": [{**instance, "index_key": 0}],
+                }
+            )
+    return {**state, "resources": resources}
+
+
+@pytest.fixture(scope="module")
+def upgrade_from_main_plan(stack: Stack) -> dict[str, Any]:
+    """This tree's plan over the deployed state laid out as MAIN_BEFORE_THE_MAP had it.
+
+    No deployment of its own: the resources are this tree's (so settings match),
+    only their addresses are that revision's; the plan neither refreshes nor
+    writes the real state.
+    """
+    state = json.loads(stack.terraform("state", "pull").stdout)
+    old_layout = stack.workdir / "main-layout.tfstate"
+    old_layout.write_text(json.dumps(one_stack_per_function(state)))
+    try:
+        stack.terraform(
+            "plan",
+            f"-state={old_layout.name}",
+            "-refresh=false",
+            "-input=false",
+            "-no-color",
+            "-out=main-layout.tfplan",
+        )
+        return dict(json.loads(stack.terraform("show", "-json", "main-layout.tfplan").stdout))
+    finally:
+        old_layout.unlink()
+        (stack.workdir / "main-layout.tfplan").unlink(missing_ok=True)
+
+
+def test_upgrade_from_one_stack_per_function_destroys_nothing(
+    upgrade_from_main_plan: dict[str, Any],
+) -> None:
+    changes = upgrade_from_main_plan["resource_changes"]
+    changed = {
+        c["address"]: c["change"]["actions"]
+        for c in changes
+        if set(c["change"]["actions"]) - {"no-op", "read"}
+    }
+    assert changed == {}, f"the upgrade from {MAIN_BEFORE_THE_MAP} would change: {changed}"
+    moved = {c["previous_address"]: c["address"] for c in changes if "previous_address" in c}
+    assert moved == {
+        f"module.message_status.{type_}.{function}[0]": (
+            f'module.message_status.{type_}.{name}["{function}"]'
+        )
+        for function in ("transform", "query", "stream")
+        for type_, name in FUNCTION_STACK.items()
+    }
 
 
 def test_every_role_has_the_path_and_the_boundary(stack: Stack) -> None:

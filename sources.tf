@@ -37,6 +37,16 @@ resource "aws_pinpoint_event_stream" "this" {
   depends_on = [aws_iam_role_policy.source]
 }
 
+# Amazon Pinpoint reached end of support on 2026-10-30, and the AWS provider
+# deprecates aws_pinpoint_event_stream: the inputs stay for projects that still
+# stream, and a plan that uses them warns (a check block warns, never fails).
+check "pinpoint_end_of_support" {
+  assert {
+    condition     = !local.pinpoint_enabled
+    error_message = "pinpoint_application_ids and pinpoint_applications are deprecated: Amazon Pinpoint reached end of support on 2026-10-30 and its project event streams are discontinued (aws_pinpoint_event_stream is deprecated in the AWS provider). Send email with SES configuration sets (ses_configuration_set_names) and SMS with End User Messaging SMS v2 configuration sets (sms_configuration_set_names), then drop these inputs: docs/migrating-from-pinpoint.md gives the order that loses no events. Pinpoint-format events already in a Kinesis data stream keep arriving through kinesis_source_stream_arns."
+  }
+}
+
 ################################################################################
 # Amazon SES: one event destination per configuration set
 ################################################################################

@@ -89,7 +89,7 @@ variable "iam_permissions_boundary_arn" {
 
 variable "pinpoint_application_ids" {
   type        = set(string)
-  description = "IDs of existing Amazon Pinpoint projects whose event streams the module points at its delivery stream, one aws_pinpoint_event_stream each. A project has only one event stream, so this replaces any stream it already has."
+  description = "Deprecated: Amazon Pinpoint reached end of support on 2026-10-30 and its project event streams are discontinued; a plan that sets this warns. IDs of existing Pinpoint projects whose event streams the module points at its delivery stream, one aws_pinpoint_event_stream each (a project has one event stream, so this replaces any it has). Move to ses_configuration_set_names and sms_configuration_set_names (docs/migrating-from-pinpoint.md)."
   default     = []
 
   validation {
@@ -100,7 +100,7 @@ variable "pinpoint_application_ids" {
 
 variable "pinpoint_applications" {
   type        = map(string)
-  description = "Amazon Pinpoint project IDs keyed by a name of your choosing, handled like pinpoint_application_ids. Use this map when an ID is only known after apply (for example a project created in the same configuration): Terraform needs for_each keys at plan time, and the map's keys are."
+  description = "Deprecated like pinpoint_application_ids (Amazon Pinpoint reached end of support on 2026-10-30; a plan that sets this warns). Pinpoint project IDs keyed by a name of your choosing, for IDs known only after apply: Terraform needs for_each keys at plan time, and the map's keys are."
   default     = {}
 
   validation {
@@ -133,7 +133,7 @@ variable "sms_configuration_set_names" {
 
 variable "kinesis_source_stream_arns" {
   type        = map(string)
-  description = "Existing Kinesis data streams that carry Pinpoint, SES or SMS v2 events (for example a Pinpoint project's event stream), by a short key of your choice. Each gets a delivery stream of its own, `<name>-kinesis-<key>`, that reads the stream with a Kinesis source and sends its records through the same transform, archive and error output as the direct stream. Firehose reads as one more consumer of the stream's shared throughput: other consumers keep reading, and a failed delivery is read again, never skipped. Keys: 1-23 lowercase letters, digits or hyphens, so that names stay within Firehose's 64 characters. A stream's ARN can be unknown until apply."
+  description = "Existing Kinesis data streams that carry Pinpoint, SES or SMS v2 events (for example the stream a Pinpoint project wrote to, whose records stay readable for the stream's retention), by a short key of your choice. Each gets a delivery stream of its own, `<name>-kinesis-<key>`, that reads the stream with a Kinesis source and sends its records through the same transform, archive and error output as the direct stream. Firehose reads as one more consumer of the stream's shared throughput: other consumers keep reading, and a failed delivery is read again, never skipped. Keys: 1-23 lowercase letters, digits or hyphens, so that names stay within Firehose's 64 characters. A stream's ARN can be unknown until apply."
   default     = {}
 
   validation {
@@ -196,7 +196,7 @@ variable "message_retention_days" {
 
 variable "correlation_key" {
   type        = string
-  description = "Name of the SES message tag, the End User Messaging SMS Context key and the Pinpoint event attribute that carry your own id for a message (an order or ticket id), so that GET /messages?correlation_id=... finds it. Set the tag when sending: SES EmailTags [{Name = <key>, Value = <id>}]; SMS v2 SendTextMessage Context {<key> = <id>}. Null (the default) indexes none. Each message with a value costs one more index write, once."
+  description = "Name of the SES message tag, the End User Messaging SMS Context key and the Pinpoint event attribute (from the Context of a message sent through Pinpoint) that carry your own id for a message (an order or ticket id), so that GET /messages?correlation_id=... finds it. Set the tag when sending: SES EmailTags [{Name = <key>, Value = <id>}]; SMS v2 SendTextMessage Context {<key> = <id>}. Null (the default) indexes none. Each message with a value costs one more index write, once."
   default     = null
 
   validation {

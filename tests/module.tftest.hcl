@@ -150,6 +150,9 @@ run "roles_take_the_path_boundary_and_prefix" {
     error_message = "One execution role per function, the stream function's included."
   }
 
+  # Pinpoint inputs are deprecated: their warning is expected (see the last run).
+  expect_failures = [check.pinpoint_end_of_support]
+
   assert {
     condition = alltrue([
       for role in concat(values(aws_iam_role.function), [aws_iam_role.firehose[0]], values(aws_iam_role.source)) :
@@ -657,4 +660,26 @@ run "athena_results_kept_zero_days_is_refused" {
     athena_results_retention_days = 0
   }
   expect_failures = [var.athena_results_retention_days]
+}
+
+################################################################################
+# Deprecated inputs: Amazon Pinpoint reached end of support on 2026-10-30
+################################################################################
+
+run "pinpoint_projects_still_stream_but_the_plan_warns" {
+  command = plan
+
+  variables {
+    pinpoint_applications = { legacy = "0123456789abcdef0123456789abcdef" }
+  }
+
+  # In a plan the check only warns; `terraform test` counts it as a failure,
+  # which this run expects. The runs without Pinpoint inputs would fail if it
+  # fired without them.
+  expect_failures = [check.pinpoint_end_of_support]
+
+  assert {
+    condition     = aws_pinpoint_event_stream.this["legacy"].application_id == "0123456789abcdef0123456789abcdef"
+    error_message = "A project that still streams keeps its event stream into the delivery stream."
+  }
 }

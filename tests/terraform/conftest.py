@@ -179,3 +179,23 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def check_warnings(plan: Any) -> dict[str, list[str]]:
+    """The messages of every check block that failed in a plan (a warning), by check address.
+
+    A check block never fails a plan: Terraform prints its failure as a warning
+    and records it in the plan JSON's ``checks``, which is what this reads.
+    """
+    raw = plan if isinstance(plan, dict) else plan._raw
+    warnings: dict[str, list[str]] = {}
+    for check in raw.get("checks", []):
+        if check["address"]["kind"] != "check" or check["status"] != "fail":
+            continue
+        messages = [
+            problem["message"]
+            for instance in check.get("instances", [])
+            for problem in instance.get("problems", [])
+        ]
+        warnings[check["address"]["to_display"]] = messages
+    return warnings

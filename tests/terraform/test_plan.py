@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from message_status.model import INDEXES, OUTCOME_INDEX
 
-from tests.terraform.conftest import Workspace, one, planned, policy_statements
+from tests.terraform.conftest import (
+    Workspace,
+    check_warnings,
+    one,
+    planned,
+    policy_statements,
+)
 
 ROUTES = {
     "GET /messages/{message_id}",
@@ -577,6 +583,30 @@ def test_ses_destination_sends_every_event_type_to_the_stream(sources_plan: Any)
 def test_pinpoint_event_stream_per_project(sources_plan: Any) -> None:
     streams = planned(sources_plan, "aws_pinpoint_event_stream")
     assert [v["application_id"] for v in streams.values()] == ["0123456789abcdef0123456789abcdef"]
+
+
+PINPOINT_CHECK = "check.pinpoint_end_of_support"
+
+
+def test_pinpoint_inputs_plan_with_an_end_of_support_warning(sources_plan: Any) -> None:
+    """Deprecated, not removed: the project still streams, and the plan warns."""
+    (message,) = check_warnings(sources_plan)[PINPOINT_CHECK]
+    assert "2026-10-30" in message
+    assert "docs/migrating-from-pinpoint.md" in message
+    assert "ses_configuration_set_names" in message
+    assert "sms_configuration_set_names" in message
+
+
+def test_pinpoint_applications_map_warns_too(root: Workspace) -> None:
+    plan = root.plan(name="demo", pinpoint_applications={"legacy": "0123456789abcdef"})
+    assert PINPOINT_CHECK in check_warnings(plan)
+    assert planned(plan, "aws_pinpoint_event_stream")
+
+
+def test_no_pinpoint_warning_without_pinpoint_inputs(default_plan: Any, root: Workspace) -> None:
+    assert check_warnings(default_plan) == {}
+    without_pinpoint = {key: value for key, value in WITH_SOURCES.items() if "pinpoint" not in key}
+    assert check_warnings(root.plan(**without_pinpoint)) == {}
 
 
 # ---------------------------------------------------------------- Examples

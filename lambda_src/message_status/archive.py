@@ -2,8 +2,10 @@
 
 An object is gzip-compressed (told by its magic bytes) or not, and holds JSON
 records one after another: Firehose concatenates the records it delivers as
-they are, so some sources' records follow each other with nothing between
-them and others end with a newline. Each record is one of:
+they are, so records follow each other with nothing between them unless their
+source ends each with a newline (SES does: "Contents of event data that Amazon
+SES publishes to Firehose", SES Developer Guide; so do this module's archive
+lines and Firehose's error records). Each record is one of:
 
 * a source event, in Pinpoint's, SES's or End User Messaging SMS v2's format
   (the module's ``raw/`` backup, or any Firehose archive of those sources),

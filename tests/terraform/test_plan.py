@@ -622,18 +622,57 @@ def test_basic_example_wires_one_ses_configuration_set(workspaces: dict[str, Wor
     assert "msgstatus-basic-ses-source" in roles
 
 
-def test_per_project_example_deploys_one_instance_per_project(
-    workspaces: dict[str, Workspace],
-) -> None:
-    plan = workspaces["per-project"].plan()
-    tables = {v["name"]: v for v in planned(plan, "aws_dynamodb_table").values()}
-    assert set(tables) == {"msgstatus-shop-mail", "msgstatus-alerts"}
-    retention = {
-        address.split('"')[1]: v["environment"][0]["variables"]["RETENTION_DAYS"]
-        for address, v in planned(plan, "aws_lambda_function").items()
-        if address.endswith('this["transform"]')
+PROJECT = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def migration(workspaces: dict[str, Workspace]) -> tuple[Any, Any]:
+    """examples/per-project planned at step 1 (the project still streams) and step 3 (dropped)."""
+    example = workspaces["per-project"]
+    return example.plan(pinpoint_application_id=PROJECT), example.plan()
+
+
+def managed(plan: Any) -> set[str]:
+    """Addresses of the managed resources a plan would create."""
+    return {
+        change["address"]
+        for change in plan.resource_changes.values()
+        if change["mode"] == "managed" and "create" in change["change"]["actions"]
     }
-    assert retention == {"shop-mail": "30", "alerts": "90"}
+
+
+def test_per_project_example_adds_ses_and_sms_beside_the_project_stream(migration: Any) -> None:
+    during, _ = migration
+    (stream,) = planned(during, "aws_pinpoint_event_stream").values()
+    assert stream["application_id"] == PROJECT
+    (email,) = planned(during, "aws_sesv2_configuration_set").values()
+    (destination,) = planned(during, "aws_sesv2_configuration_set_event_destination").values()
+    assert destination["configuration_set_name"] == email["configuration_set_name"]
+    (sms,) = planned(during, "aws_pinpointsmsvoicev2_configuration_set").values()
+    assume = policy_statements(one(during, 'data.aws_iam_policy_document.source_assume["sms"]'))
+    assert assume[0]["condition"]["ArnLike"]["aws:SourceArn"].endswith(
+        f":configuration-set/{sms['name']}"
+    )
+    transform = one(during, 'aws_lambda_function.this["transform"]')
+    assert transform["environment"][0]["variables"]["CORRELATION_KEY"] == "order_id"
+    (warning,) = check_warnings(during).values()
+    assert "2026-10-30" in warning[0]
+
+
+def test_per_project_example_drops_only_the_project_stream_at_the_last_step(
+    migration: Any,
+) -> None:
+    """The same module instance throughout: the table, archive and API stay as they are."""
+    during, after = migration
+    assert managed(after) < managed(during)
+    assert managed(during) - managed(after) == {
+        'module.message_status.aws_pinpoint_event_stream.this["0123456789abcdef0123456789abcdef"]',
+        'module.message_status.aws_iam_role.source["pinpoint"]',
+        'module.message_status.aws_iam_role_policy.source["pinpoint"]',
+    }
+    assert check_warnings(after) == {}
+    for kind in ("aws_dynamodb_table", "aws_apigatewayv2_api", "aws_s3_bucket"):
+        assert planned(during, kind) == planned(after, kind)
 
 
 @pytest.fixture(scope="module")

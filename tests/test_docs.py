@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from pathlib import Path
 
+import pytest
 from jsonschema import Draft202012Validator
 from message_status import model
 
@@ -62,3 +65,39 @@ def test_the_event_schema_is_valid_and_its_statuses_are_the_models() -> None:
     statuses = {status for channel in model.Channel for status in model.PRECEDENCE[channel]}
     assert set(schema["$defs"]["status"]["enum"]) == statuses
     assert set(schema["properties"]["channel"]["enum"]) == {c.value for c in model.Channel}
+
+
+# --- links between the documents ------------------------------------------------------
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOCUMENTS = [
+    ROOT / "README.md",
+    ROOT / "CHANGELOG.md",
+    ROOT / "cli" / "README.md",
+    ROOT / "bench" / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "examples").glob("*/README.md")),
+]
+
+
+def heading_anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives a document's headings (lower case, punctuation dropped)."""
+    anchors, in_code = set(), False
+    for line in path.read_text().splitlines():
+        in_code ^= line.startswith("```")
+        if not in_code and line.startswith("#"):
+            text = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower())
+            anchors.add(text.replace(" ", "-"))
+    return anchors
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_reach_a_file_and_a_heading_that_exist(path: Path) -> None:
+    for target in MARKDOWN_LINK.findall(path.read_text()):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        file, _, anchor = target.partition("#")
+        destination = (path.parent / file) if file else path
+        assert destination.exists(), f"{target}: no such file"
+        if anchor and destination.suffix == ".md":
+            assert anchor in heading_anchors(destination), f"{target}: no such heading"

@@ -29,6 +29,10 @@ refused, and nesting too deep for the JSON parser is a reason like any other.
 Each record is decoded from a copy of about its own length, so a record over
 the limit is refused without being held whole, and garbage costs time in
 proportion to its length.
+
+Written over the standard library's JSON decoder rather than a streaming JSON
+package: the functions' zips carry no dependencies, and resuming after
+garbage in the middle of concatenated records is this module's own rule.
 """
 
 from __future__ import annotations
@@ -81,7 +85,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A valid event that says nothing about delivery (session, campaign, voice, ...)."""
+    """A valid event that says nothing about delivery (session, campaign, voice, ...);
+    ``event_type`` is the source's own type name, as the record gives it."""
 
     position: Position
     event_type: str

@@ -61,15 +61,28 @@ def kinds_table() -> list[str]:
     return lines
 
 
+def final_meaning(channel: Channel, status: model.Status) -> str:
+    """What the status means once it is final: delivered, failed, or neither."""
+    if model.FINALITY[channel][status] is Finality.NEVER:
+        return "—"
+    if status in model.DELIVERED_STATUSES:
+        return "delivered"
+    if status in model.FAILURE_STATUSES:
+        return "failed"
+    return "neither: no delivery receipt will come"
+
+
 def status_table(channel: Channel) -> list[str]:
     lines = [
-        f"| {channel.value} status (lowest first) | precedence | final? | `status=` window search? |",
-        "|---|---:|---|---|",
+        f"| {channel.value} status (lowest first) | precedence | final? | when final "
+        "| `status=` window search? |",
+        "|---|---:|---|---|---|",
     ]
     for rank, status in enumerate(model.PRECEDENCE[channel], start=1):
         finality = FINALITY_TEXT[model.FINALITY[channel][status]]
+        meaning = final_meaning(channel, status)
         searchable = "yes" if status in model.WINDOW_STATUSES[channel] else "no: the expected path"
-        lines.append(f"| `{status}` | {rank} | {finality} | {searchable} |")
+        lines.append(f"| `{status}` | {rank} | {finality} | {meaning} | {searchable} |")
     return lines
 
 
@@ -96,7 +109,11 @@ def render() -> str:
         "delivery: they are dropped and never touch the table.",
         "",
         "**Statuses.** The status is the highest-precedence status among all the events seen, "
-        "whatever order they arrived in. `is_final` is the finality of that status.",
+        "whatever order they arrived in. `is_final` is the finality of that status. A final "
+        "status says the message was *delivered* (it reached its recipient, who may have "
+        "opened, clicked, unsubscribed or complained since; `msgstatus watch` exits 0) or "
+        "*failed* (the `failed` group below; `watch` exits 1), except an SMS final at `SENT`, "
+        "whose carrier sends no delivery receipt (`watch` exits 1: not known to be delivered).",
         "",
         *status_table(Channel.EMAIL),
         "",

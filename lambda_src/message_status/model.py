@@ -285,6 +285,13 @@ FAILURE_STATUSES: Final = frozenset(
         Status.OPTED_OUT,
     }
 )
+# Final statuses that mean the message reached its recipient: a delivery, and
+# what only a recipient holding the message can do (open, click, unsubscribe,
+# complain). Every other final status is a failure (FAILURE_STATUSES) or an SMS
+# final at SENT, whose carrier sends no delivery receipt.
+DELIVERED_STATUSES: Final = frozenset(
+    {Status.DELIVERED, Status.OPENED, Status.CLICKED, Status.UNSUBSCRIBED, Status.COMPLAINED}
+)
 
 
 class Group(StrEnum):

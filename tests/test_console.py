@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import pytest
 from botocore.credentials import ReadOnlyCredentials
+from message_status import model
 from msgstatus.api import NoCredentials
 from msgstatus.main import Runtime, main
 from msgstatus.ui import lookup, views
@@ -502,6 +503,26 @@ def test_empty_results_say_so(client: Client) -> None:
         answer = client.request("GET", path)
         assert answer.status == 200
         assert 'class="empty" role="status">No messages found.' in answer.body
+
+
+def select_values(html: str, select_id: str) -> list[str]:
+    block = html.split(f'<select id="{select_id}"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]*)"', block)
+
+
+def test_the_window_form_offers_what_the_api_searches_by(client: Client) -> None:
+    """The form offers the model's groups and window statuses, each of which the API's search
+    takes, on either channel when it is one of that channel's (else the page says why)."""
+    home = client.request("GET", "/").body
+    offered = select_values(home, "status")
+    assert offered == [*lookup.STATUS_GROUPS, *lookup.WINDOW_STATUSES]
+    assert select_values(home, "channel") == ["", *lookup.CHANNELS]
+    for status in offered:
+        for channel in ("", *lookup.CHANNELS):
+            query = urlencode({"status": status, "channel": channel})
+            answer = client.request("GET", f"/window?{query}")
+            takes = not channel or status in (*model.Group, *model.WINDOW_STATUSES[channel])
+            assert answer.status == (200 if takes else 400), (status, channel)
 
 
 def test_an_api_error_shows_the_apis_own_message(client: Client) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from message_status.model import Channel
 
 from msgstatus import __version__
 from msgstatus.api import (
@@ -183,7 +184,9 @@ def add_search(commands: Any, common: Parser) -> None:
     )
     search.add_argument("--since", metavar="ISO", help="start of the window (ISO-8601)")
     search.add_argument("--until", metavar="ISO", help="end of the window (ISO-8601)")
-    search.add_argument("--channel", choices=["email", "sms"], help="status searches only")
+    search.add_argument(
+        "--channel", choices=[c.value for c in Channel], help="status searches only"
+    )
     search.add_argument("--limit", type=positive_int, metavar="N", help="messages per page")
     search.add_argument("--cursor", metavar="C", help="continue from an earlier page")
     search.add_argument("--all", action="store_true", help="follow every next page")

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import jinja2
+from message_status.model import Channel, Group
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -37,10 +38,13 @@ from msgstatus.ui.guard import Address, Asgi, Guard, Keys
 
 HERE = Path(__file__).parent
 MAX_EXPORT_IDS = 100
-STATUS_GROUP_LABELS = {
-    "failed": "failed (final failures)",
-    "pending": "pending (held up)",
+# The words for the model's groups and channels (tests check that each has some).
+STATUS_GROUP_LABELS: dict[str, str] = {
+    Group.FAILED: "failed (final failures)",
+    Group.PENDING: "pending (held up)",
 }
+CHANNEL_LABELS: dict[str, str] = {Channel.EMAIL: "email", Channel.SMS: "SMS"}
+CHANNEL_NOUNS: dict[str, str] = {Channel.EMAIL: "emails", Channel.SMS: "SMS messages"}
 BACK_PREFIXES = ("/find?", "/window?")
 RANGE_LABELS = {
     "1h": "the last hour",
@@ -134,6 +138,7 @@ class Console:
             "by_labels": lookup.BY_LABELS,
             "status_groups": STATUS_GROUP_LABELS,
             "statuses": lookup.WINDOW_STATUSES,
+            "channels": CHANNEL_LABELS,
             "ranges": RANGE_LABELS,
             "problem": None,
             "back": None,
@@ -272,7 +277,7 @@ def window_form(window: lookup.Window) -> Form:
 
 
 def window_heading(window: lookup.Window) -> str:
-    noun = {"email": "emails", "sms": "SMS messages"}.get(window.channel or "", "messages")
+    noun = CHANNEL_NOUNS.get(window.channel or "", "messages")
     if window.status in STATUS_GROUP_LABELS:
         return f"{window.status.capitalize()} {noun}"
     return f"{noun.capitalize()} with status {window.status}"

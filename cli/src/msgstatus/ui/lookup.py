@@ -15,26 +15,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from message_status import model
+
 MAX_QUERY_LENGTH = 320  # the API's longest recipient; ids and correlation ids are shorter
 PHONE = re.compile(r"^\+[0-9\s().-]*[0-9][0-9\s().-]*$")
 
-# The statuses a window search lists (off every message's expected path), and the groups.
-STATUS_GROUPS = ("failed", "pending")
-WINDOW_STATUSES = (
-    "HARD_BOUNCED",
-    "SOFT_BOUNCED",
-    "COMPLAINED",
-    "REJECTED",
-    "RENDERING_FAILED",
-    "UNSUBSCRIBED",
-    "DELAYED",
-    "FAILED",
-    "OPTED_OUT",
+# What a window search can ask for, from the service's status model: a group, or
+# a status off every message's expected path (either channel's; the failures
+# first, as they are what is looked for most).
+STATUS_GROUPS = tuple(group.value for group in model.Group)
+WINDOW_STATUSES = tuple(
+    sorted(
+        dict.fromkeys(
+            status.value for channel in model.Channel for status in model.WINDOW_STATUSES[channel]
+        ),
+        key=lambda status: status not in model.FAILURE_STATUSES,
+    )
 )
-CHANNELS = ("email", "sms")
+CHANNELS = tuple(channel.value for channel in model.Channel)
 RANGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 CUSTOM = "custom"
-DEFAULT_STATUS = "failed"
+DEFAULT_STATUS = model.Group.FAILED.value
 DEFAULT_RANGE = "24h"
 
 

@@ -247,7 +247,7 @@ class Console:
         stamp = self.now().strftime("%Y%m%dT%H%M%SZ")
         return Response(
             views.csv_text(views.in_order(documents, ids)),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Starlette adds "; charset=utf-8" to every text/ type
             headers={"content-disposition": f'attachment; filename="messages-{stamp}.csv"'},
         )
 

@@ -15,6 +15,7 @@ import hmac
 import io
 import json
 import shlex
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ import botocore.auth
 import pytest
 from botocore.credentials import ReadOnlyCredentials
 from msgstatus import api as msgapi
+from msgstatus import main as main_module
 from msgstatus.batching import MAX_BYTES_PER_CALL, MAX_RECORD_BYTES, fits, plan_batches
 from msgstatus.config import output_value, parse_outputs, region_from_url, resolve_region
 from msgstatus.errors import CliError
@@ -325,6 +327,28 @@ def test_missing_api_url_and_bad_arguments_are_one_clean_line(
         run("search", "--api-url", "http://x", "--recipient", "a", "--status", "failed")
     )
     assert_one_error_line(run("frobnicate"), "invalid choice")
+
+
+def test_ui_without_the_ui_extra_is_one_line_saying_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without starlette (the [ui] extra), `msgstatus ui` says how to get it; the rest works."""
+    for name in ("msgstatus.ui.app", "msgstatus.ui.guard", "msgstatus.ui.server"):
+        monkeypatch.delitem(sys.modules, name, raising=False)  # imported again, below
+    starlette = [name for name in sys.modules if name.partition(".")[0] == "starlette"]
+    for name in {"starlette", *starlette}:
+        monkeypatch.setitem(sys.modules, name, None)  # importing it: ModuleNotFoundError
+
+    served: list[object] = []
+    result = run("ui", "--api-url", "http://127.0.0.1:9", "--no-sign", serve_console=served.append)
+    assert not served
+    assert_one_error_line(
+        result, "needs the client's [ui] extra", "'starlette'", "pip install './cli[ui]'"
+    )
+    assert run("ui", "--help").code == 0
+    missing = main_module.missing_console_package
+    assert missing(ModuleNotFoundError(name="uvicorn.config")) == "uvicorn"
+    assert missing(ModuleNotFoundError(name="anyio")) is None  # a broken install: a traceback
 
 
 def test_signing_without_credentials_is_one_clean_line(

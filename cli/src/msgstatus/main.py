@@ -60,6 +60,9 @@ EXIT_REPLAY_FAILING = 1
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_TRANSIENT_FAILURES = 5
 PROGRESS_EVERY_OBJECTS = 100
+# What the [ui] extra of cli/pyproject.toml installs, by module name: `ui` needs them.
+UI_EXTRA_MODULES = frozenset({"jinja2", "starlette", "uvicorn"})
+UI_INSTALL = "pip install './cli[ui]' from the repository root"
 
 
 def default_aws_client(service: str, region: str | None) -> Any:
@@ -444,10 +447,26 @@ def auth_label(auth: Auth) -> str:
     return "unsigned requests"
 
 
+def missing_console_package(err: ModuleNotFoundError) -> str | None:
+    """The [ui] extra's package that an import failed for want of; None for any other."""
+    package = (err.name or "").partition(".")[0]
+    return package if package in UI_EXTRA_MODULES else None
+
+
 def cmd_ui(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
-    from msgstatus.ui.app import Settings  # noqa: PLC0415 - the other commands need none of it
-    from msgstatus.ui.backend import Backend, CredentialCache  # noqa: PLC0415
-    from msgstatus.ui.server import bind_host, prepare  # noqa: PLC0415
+    # The other commands need none of this, and without the [ui] extra it is not installed.
+    try:
+        from msgstatus.ui.app import Settings  # noqa: PLC0415
+        from msgstatus.ui.backend import Backend, CredentialCache  # noqa: PLC0415
+        from msgstatus.ui.server import bind_host, prepare  # noqa: PLC0415
+    except ModuleNotFoundError as err:
+        package = missing_console_package(err)
+        if package is None:  # a broken installation, not a missing extra
+            raise
+        raise CliError(
+            f"msgstatus ui needs the client's [ui] extra (no module named {package!r}): "
+            f"{UI_INSTALL}"
+        ) from None
 
     ip, warning = bind_host(args.host, args.allow_remote)
     if warning:

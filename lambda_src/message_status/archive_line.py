@@ -17,6 +17,9 @@ same merge as live traffic.
 * Lines of v0.1.0 have no ``recipients``, ``sent_at`` or ``correlation_id``:
   those are then empty, as v0.1.0's events were. The correlation id is the one
   the line carries, whatever ``correlation_key`` is now.
+* Lines written before ``automated`` and ``tenant`` existed have neither: a
+  human's event of no tenant, as the parsers took them then. ``automated`` is
+  true only on an open or click (the parsers mark no other kind).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from .events import InvalidEvent, NormalizedEvent
-from .model import ALL_ATTRIBUTES, Channel, Kind, Source, kind_channel
+from .model import ALL_ATTRIBUTES, AUTOMATABLE_KINDS, Channel, Kind, Source, kind_channel
 from .parse import (
     MAX_PRICE_MILLICENTS,
     clip,
@@ -44,6 +47,7 @@ from .parse import (
     req_iso_ms,
     req_message_id,
     req_str,
+    tenant_value,
 )
 
 # Keys that only an archive line has at its top level: the source events nest
@@ -97,6 +101,23 @@ def _attributes(line: Mapping[str, Any]) -> dict[str, Any]:
     return compact(attributes)
 
 
+def _automated(line: Mapping[str, Any], kind: Kind) -> bool:
+    automated = bool(opt_bool(line, "automated"))
+    if automated and kind not in AUTOMATABLE_KINDS:
+        raise InvalidEvent("automated: only an open or a click can be automated")
+    return automated
+
+
+def _tenant(line: Mapping[str, Any]) -> str | None:
+    value = line.get("tenant")
+    if value is None:
+        return None
+    tenant = tenant_value(value)
+    if tenant is None:
+        raise InvalidEvent("tenant: not an SES tenant name")
+    return tenant
+
+
 def destinations_of(attributes: Mapping[str, Any], recipients: tuple[str, ...]) -> tuple[str, ...]:
     """Every recipient the event knows of, as the parsers derive them."""
     return recipients_of(
@@ -123,7 +144,7 @@ def from_archive_line(line: object) -> NormalizedEvent:
     if line.get("status") != status.value:
         raise InvalidEvent("status: does not follow from the kind and the detail")
     said_final = opt_bool(line, "event_is_final")
-    final = event_final(channel, status, source, said_final)
+    final = event_final(channel, status, source, said_final, event_type)
     if said_final is not final:
         raise InvalidEvent("event_is_final: does not follow from the status and the source")
     attributes = _attributes(line)
@@ -144,4 +165,6 @@ def from_archive_line(line: object) -> NormalizedEvent:
         destinations=destinations_of(attributes, recipients),
         sent_ms=_sent_ms(line),
         correlation_id=correlation_value(line.get("correlation_id")),
+        automated=_automated(line, kind),
+        tenant=_tenant(line),
     )

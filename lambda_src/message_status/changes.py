@@ -53,6 +53,7 @@ class StatusChange:
     last_event_ms: int
     version: int
     correlation_id: str | None
+    tenant: str | None = None
 
     def detail(self) -> dict[str, Any]:
         """The event's detail (docs/events/message-status-changed.schema.json)."""
@@ -84,6 +85,8 @@ class StatusChange:
         }
         if self.correlation_id:
             detail["correlation_id"] = self.correlation_id
+        if self.tenant:
+            detail["tenant"] = self.tenant
         return detail
 
 
@@ -153,6 +156,7 @@ def status_change(
         last_event_ms=after.last_event_ms,
         version=version,
         correlation_id=after.correlation_id,
+        tenant=after.tenant,
     )
 
 

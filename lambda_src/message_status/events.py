@@ -38,6 +38,8 @@ ARCHIVE_LINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("recipients", "array<string>"),
     ("sent_at", "string"),  # ISO-8601, when the message was sent, if the source says
     ("correlation_id", "string"),
+    ("automated", "boolean"),  # true for an open or click SES marks isBotEvent Likely
+    ("tenant", "string"),  # the SES tenant the message was sent for (ses:tenant-name)
 )
 
 
@@ -64,6 +66,10 @@ class NormalizedEvent:
     destinations: tuple[str, ...] = ()
     sent_ms: int | None = None  # when the message was sent, if the source says
     correlation_id: str | None = None  # the caller's own id (module input correlation_key)
+    # An open or click SES says a machine probably made (model.SES_AUTOMATED_FIELD):
+    # kept in the history, never moving the status.
+    automated: bool = False
+    tenant: str | None = None  # the SES tenant the message was sent for (model.SES_TENANT_TAG)
 
     def archive_line(self) -> dict[str, Any]:
         """The flat JSON object written to S3: the same keys for every source."""
@@ -85,6 +91,8 @@ class NormalizedEvent:
         line["recipients"] = list(self.recipients) or None
         line["sent_at"] = None if self.sent_ms is None else to_iso(self.sent_ms)
         line["correlation_id"] = self.correlation_id
+        line["automated"] = True if self.automated else None
+        line["tenant"] = self.tenant
         return line
 
 

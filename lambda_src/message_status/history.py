@@ -6,10 +6,11 @@ to one message; an unbounded history would grow its item to DynamoDB's
 keeps, of all the distinct events seen:
 
 * the first (earliest) event of each class: a kind, the status it implied,
-  whether the source called it final, and the recipient it concerns (or all
-  of them). The message's and every recipient's status, finality and
-  per-kind times are computed from these, so they stay exact whatever else
-  is dropped;
+  whether the source called it final, the recipient it concerns (or all of
+  them), and whether SES marked it automated (a scanner's open). The
+  message's and every recipient's status, finality and per-kind times are
+  computed from these, so they stay exact whatever else is dropped: a flood
+  of automated opens never hides the first human one;
 * the latest ``MAX_LATEST_ENTRIES`` events.
 
 Entries are bounded in size where they are parsed (texts clipped to
@@ -18,8 +19,9 @@ events are bounded by count, not bytes, on purpose: "the newest N" of a union
 is the newest N of the newest N of each part, which a byte budget is not (a
 smaller, older entry can fit where a dropped larger one did not).
 
-and counts the events it dropped, per kind, so that ``counts`` stays the
-number of distinct events of each kind seen.
+and counts the events it dropped, per kind (and, apart, how many of those
+were automated), so that ``counts`` stays the number of distinct events of
+each kind seen and ``automated_counts`` the number of automated ones.
 
 ``bounded`` is a homomorphism of set union: the entries kept from A | B are
 the entries kept from bounded(A) | bounded(B), so the kept entries depend only
@@ -54,6 +56,9 @@ class HistoryEntry:
     status: Status | None = None  # the status the event implied; None means the kind's
     final: bool = False  # whether the event made that status final
     recipients: tuple[str, ...] = ()  # the recipients it names, sorted; () concerns them all
+    # SES marked it a machine's (an open or click, model.SES_AUTOMATED_FIELD): shown,
+    # counted apart, and left out of every status (record.outcome_of).
+    automated: bool = False
 
     def __post_init__(self) -> None:
         # Always set, so that entries compare (and sort) on real values.
@@ -67,20 +72,23 @@ class HistoryEntry:
     def concerns(self, recipient: str) -> bool:
         return not self.recipients or recipient in self.recipients
 
-    def classes(self) -> tuple[tuple[Kind, Status, bool, str], ...]:
-        """What it may be the first of: its kind, status and finality, for each recipient."""
+    def classes(self) -> tuple[tuple[Kind, Status, bool, str, bool], ...]:
+        """What it may be the first of: its kind, status, finality and automation, for
+        each recipient."""
         return tuple(
-            (self.kind, self.implied_status, self.final, recipient)
+            (self.kind, self.implied_status, self.final, recipient, self.automated)
             for recipient in self.recipients or (EVERY_RECIPIENT,)
         )
 
 
 @dataclass(frozen=True)
 class History:
-    """The kept entries, oldest first, and how many events of each kind were dropped."""
+    """The kept entries, oldest first, and how many events of each kind were dropped
+    (``dropped``), of which how many automated (``dropped_automated``)."""
 
     entries: tuple[HistoryEntry, ...] = ()
     dropped: Mapping[Kind, int] = field(default_factory=dict)
+    dropped_automated: Mapping[Kind, int] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -93,6 +101,13 @@ class History:
         counts.update({kind: n for kind, n in self.dropped.items() if n})
         return dict(sorted(counts.items()))
 
+    @property
+    def automated_counts(self) -> dict[Kind, int]:
+        """Of ``counts``, the events SES marked automated, per kind (only kinds with some)."""
+        counts = Counter(entry.kind for entry in self.entries if entry.automated)
+        counts.update({kind: n for kind, n in self.dropped_automated.items() if n})
+        return dict(sorted(counts.items()))
+
     def horizon(self) -> HistoryEntry | None:
         """The oldest of the latest entries, when events were dropped: older ones may be replays."""
         if not self.truncated:
@@ -101,7 +116,7 @@ class History:
 
 
 def first_of_each_class(entries: Iterable[HistoryEntry]) -> set[HistoryEntry]:
-    firsts: dict[tuple[Kind, Status, bool, str], HistoryEntry] = {}
+    firsts: dict[tuple[Kind, Status, bool, str, bool], HistoryEntry] = {}
     for entry in entries:
         for key in entry.classes():
             if key not in firsts or entry < firsts[key]:
@@ -127,22 +142,36 @@ def _counted_when_dropped(
     return entry in side.entries or side_horizon is None or entry >= side_horizon
 
 
+def _combined(
+    left: Mapping[Kind, int], right: Mapping[Kind, int], newly: Counter[Kind]
+) -> dict[Kind, int]:
+    counts = {
+        kind: max(left.get(kind, 0), right.get(kind, 0)) + newly[kind]
+        for kind in sorted({*left, *right, *newly})
+    }
+    return {kind: n for kind, n in counts.items() if n}
+
+
 def merge(left: History, right: History) -> History:
     """Combine two histories of one message (commutative and idempotent)."""
     union = set(left.entries) | set(right.entries)
     kept = bounded(union)
     left_horizon, right_horizon = left.horizon(), right.horizon()
-    newly_dropped = Counter(
-        entry.kind
+    newly_dropped = [
+        entry
         for entry in union.difference(kept)
         if _counted_when_dropped(entry, left, left_horizon)
         and _counted_when_dropped(entry, right, right_horizon)
+    ]
+    return History(
+        kept,
+        _combined(left.dropped, right.dropped, Counter(e.kind for e in newly_dropped)),
+        _combined(
+            left.dropped_automated,
+            right.dropped_automated,
+            Counter(e.kind for e in newly_dropped if e.automated),
+        ),
     )
-    dropped = {
-        kind: max(left.dropped.get(kind, 0), right.dropped.get(kind, 0)) + newly_dropped[kind]
-        for kind in sorted({*left.dropped, *right.dropped, *newly_dropped})
-    }
-    return History(kept, {kind: n for kind, n in dropped.items() if n})
 
 
 def single(entry: HistoryEntry) -> History:

@@ -9,12 +9,14 @@ the whole item, names included):
                  to it. Also the sort key of the recipient and correlation indexes.
 ``src``          the sources, comma-separated
 ``h``            the history (history.py): one list per entry,
-                 ``[ms after sent, kind, detail, description, final, status, recipients]``,
-                 trailing defaults left out ("", "", the status's usual finality, the
-                 kind's status, all); ``final`` is stored flipped from the usual (true
-                 means "not as usual"); recipients are positions in ``to`` (or the
-                 address, if capped out)
+                 ``[ms after sent, kind, detail, description, flags, status, recipients]``,
+                 trailing defaults left out ("", "", false, the kind's status, all);
+                 ``flags`` is false/true while the entry is a human's: true means its
+                 finality is not the status's usual one; an automated entry (SES
+                 isBotEvent Likely) stores 2, or 3 with unusual finality; recipients
+                 are positions in ``to`` (or the address, if capped out)
 ``d``            events dropped from the history, per kind (only when some were)
+``da``           of those, the automated ones, per kind (only when some were)
 ``to``           the recipients, normalized and sorted
 ``a``            the descriptive attributes, under short names (ATTRIBUTE_KEYS)
 ===============  =====================================================================
@@ -30,6 +32,9 @@ Materialized, because something other than this code reads them:
 ``ost``, ``oat`` the outcome-window index, only while the status is one worth a
                  window (model.WINDOW_STATUSES): ``channel#status#shard`` and when the
                  message reached it
+``tnt``          partition key of the tenant index, when an SES event named the
+                 message's tenant: ``tenant#shard`` (the message's outcome-index
+                 shard). It is where the tenant is stored: once, and read back from it
 ===============  =====================================================================
 
 Items written by 0.1.0 (``history`` of maps, ``status_facts``, an attribute per
@@ -102,14 +107,44 @@ def outcome_key(record: MessageRecord, shards: int) -> str | None:
     return f"{record.channel.value}#{record.status.value}#{shard_of(record.message_id, shards)}"
 
 
+TENANT_SEPARATOR: Final = "#"  # never in a tenant name (model.TENANT_NAME_PATTERN)
+
+
+def tenant_partition(tenant: str, shard: int) -> str:
+    """One partition of the tenant index: ``tenant#shard``."""
+    return f"{tenant}{TENANT_SEPARATOR}{shard}"
+
+
+def tenant_key(tenant: str, message_id: str, shards: int) -> str:
+    """A message's tenant index key: its tenant, in its outcome-index shard."""
+    return tenant_partition(tenant, shard_of(message_id, shards))
+
+
+def tenant_of(key: object) -> str | None:
+    """The tenant a ``tnt`` key names."""
+    if not isinstance(key, str) or TENANT_SEPARATOR not in key:
+        return None
+    return key.rsplit(TENANT_SEPARATOR, 1)[0]
+
+
 # Defaults of the entry fields after time and kind, left out when trailing.
 ENTRY_DEFAULTS: Final[tuple[Any, ...]] = ("", "", False, "", ())
+UNUSUAL_FINALITY: Final = 1
+AUTOMATED: Final = 2
 
 
 def usually_final(kind: Kind, status: Status) -> bool:
     """Whether an event of this status is final without the source saying so."""
     rule = model.FINALITY[model.kind_channel(kind)].get(status, Finality.NEVER)
     return rule is Finality.ALWAYS
+
+
+def entry_flags(entry: HistoryEntry) -> bool | int:
+    """false/true (finality not as usual) for a human's entry; 2 or 3 for an automated one."""
+    unusual = entry.final != usually_final(entry.kind, entry.implied_status)
+    if not entry.automated:
+        return unusual
+    return AUTOMATED | (UNUSUAL_FINALITY if unusual else 0)
 
 
 def _entry_to_item(entry: HistoryEntry, sent_ms: int, positions: Mapping[str, int]) -> list[Any]:
@@ -120,7 +155,7 @@ def _entry_to_item(entry: HistoryEntry, sent_ms: int, positions: Mapping[str, in
         entry.kind.value,
         entry.detail,
         entry.description,
-        entry.final != usually_final(entry.kind, entry.implied_status),
+        entry_flags(entry),
         status,
         recipients,
     ]
@@ -147,6 +182,8 @@ def to_item(record: MessageRecord, settings: ItemSettings = ItemSettings()) -> d
     }
     if record.history.truncated:
         item["d"] = {kind.value: n for kind, n in record.history.dropped.items()}
+    if record.history.dropped_automated:
+        item["da"] = {kind.value: n for kind, n in record.history.dropped_automated.items()}
     if record.recipients:
         item["to"] = list(record.recipients)
         item["rcpt"] = record.recipients[0]
@@ -159,6 +196,8 @@ def to_item(record: MessageRecord, settings: ItemSettings = ItemSettings()) -> d
         item["a"] = attributes
     if record.correlation_id:
         item["cid"] = record.correlation_id
+    if record.tenant:
+        item["tnt"] = tenant_key(record.tenant, record.message_id, settings.search_shards)
     key = outcome_key(record, settings.search_shards)
     if key:
         item["ost"] = key
@@ -208,8 +247,7 @@ def from_item(item: Mapping[str, Any]) -> MessageRecord:
     recipients = tuple(str(r) for r in item.get("to", []))
     sent_ms = int(item["sent"])
     entries = {_entry_from_item(raw, sent_ms, recipients) for raw in item.get("h", [])}
-    dropped = {Kind(kind): int(n) for kind, n in dict(item.get("d") or {}).items()}
-    history = History(bounded(entries), {k: n for k, n in sorted(dropped.items()) if n})
+    history = History(bounded(entries), _drop_counts(item.get("d")), _drop_counts(item.get("da")))
     return MessageRecord(
         message_id=str(item["message_id"]),
         channel=_channel_of(entries),
@@ -223,7 +261,13 @@ def from_item(item: Mapping[str, Any]) -> MessageRecord:
         sent_ms=sent_ms,
         last_event_ms=max(entry.time_ms for entry in entries),
         correlation_id=item.get("cid"),
+        tenant=tenant_of(item.get("tnt")),
     )
+
+
+def _drop_counts(raw: Any) -> dict[Kind, int]:
+    dropped = {Kind(kind): int(n) for kind, n in dict(raw or {}).items()}
+    return {kind: n for kind, n in sorted(dropped.items()) if n}
 
 
 def _channel_of(entries: set[HistoryEntry]) -> Channel:
@@ -232,19 +276,21 @@ def _channel_of(entries: set[HistoryEntry]) -> Channel:
 
 def _entry_from_item(raw: Sequence[Any], sent_ms: int, recipients: Sequence[str]) -> HistoryEntry:
     fields = [*raw, *ENTRY_DEFAULTS[max(0, len(raw) - 2) :]]
-    dt, kind, detail, description, unusual, status, named = fields[:7]
+    dt, kind, detail, description, flags, status, named = fields[:7]
     kind = Kind(kind)
     status = Status(status) if status else KIND_STATUS[kind]
+    flags = int(flags)  # a bool (every human entry), or the number 2 or 3 (automated)
     return HistoryEntry(
         time_ms=sent_ms + int(dt),
         kind=kind,
         detail=str(detail),
         description=str(description),
         status=status,
-        final=usually_final(kind, status) != bool(unusual),
+        final=usually_final(kind, status) != bool(flags & UNUSUAL_FINALITY),
         recipients=tuple(
             sorted(recipients[int(r)] if not isinstance(r, str) else r for r in named)
         ),
+        automated=bool(flags & AUTOMATED),
     )
 
 
@@ -326,7 +372,26 @@ def _entry_document(entry: HistoryEntry) -> dict[str, Any]:
         out["description"] = entry.description
     if entry.recipients:
         out["recipients"] = list(entry.recipients)
+    if entry.automated:
+        out["automated"] = True
     return out
+
+
+def _recipient_document(record: MessageRecord, recipient: str, r: Outcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": r.status.value, "is_final": r.is_final, "events": _events(r)}
+    if r.status is Status.SUPPRESSED:
+        listed = suppression_list_of(record, recipient)
+        if listed is not None:
+            out["suppression_list"] = listed.value
+    return out
+
+
+def suppression_list_of(record: MessageRecord, recipient: str) -> model.SuppressionList | None:
+    """The list the first suppression of ``recipient`` named (account, global, tenant)."""
+    entries = [
+        e for e in record.history.entries if e.kind is Kind.SUPPRESSED and e.concerns(recipient)
+    ]
+    return model.suppression_list(min(entries).detail) if entries else None
 
 
 def to_document(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -346,22 +411,23 @@ def to_document(item: Mapping[str, Any]) -> dict[str, Any]:
         "history": [_entry_document(entry) for entry in record.history.entries],
         "event_counts": {kind.value: n for kind, n in record.history.counts.items()},
         "recipients": {
-            recipient: {
-                "status": r.status.value,
-                "is_final": r.is_final,
-                "events": _events(r),
-            }
+            recipient: _recipient_document(record, recipient, r)
             for recipient, r in record.recipient_outcomes().items()
         },
     }
+    automated = record.history.automated_counts
+    if automated:
+        document["automated_event_counts"] = {kind.value: n for kind, n in automated.items()}
     if record.history.truncated:
         document["history_truncated"] = True
     if record.correlation_id:
         document["correlation_id"] = record.correlation_id
+    if record.tenant:
+        document["tenant"] = record.tenant
     document.update(record.attributes)
     if record.channel is Channel.EMAIL and record.recipients:
         document["destination"] = list(record.recipients)
-    if record.channel is Channel.SMS and record.recipients:
+    if record.channel in model.PHONE_CHANNELS and record.recipients:
         document["destination_phone_number"] = record.recipients[0]
     if record.record_status:
         document["record_status"] = record.record_status

@@ -11,6 +11,16 @@ three sends, a Bounce naming one of them counts one bounce, as Amazon SES
 counts its own bounce and complaint rates (per recipient). Events of a write
 that changed nothing (a Firehose retry, a replay) are not counted again.
 The alarms' metric math (alarms.tf) divides these counts.
+
+Opens and clicks SES marks automated (a scanner's, model.SES_AUTOMATED_FIELD)
+are not counted: they say nothing of a recipient's engagement, and no rate or
+alarm may rise with them.
+
+``suppressed_recipients`` counts, per suppression list (account, global,
+tenant), the recipients SES declined to send to, so that the bounce-rate alarm
+can count them as SES counts its own bounce rate
+(model.COUNTS_IN_SES_BOUNCE_RATE). Its one dimension, ``list``, has three
+values.
 """
 
 from __future__ import annotations
@@ -20,10 +30,12 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from .events import NormalizedEvent
-from .model import Channel, Status
+from .model import Channel, Kind, Status, SuppressionList, suppression_list
 
 RECIPIENT_EVENTS: Final = "recipient_events"
 RECIPIENT_EVENT_DIMENSIONS: Final = ("channel", "status")
+SUPPRESSED_RECIPIENTS: Final = "suppressed_recipients"
+SUPPRESSED_RECIPIENT_DIMENSION: Final = "list"
 INGEST_LAG: Final = "ingest_to_write_ms"
 
 
@@ -35,7 +47,18 @@ def recipients_concerned(event: NormalizedEvent) -> int:
 def recipient_event_counts(events: Iterable[NormalizedEvent]) -> Counter[tuple[Channel, Status]]:
     counts: Counter[tuple[Channel, Status]] = Counter()
     for event in events:
-        counts[(event.channel, event.status)] += recipients_concerned(event)
+        if not event.automated:
+            counts[(event.channel, event.status)] += recipients_concerned(event)
+    return counts
+
+
+def suppressed_recipient_counts(events: Iterable[NormalizedEvent]) -> Counter[SuppressionList]:
+    """Recipients SES declined to send to, per suppression list."""
+    counts: Counter[SuppressionList] = Counter()
+    for event in events:
+        listed = suppression_list(event.detail) if event.kind is Kind.SUPPRESSED else None
+        if listed is not None:
+            counts[listed] += recipients_concerned(event)
     return counts
 
 

@@ -16,6 +16,8 @@ from typing import Final
 class Channel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    MMS = "mms"  # End User Messaging MEDIA_* events
+    VOICE = "voice"  # End User Messaging VOICE_* events
 
 
 class Source(StrEnum):
@@ -29,7 +31,7 @@ class Finality(StrEnum):
 
     ALWAYS = "always"
     NEVER = "never"
-    SOURCE_SAYS = "source_says"  # only when the source marks the event final (SMS v2 isFinal)
+    SOURCE_SAYS = "source_says"  # only when the event says so (End User Messaging isFinal)
     UNLESS_PINPOINT = "unless_pinpoint"  # SES publishes a soft bounce only after it stops retrying
 
 
@@ -47,10 +49,20 @@ class Kind(StrEnum):
     OPEN = "open"
     CLICK = "click"
     UNSUBSCRIBE = "unsubscribe"
+    SUPPRESSED = "suppressed"  # SES did not attempt delivery: the address is on a suppression list
     BUFFERED = "buffered"
     SUCCESS = "success"
     FAILURE = "failure"
     OPTOUT = "optout"
+    # MMS and voice have kinds of their own, so that the kinds in a message's
+    # history keep saying which channel it is (the item stores no channel).
+    MMS_BUFFERED = "mms_buffered"
+    MMS_SUCCESS = "mms_success"
+    MMS_FAILURE = "mms_failure"
+    VOICE_INITIATED = "voice_initiated"
+    VOICE_ANSWERED = "voice_answered"
+    VOICE_COMPLETED = "voice_completed"
+    VOICE_FAILURE = "voice_failure"
 
 
 class Status(StrEnum):
@@ -65,6 +77,7 @@ class Status(StrEnum):
     CLICKED = "CLICKED"
     UNSUBSCRIBED = "UNSUBSCRIBED"
     COMPLAINED = "COMPLAINED"
+    SUPPRESSED = "SUPPRESSED"
     HARD_BOUNCED = "HARD_BOUNCED"
     REJECTED = "REJECTED"
     RENDERING_FAILED = "RENDERING_FAILED"
@@ -84,12 +97,42 @@ EMAIL_KINDS: Final = (
     Kind.OPEN,
     Kind.CLICK,
     Kind.UNSUBSCRIBE,
+    Kind.SUPPRESSED,
 )
 SMS_KINDS: Final = (Kind.BUFFERED, Kind.SUCCESS, Kind.FAILURE, Kind.OPTOUT)
-ALL_KINDS: Final = EMAIL_KINDS + SMS_KINDS
+MMS_KINDS: Final = (Kind.MMS_BUFFERED, Kind.MMS_SUCCESS, Kind.MMS_FAILURE)
+VOICE_KINDS: Final = (
+    Kind.VOICE_INITIATED,
+    Kind.VOICE_ANSWERED,
+    Kind.VOICE_COMPLETED,
+    Kind.VOICE_FAILURE,
+)
+ALL_KINDS: Final = EMAIL_KINDS + SMS_KINDS + MMS_KINDS + VOICE_KINDS
+KIND_CHANNEL: Final = MappingProxyType(
+    {
+        **{kind: Channel.EMAIL for kind in EMAIL_KINDS},
+        **{kind: Channel.SMS for kind in SMS_KINDS},
+        **{kind: Channel.MMS for kind in MMS_KINDS},
+        **{kind: Channel.VOICE for kind in VOICE_KINDS},
+    }
+)
+# The channels of End User Messaging: one phone number per message, the same
+# descriptive attributes, and a carrier or service status behind each status.
+PHONE_CHANNELS: Final = frozenset({Channel.SMS, Channel.MMS, Channel.VOICE})
 
 # Status precedence per channel, lowest first: a later event replaces the
 # status only when its status ranks higher.
+#
+# SUPPRESSED ranks above every status that says the mail reached someone and
+# below HARD_BOUNCED. Above, because it is a failure: a mail to A and B where
+# SES suppressed B is not fully delivered, so it shows SUPPRESSED (as one
+# bounce among deliveries shows HARD_BOUNCED). Below HARD_BOUNCED, because a
+# bounce is new evidence from a receiving server that costs reputation, while
+# a suppression repeats what SES already knew and (account and tenant lists)
+# counts in no bounce rate. REJECTED and RENDERING_FAILED stay on top: they
+# concern the whole message. For one recipient the order rarely matters: SES
+# sends a suppressed address nothing, so only its Send and the suppression
+# come (and, from the tenant list, nothing else).
 PRECEDENCE: Final = MappingProxyType(
     {
         Channel.EMAIL: (
@@ -101,6 +144,7 @@ PRECEDENCE: Final = MappingProxyType(
             Status.CLICKED,
             Status.UNSUBSCRIBED,
             Status.COMPLAINED,
+            Status.SUPPRESSED,
             Status.HARD_BOUNCED,
             Status.REJECTED,
             Status.RENDERING_FAILED,
@@ -112,11 +156,15 @@ PRECEDENCE: Final = MappingProxyType(
             Status.DELIVERED,
             Status.OPTED_OUT,
         ),
+        # MMS and voice follow SMS: a delivery receipt outranks a failure that
+        # came before it (a transient one the service then retried).
+        Channel.MMS: (Status.PENDING, Status.SENT, Status.FAILED, Status.DELIVERED),
+        Channel.VOICE: (Status.PENDING, Status.SENT, Status.FAILED, Status.DELIVERED),
     }
 )
 
-# Kind -> status. The one kind whose status depends on the event is the SMS
-# `success`: DELIVERED when the carrier confirmed delivery, else SENT.
+# Kind -> status. The kinds whose status depends on the event are the SMS and
+# MMS successes: DELIVERED when the carrier confirmed delivery, else SENT.
 KIND_STATUS: Final = MappingProxyType(
     {
         Kind.SEND: Status.SENT,
@@ -127,6 +175,7 @@ KIND_STATUS: Final = MappingProxyType(
         Kind.CLICK: Status.CLICKED,
         Kind.UNSUBSCRIBE: Status.UNSUBSCRIBED,
         Kind.COMPLAINT: Status.COMPLAINED,
+        Kind.SUPPRESSED: Status.SUPPRESSED,
         Kind.HARDBOUNCE: Status.HARD_BOUNCED,
         Kind.REJECTED: Status.REJECTED,
         Kind.RENDERING_FAILURE: Status.RENDERING_FAILED,
@@ -134,11 +183,20 @@ KIND_STATUS: Final = MappingProxyType(
         Kind.SUCCESS: Status.SENT,
         Kind.FAILURE: Status.FAILED,
         Kind.OPTOUT: Status.OPTED_OUT,
+        Kind.MMS_BUFFERED: Status.PENDING,
+        Kind.MMS_SUCCESS: Status.SENT,
+        Kind.MMS_FAILURE: Status.FAILED,
+        Kind.VOICE_INITIATED: Status.PENDING,
+        Kind.VOICE_ANSWERED: Status.SENT,
+        Kind.VOICE_COMPLETED: Status.DELIVERED,
+        Kind.VOICE_FAILURE: Status.FAILED,
     }
 )
-# The details (SMS v2 messageStatus, Pinpoint record_status) or event types
-# that mean the carrier confirmed delivery.
-SMS_DELIVERED_MARKERS: Final = frozenset({"DELIVERED", "TEXT_DELIVERED"})
+# The kinds that are DELIVERED when the carrier confirmed delivery, and the
+# details (End User Messaging messageStatus, Pinpoint record_status) or event
+# types that say it did.
+CARRIER_SUCCESS_KINDS: Final = frozenset({Kind.SUCCESS, Kind.MMS_SUCCESS})
+SMS_DELIVERED_MARKERS: Final = frozenset({"DELIVERED", "TEXT_DELIVERED", "MEDIA_DELIVERED"})
 
 # Status -> when it is final (per channel, because SENT differs).
 FINALITY: Final = MappingProxyType(
@@ -153,6 +211,7 @@ FINALITY: Final = MappingProxyType(
                 Status.CLICKED: Finality.ALWAYS,
                 Status.UNSUBSCRIBED: Finality.ALWAYS,
                 Status.COMPLAINED: Finality.ALWAYS,
+                Status.SUPPRESSED: Finality.ALWAYS,
                 Status.HARD_BOUNCED: Finality.ALWAYS,
                 Status.REJECTED: Finality.ALWAYS,
                 Status.RENDERING_FAILED: Finality.ALWAYS,
@@ -165,6 +224,24 @@ FINALITY: Final = MappingProxyType(
                 Status.FAILED: Finality.ALWAYS,
                 Status.DELIVERED: Finality.ALWAYS,
                 Status.OPTED_OUT: Finality.ALWAYS,
+            }
+        ),
+        # The usual finality of MMS and voice statuses; each End User Messaging
+        # event type may say otherwise (END_USER_MESSAGING_EVENT_TYPES).
+        Channel.MMS: MappingProxyType(
+            {
+                Status.PENDING: Finality.NEVER,
+                Status.SENT: Finality.SOURCE_SAYS,
+                Status.FAILED: Finality.ALWAYS,
+                Status.DELIVERED: Finality.ALWAYS,
+            }
+        ),
+        Channel.VOICE: MappingProxyType(
+            {
+                Status.PENDING: Finality.NEVER,
+                Status.SENT: Finality.NEVER,
+                Status.FAILED: Finality.ALWAYS,
+                Status.DELIVERED: Finality.ALWAYS,
             }
         ),
     }
@@ -209,16 +286,233 @@ SES_EVENT_KINDS: Final = MappingProxyType(
 SES_BOUNCE_KINDS: Final = MappingProxyType(
     {"Permanent": Kind.HARDBOUNCE, "Transient": Kind.SOFTBOUNCE, "Undetermined": Kind.SOFTBOUNCE}
 )
-SMS_V2_EVENT_KINDS: Final = MappingProxyType(
+
+
+class SuppressionList(StrEnum):
+    """The SES suppression list an address was on when SES declined to send to it."""
+
+    ACCOUNT = "account"
+    GLOBAL = "global"
+    TENANT = "tenant"
+
+
+# SES reports a send it declined because the address is suppressed as a Send,
+# then a Bounce of type Permanent with one of these subtypes (SES Developer
+# Guide, "Contents of event data that Amazon SES publishes to Firehose", Bounce
+# types; tenant lists: "Using tenant-level suppression lists in Amazon SES",
+# Identifying tenant suppression bounces). Such a bounce is kind `suppressed`,
+# not `hardbounce`: no receiving server refused the mail, SES never sent it.
+SES_SUPPRESSION_SUBTYPES: Final = MappingProxyType(
     {
-        "TEXT_QUEUED": Kind.BUFFERED,
-        "TEXT_PENDING": Kind.BUFFERED,
-        "TEXT_SUCCESSFUL": Kind.SUCCESS,
-        "TEXT_DELIVERED": Kind.SUCCESS,
+        "OnAccountSuppressionList": SuppressionList.ACCOUNT,
+        "Suppressed": SuppressionList.GLOBAL,
+        "OnTenantSuppressionList": SuppressionList.TENANT,
     }
 )
-# Every other TEXT_* event type is a failure, its reason kept as the detail.
-SMS_V2_TEXT_PREFIX: Final = "TEXT_"
+# A Complaint whose complaintSubType is OnAccountSuppressionList means "SES
+# accepted the message, but didn't attempt to send it because it was on the
+# account-level suppression list" (SES Developer Guide, "Amazon SNS
+# notification contents", Complaint object; event publishing carries the same
+# complaintSubType field). It is a suppression, not a complaint: nobody
+# received the mail, so nobody complained, and SES leaves it out of its own
+# complaint counts ("those originating from your account-level suppression
+# list", SES API v2 reference, InsightsEvent). The tenant list's subtype is
+# taken the same way should SES send it.
+SES_COMPLAINT_SUPPRESSION_SUBTYPES: Final = MappingProxyType(
+    {
+        "OnAccountSuppressionList": SuppressionList.ACCOUNT,
+        "OnTenantSuppressionList": SuppressionList.TENANT,
+    }
+)
+# Whether SES counts a send to an address on the list in its own bounce rate.
+# Account list: "This does not count toward your bounce rate metric" (SES
+# Developer Guide, Bounce types). Global list: counted ("Amazon SES counts
+# bounces from email addresses on the global suppression list toward your
+# account's bounce rate", AWS Knowledge Center, "Do bounces from the Amazon SES
+# suppression list affect my daily sending quota?"). Tenant list: SES says
+# nothing; it is the tenant's own account-level list, taken as such. The
+# bounce-rate alarm (alarms.tf) follows this table.
+COUNTS_IN_SES_BOUNCE_RATE: Final = MappingProxyType(
+    {
+        SuppressionList.ACCOUNT: False,
+        SuppressionList.GLOBAL: True,
+        SuppressionList.TENANT: False,
+    }
+)
+
+
+def suppression_list(detail: str | None) -> SuppressionList | None:
+    """The list a `suppressed` event's detail names (``Permanent/OnAccountSuppressionList``,
+    ``OnAccountSuppressionList``, ...), if any."""
+    subtype = (detail or "").rsplit("/", 1)[-1]
+    return SES_SUPPRESSION_SUBTYPES.get(subtype)
+
+
+# Since August 2026 SES marks Open and Click events a machine probably made
+# (security scanners, link prefetchers, privacy proxies) in this field of the
+# open or click object, "Likely" or "Unlikely" (AWS What's New, 2026-08-07,
+# "Amazon SES now helps identify automated open and click events in event
+# notifications": "Open and Click event notifications now include an
+# isBotEvent field ... with a value of Likely or Unlikely"). An event whose
+# field is "Likely" is automated: kept in the history, marked, and never
+# allowed to move a status. Any other value, or none, is a human's as before.
+SES_AUTOMATED_FIELD: Final = "isBotEvent"
+SES_AUTOMATED_VALUE: Final = "Likely"
+AUTOMATABLE_KINDS: Final = frozenset({Kind.OPEN, Kind.CLICK})
+
+# SES tags each event of a tenant's mail with the tenant's name: the message
+# tag ses:tenant-name in mail.tags ("SES adds a ses:tenant-name tag to bounce
+# and complaint notifications so that you can identify which tenant the event
+# belongs to", SES Developer Guide, "Using tenant-level suppression lists in
+# Amazon SES"). A tenant name is 1 to 64 letters, digits, hyphens and
+# underscores (SES API v2 reference, CreateTenant).
+SES_TENANT_TAG: Final = "ses:tenant-name"
+TENANT_NAME_PATTERN: Final = r"[A-Za-z0-9_-]{1,64}"
+
+
+@dataclass(frozen=True)
+class EventTypeRule:
+    """What one End User Messaging event type means: its kind, and when it is final."""
+
+    kind: Kind
+    finality: Finality
+    meaning: str  # AWS's description, shortened (the README's table)
+
+
+def _rule(kind: Kind, finality: Finality, meaning: str) -> EventTypeRule:
+    return EventTypeRule(kind, finality, meaning)
+
+
+_ALWAYS, _NEVER, _SAYS = Finality.ALWAYS, Finality.NEVER, Finality.SOURCE_SAYS
+
+# Every SMS, MMS and voice event type of the End User Messaging SMS and Voice v2
+# API's EventType enum (pinpoint-sms-voice-v2, 2022-03-31; a test walks
+# botocore's copy of the enum), with the meaning AWS gives it in the End User
+# Messaging SMS User Guide, "Event types for SMS, MMS, and voice". Finality is
+# the event type's: ALWAYS where the type itself ends delivery (an invalid
+# number, a block, an expired TTL, a completed call); SOURCE_SAYS where AWS
+# calls the failure transient or possibly so, or the success may still be
+# followed by a delivery receipt (the event's isFinal decides); NEVER for
+# progress. A delivery receipt (TEXT_DELIVERED, MEDIA_DELIVERED,
+# VOICE_COMPLETED) outranks an earlier failure (PRECEDENCE).
+END_USER_MESSAGING_EVENT_TYPES: Final = MappingProxyType(
+    {
+        # SMS
+        "TEXT_QUEUED": _rule(Kind.BUFFERED, _NEVER, "queued for delivery"),
+        "TEXT_PENDING": _rule(Kind.BUFFERED, _NEVER, "being delivered, not delivered yet"),
+        "TEXT_SENT": _rule(
+            Kind.BUFFERED, _NEVER, "in the API's EventType enum, not described: taken as progress"
+        ),
+        "TEXT_SUCCESSFUL": _rule(Kind.SUCCESS, _SAYS, "accepted by the recipient's carrier"),
+        "TEXT_DELIVERED": _rule(Kind.SUCCESS, _ALWAYS, "delivered"),
+        "TEXT_INVALID": _rule(Kind.FAILURE, _ALWAYS, "the destination number is not valid"),
+        "TEXT_INVALID_MESSAGE": _rule(Kind.FAILURE, _ALWAYS, "the message body is not valid"),
+        "TEXT_UNREACHABLE": _rule(
+            Kind.FAILURE, _SAYS, "the device is unavailable (off, or off the network)"
+        ),
+        "TEXT_CARRIER_UNREACHABLE": _rule(
+            Kind.FAILURE, _SAYS, "a transient error on the recipient's carrier network"
+        ),
+        "TEXT_BLOCKED": _rule(
+            Kind.FAILURE, _ALWAYS, "the recipient's device or carrier blocks messages to it"
+        ),
+        "TEXT_CARRIER_BLOCKED": _rule(
+            Kind.FAILURE, _ALWAYS, "the carrier blocked it as malicious or abusive"
+        ),
+        "TEXT_SPAM": _rule(
+            Kind.FAILURE, _ALWAYS, "the carrier blocked it as unsolicited commercial content"
+        ),
+        "TEXT_UNKNOWN": _rule(
+            Kind.FAILURE, _SAYS, "failed for another reason, transient or permanent"
+        ),
+        "TEXT_TTL_EXPIRED": _rule(Kind.FAILURE, _ALWAYS, "not delivered within its TTL"),
+        "TEXT_PROTECT_BLOCKED": _rule(Kind.FAILURE, _ALWAYS, "blocked by a protect configuration"),
+        # MMS
+        "MEDIA_QUEUED": _rule(Kind.MMS_BUFFERED, _NEVER, "queued for delivery"),
+        "MEDIA_PENDING": _rule(Kind.MMS_BUFFERED, _NEVER, "being delivered, not delivered yet"),
+        "MEDIA_SUCCESSFUL": _rule(Kind.MMS_SUCCESS, _SAYS, "accepted by the recipient's carrier"),
+        "MEDIA_DELIVERED": _rule(Kind.MMS_SUCCESS, _ALWAYS, "delivered"),
+        "MEDIA_INVALID": _rule(Kind.MMS_FAILURE, _ALWAYS, "the destination number is not valid"),
+        "MEDIA_INVALID_MESSAGE": _rule(Kind.MMS_FAILURE, _ALWAYS, "the message body is not valid"),
+        "MEDIA_UNREACHABLE": _rule(
+            Kind.MMS_FAILURE, _SAYS, "the device is unavailable (off, or off the network)"
+        ),
+        "MEDIA_CARRIER_UNREACHABLE": _rule(
+            Kind.MMS_FAILURE, _SAYS, "a transient error on the recipient's carrier network"
+        ),
+        "MEDIA_BLOCKED": _rule(
+            Kind.MMS_FAILURE, _ALWAYS, "the recipient's device or carrier blocks messages to it"
+        ),
+        "MEDIA_CARRIER_BLOCKED": _rule(
+            Kind.MMS_FAILURE, _ALWAYS, "the carrier blocked it as malicious or abusive"
+        ),
+        "MEDIA_SPAM": _rule(
+            Kind.MMS_FAILURE, _ALWAYS, "the carrier blocked it as unsolicited commercial content"
+        ),
+        "MEDIA_UNKNOWN": _rule(
+            Kind.MMS_FAILURE, _SAYS, "failed for another reason, transient or permanent"
+        ),
+        "MEDIA_TTL_EXPIRED": _rule(Kind.MMS_FAILURE, _ALWAYS, "not delivered within its TTL"),
+        "MEDIA_FILE_INACCESSIBLE": _rule(
+            Kind.MMS_FAILURE, _ALWAYS, "the service may not read the media file"
+        ),
+        "MEDIA_FILE_TYPE_UNSUPPORTED": _rule(
+            Kind.MMS_FAILURE, _ALWAYS, "the media file's format is not supported"
+        ),
+        "MEDIA_FILE_SIZE_EXCEEDED": _rule(
+            Kind.MMS_FAILURE, _ALWAYS, "the media file is larger than allowed (600 KB)"
+        ),
+        # voice
+        "VOICE_INITIATED": _rule(Kind.VOICE_INITIATED, _NEVER, "the call was initiated"),
+        "VOICE_RINGING": _rule(Kind.VOICE_INITIATED, _NEVER, "placed, not answered yet"),
+        "VOICE_ANSWERED": _rule(Kind.VOICE_ANSWERED, _NEVER, "the recipient answered"),
+        "VOICE_COMPLETED": _rule(
+            Kind.VOICE_COMPLETED,
+            _ALWAYS,
+            "the audio message was played (to a person or a voicemail system)",
+        ),
+        "VOICE_BUSY": _rule(Kind.VOICE_FAILURE, _ALWAYS, "the line was busy"),
+        "VOICE_NO_ANSWER": _rule(
+            Kind.VOICE_FAILURE, _ALWAYS, "placed, but nobody (not even voicemail) answered"
+        ),
+        "VOICE_FAILED": _rule(Kind.VOICE_FAILURE, _ALWAYS, "failed to be delivered"),
+        "VOICE_TTL_EXPIRED": _rule(Kind.VOICE_FAILURE, _ALWAYS, "not delivered within its TTL"),
+    }
+)
+# An event type of a known channel that is not in the table (one AWS adds
+# later) is a failure of that channel, final only when the event says so: it
+# is kept, with its type as the detail, rather than dropped unseen, and a
+# later delivery receipt still outranks it. Other End User Messaging events
+# (RCS_*, registration status changes) are not tracked: dropped as not
+# delivery events.
+END_USER_MESSAGING_PREFIXES: Final = MappingProxyType(
+    {"TEXT_": Kind.FAILURE, "MEDIA_": Kind.MMS_FAILURE, "VOICE_": Kind.VOICE_FAILURE}
+)
+UNKNOWN_EVENT_TYPE_FINALITY: Final = Finality.SOURCE_SAYS
+
+
+def end_user_messaging_rule(event_type: str) -> EventTypeRule | None:
+    """The rule of an End User Messaging event type; None when it is not tracked."""
+    rule = END_USER_MESSAGING_EVENT_TYPES.get(event_type)
+    if rule is not None:
+        return rule
+    for prefix, kind in END_USER_MESSAGING_PREFIXES.items():
+        if event_type.startswith(prefix):
+            return EventTypeRule(kind, UNKNOWN_EVENT_TYPE_FINALITY, "an event type AWS added later")
+    return None
+
+
+def end_user_messaging_prefix(event_type: str) -> str:
+    """The channel prefix of an End User Messaging event type (``TEXT_``, ...), or ""."""
+    return next((p for p in END_USER_MESSAGING_PREFIXES if event_type.startswith(p)), "")
+
+
+# Event types to subscribe an End User Messaging configuration set's event
+# destination to, per channel (the README's recommendation; ALL would also
+# send RCS events, which are not tracked).
+RECOMMENDED_EVENT_TYPES: Final = MappingProxyType(
+    {Channel.SMS: "TEXT_ALL", Channel.MMS: "MEDIA_ALL", Channel.VOICE: "VOICE_ALL"}
+)
 
 # The descriptive attributes of the item: the seed's names, in one place.
 EMAIL_ATTRIBUTES: Final = ("from_address", "destination")
@@ -254,8 +548,10 @@ RECIPIENT_EXPLANATION: Final = (
     "concern that recipient: SES Delivery, Bounce, Complaint and DeliveryDelay events name "
     "their recipients and concern only them; every other event (send, reject, rendering "
     "failure, open, click, unsubscribe, and every Pinpoint email event) concerns every "
-    "recipient. A recipient no event concerns yet is `SENT` (email) or `PENDING` (SMS), not "
-    "final. An SMS has exactly one recipient."
+    "recipient. A recipient no event concerns yet is `SENT` (email) or `PENDING` (SMS, MMS, "
+    "voice), not final. An SMS, MMS or voice message has exactly one recipient. A recipient "
+    "SES did not send to because it is suppressed is `SUPPRESSED`, and its entry names the "
+    "list (`suppression_list`: account, global or tenant)."
 )
 
 # --- search ---------------------------------------------------------------------------
@@ -267,6 +563,8 @@ EXPECTED_PATH: Final = MappingProxyType(
     {
         Channel.EMAIL: (Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED),
         Channel.SMS: (Status.PENDING, Status.SENT, Status.DELIVERED),
+        Channel.MMS: (Status.PENDING, Status.SENT, Status.DELIVERED),
+        Channel.VOICE: (Status.PENDING, Status.SENT, Status.DELIVERED),
     }
 )
 WINDOW_STATUSES: Final = MappingProxyType(
@@ -278,6 +576,7 @@ WINDOW_STATUSES: Final = MappingProxyType(
 FAILURE_STATUSES: Final = frozenset(
     {
         Status.SOFT_BOUNCED,
+        Status.SUPPRESSED,
         Status.HARD_BOUNCED,
         Status.REJECTED,
         Status.RENDERING_FAILED,
@@ -298,7 +597,7 @@ class Group(StrEnum):
     """Named sets of outcomes a window search can ask for instead of one status."""
 
     FAILED = "failed"  # delivery failed for good: a final failure status
-    PENDING = "pending"  # held up and not final: delayed, or soft-bounced and retrying
+    PENDING = "pending"  # held up and not final: delayed, retrying, a transient failure
 
 
 def in_group(group: Group, status: Status, final: bool) -> bool:
@@ -311,7 +610,8 @@ GROUP_DESCRIPTIONS: Final = MappingProxyType(
     {
         Group.FAILED: "final failures: " + ", ".join(sorted(FAILURE_STATUSES)),
         Group.PENDING: "not final yet, among the window-indexed statuses: held up "
-        "(DELAYED), or soft-bounced and still retrying (Pinpoint SOFT_BOUNCED)",
+        "(DELAYED), soft-bounced and still retrying (Pinpoint SOFT_BOUNCED), or an SMS or "
+        "MMS failure the event calls transient (FAILED, `isFinal` false)",
     }
 )
 MAX_SEARCH_WINDOW_DAYS: Final = 7
@@ -332,14 +632,18 @@ class Index:
 RECIPIENT_INDEX: Final = Index("by_recipient", "rcpt", "sent")
 CORRELATION_INDEX: Final = Index("by_correlation", "cid", "sent")
 OUTCOME_INDEX: Final = Index("by_outcome", "ost", "oat")
-INDEXES: Final = (RECIPIENT_INDEX, CORRELATION_INDEX, OUTCOME_INDEX)
+# "tenant#shard", written once per message that names an SES tenant. Sharded
+# like the outcome index (search_shards), so that one busy tenant's mail
+# spreads over several index partitions instead of throttling one.
+TENANT_INDEX: Final = Index("by_tenant", "tnt", "sent")
+INDEXES: Final = (RECIPIENT_INDEX, CORRELATION_INDEX, OUTCOME_INDEX, TENANT_INDEX)
 
 # Limits that keep every message servable by the API and every item far under
 # DynamoDB's 400 KB cap (the history's own bounds are in history.py).
 MAX_MESSAGE_ID_LENGTH: Final = 256
 # A detail (bounce type, SMS status, link, ...) and a description (a diagnostic
 # code, ...) are cut at this many UTF-8 bytes: with at most 50 recipients and
-# five classes of event each that name them, a history stays under ~140 KB.
+# six classes of event each that name them, a history stays under ~170 KB.
 MAX_DETAIL_BYTES: Final = 256
 # SES accepts at most 50 recipients per message; a longer list is hostile.
 MAX_RECIPIENTS: Final = 50
@@ -348,4 +652,4 @@ DEFAULT_RETENTION_DAYS: Final = 90
 
 def kind_channel(kind: Kind) -> Channel:
     """The channel an event kind belongs to."""
-    return Channel.EMAIL if kind in EMAIL_KINDS else Channel.SMS
+    return KIND_CHANNEL[kind]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -170,19 +171,32 @@ def compact(attributes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def event_status(kind: Kind, detail: str | None, event_type: str) -> Status:
-    """The status one event implies: the kind's, except that an SMS success
-    is DELIVERED only when the carrier confirmed delivery."""
-    if kind is Kind.SUCCESS and (
+    """The status one event implies: the kind's, except that an SMS or MMS
+    success is DELIVERED only when the carrier confirmed delivery."""
+    if kind in model.CARRIER_SUCCESS_KINDS and (
         detail in model.SMS_DELIVERED_MARKERS or event_type in model.SMS_DELIVERED_MARKERS
     ):
         return Status.DELIVERED
     return model.KIND_STATUS[kind]
 
 
+def finality_rule(channel: Channel, status: Status, source: Source, event_type: str) -> Finality:
+    """When an event of this status is final: its End User Messaging event type's rule
+    (model.END_USER_MESSAGING_EVENT_TYPES), else the status's on its channel."""
+    rule = model.end_user_messaging_rule(event_type) if source is Source.SMS_V2 else None
+    if rule is not None and status is model.KIND_STATUS[rule.kind]:
+        return rule.finality
+    return model.FINALITY[channel][status]
+
+
 def event_final(
-    channel: Channel, status: Status, source: Source, source_final: bool | None
+    channel: Channel,
+    status: Status,
+    source: Source,
+    source_final: bool | None,
+    event_type: str = "",
 ) -> bool:
-    rule = model.FINALITY[channel][status]
+    rule = finality_rule(channel, status, source, event_type)
     if rule is Finality.SOURCE_SAYS:
         return bool(source_final)
     if rule is Finality.UNLESS_PINPOINT:
@@ -198,6 +212,7 @@ class Context:
     recipients: tuple[str, ...] = ()
     sent_ms: int | None = None
     correlation_id: str | None = None
+    tenant: str | None = None
 
 
 def build_event(
@@ -210,6 +225,7 @@ def build_event(
     detail: str | None = None,
     description: str | None = None,
     source_final: bool | None = None,
+    automated: bool = False,
     attributes: Mapping[str, Any],
     context: Context = Context(),
 ) -> NormalizedEvent:
@@ -222,7 +238,7 @@ def build_event(
         event_type=event_type,
         kind=kind,
         status=status,
-        final=event_final(channel, status, source, source_final),
+        final=event_final(channel, status, source, source_final, event_type),
         time_ms=time_ms,
         detail=clip(detail),
         description=clip(description),
@@ -231,6 +247,8 @@ def build_event(
         destinations=context.destinations,
         sent_ms=context.sent_ms,
         correlation_id=context.correlation_id,
+        automated=automated and kind in model.AUTOMATABLE_KINDS,
+        tenant=context.tenant,
     )
 
 
@@ -247,6 +265,17 @@ def correlation_value(value: object) -> str | None:
     if not value or message_id_problem(value):  # the same rules as a message id
         return None
     return value
+
+
+TENANT_NAME = re.compile(model.TENANT_NAME_PATTERN)
+
+
+def tenant_value(value: object) -> str | None:
+    """An SES tenant name, when it is one (1-64 letters, digits, - and _); else None,
+    as SES sends no other (and so that the index key's "#shard" stays unambiguous)."""
+    if isinstance(value, str) and TENANT_NAME.fullmatch(value):
+        return value
+    return None
 
 
 def opt_sent_ms(obj: Mapping[str, Any], path: str, iso: bool) -> int | None:
@@ -339,7 +368,6 @@ SES_DETAIL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "Delivery": ("delivery.smtpResponse",),
     "DeliveryDelay": ("deliveryDelay.delayType",),
     "Reject": ("reject.reason",),
-    "Complaint": ("complaint.complaintFeedbackType",),
     "Click": ("click.link",),
     "Rendering Failure": ("failure.errorMessage",),
 }
@@ -353,6 +381,8 @@ SES_TIME_FIELDS: Mapping[str, str] = {
     "Subscription": "subscription.timestamp",
 }
 SES_EVENT_TYPES = frozenset({*model.SES_EVENT_KINDS, "Bounce", "Subscription"})
+# The event types whose body may carry SES's automated marker, and the body's name.
+SES_AUTOMATABLE_BODIES: Mapping[str, str] = {"Open": "open", "Click": "click"}
 # The events that name the recipients they concern, and where; the others
 # concern every recipient of the message. diagnosticCode explains a bounce or
 # a delay for one recipient: the first one named becomes the description.
@@ -364,15 +394,42 @@ SES_RECIPIENT_LISTS: Mapping[str, tuple[str, str | None]] = {
 }
 
 
+def ses_bounce_kind(event: Mapping[str, Any]) -> tuple[Kind, str]:
+    """A Bounce is a hard or soft bounce, or, with a suppression-list subtype, a
+    suppression: SES never attempted the delivery (model.SES_SUPPRESSION_SUBTYPES)."""
+    bounce_type = req_str(event, "bounce.bounceType")
+    kind = model.SES_BOUNCE_KINDS.get(bounce_type)
+    if kind is None:
+        raise InvalidEvent("bounce.bounceType: unknown value")
+    sub_type = opt_str(event, "bounce.bounceSubType")
+    if kind is Kind.HARDBOUNCE and sub_type in model.SES_SUPPRESSION_SUBTYPES:
+        kind = Kind.SUPPRESSED
+    return kind, f"{bounce_type}/{sub_type}" if sub_type else bounce_type
+
+
+def ses_complaint_kind(event: Mapping[str, Any]) -> tuple[Kind, str | None]:
+    """A Complaint is a complaint, unless its subtype says SES never sent the mail
+    (model.SES_COMPLAINT_SUPPRESSION_SUBTYPES)."""
+    sub_type = opt_str(event, "complaint.complaintSubType")
+    if sub_type in model.SES_COMPLAINT_SUPPRESSION_SUBTYPES:
+        return Kind.SUPPRESSED, sub_type
+    return Kind.COMPLAINT, opt_str(event, "complaint.complaintFeedbackType")
+
+
+def ses_automated(event: Mapping[str, Any], event_type: str) -> bool:
+    """Whether SES marks an Open or Click as probably a machine's (model.SES_AUTOMATED_FIELD)."""
+    body = SES_AUTOMATABLE_BODIES.get(event_type)
+    if body is None:
+        return False
+    return opt_str(event, f"{body}.{model.SES_AUTOMATED_FIELD}") == model.SES_AUTOMATED_VALUE
+
+
 def ses_kind(event: Mapping[str, Any], event_type: str) -> tuple[Kind | None, str | None]:
     """(kind, detail) of an SES event; kind None when it is no delivery event."""
     if event_type == "Bounce":
-        bounce_type = req_str(event, "bounce.bounceType")
-        kind = model.SES_BOUNCE_KINDS.get(bounce_type)
-        if kind is None:
-            raise InvalidEvent("bounce.bounceType: unknown value")
-        sub_type = opt_str(event, "bounce.bounceSubType")
-        return kind, f"{bounce_type}/{sub_type}" if sub_type else bounce_type
+        return ses_bounce_kind(event)
+    if event_type == "Complaint":
+        return ses_complaint_kind(event)
     if event_type == "Subscription":
         topics = ses_opted_out_topics(event)
         return (Kind.UNSUBSCRIBE, ",".join(topics)) if topics else (None, None)
@@ -446,6 +503,7 @@ def parse_ses(event: Mapping[str, Any], correlation_key: str | None = None) -> P
         time_ms=ses_time_ms(event, event_type),
         detail=detail,
         description=diagnostic,
+        automated=ses_automated(event, event_type),
         attributes={
             "aws_account_id": opt_str(event, "mail.sendingAccountId"),
             "from_address": opt_str(event, "mail.source"),
@@ -458,6 +516,7 @@ def parse_ses(event: Mapping[str, Any], correlation_key: str | None = None) -> P
             recipients=recipients_of(named),
             sent_ms=opt_sent_ms(event, "mail.timestamp", iso=True),
             correlation_id=ses_tag(event, correlation_key) if correlation_key else None,
+            tenant=tenant_value(ses_tag_value(event, model.SES_TENANT_TAG)),
         ),
     )
 
@@ -470,30 +529,29 @@ def ses_time_ms(event: Mapping[str, Any], event_type: str) -> int:
     return req_iso_ms(event, "mail.timestamp")
 
 
-def ses_tag(event: Mapping[str, Any], name: str) -> str | None:
-    """First value of a message tag (SES puts tags in mail.tags as lists)."""
+def ses_tag_value(event: Mapping[str, Any], name: str) -> object:
+    """First value of a message tag (SES puts tags in mail.tags as lists), unchecked."""
     tags = _lookup(event, "mail.tags")
     if not isinstance(tags, Mapping):
         return None
     values = tags.get(name)
     if not isinstance(values, list) or not values:
         return None
-    return correlation_value(values[0])
+    return values[0]
 
 
-# --- AWS End User Messaging SMS v2 ---------------------------------------------
+def ses_tag(event: Mapping[str, Any], name: str) -> str | None:
+    """First value of a message tag, when it is one the correlation index can hold."""
+    return correlation_value(ses_tag_value(event, name))
 
 
-def sms_v2_kind(event_type: str) -> Kind | None:
-    if not event_type.startswith(model.SMS_V2_TEXT_PREFIX):
-        return None  # VOICE_* and MEDIA_* events are not text-message delivery events
-    return model.SMS_V2_EVENT_KINDS.get(event_type, Kind.FAILURE)
+# --- AWS End User Messaging SMS v2: SMS, MMS and voice -------------------------------------
 
 
 def parse_sms_v2(event: Mapping[str, Any], correlation_key: str | None = None) -> Parsed:
     event_type = req_str(event, "eventType")
-    kind = sms_v2_kind(event_type)
-    if kind is None:
+    rule = model.end_user_messaging_rule(event_type)
+    if rule is None:
         return NotADeliveryEvent(event_type)
     price = opt_number(event, "totalMessagePrice", 0, MAX_PRICE_MILLICENTS / MILLICENTS_PER_USD)
     status = opt_str(event, "messageStatus")
@@ -503,9 +561,9 @@ def parse_sms_v2(event: Mapping[str, Any], correlation_key: str | None = None) -
         message_id=req_message_id(event, "messageId"),
         source=Source.SMS_V2,
         event_type=event_type,
-        kind=kind,
+        kind=rule.kind,
         time_ms=req_epoch_ms(event, "eventTimestamp"),
-        detail=status or event_type.removeprefix(model.SMS_V2_TEXT_PREFIX),
+        detail=status or event_type.removeprefix(model.end_user_messaging_prefix(event_type)),
         description=opt_str(event, "messageStatusDescription"),
         source_final=opt_bool(event, "isFinal"),
         attributes={

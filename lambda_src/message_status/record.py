@@ -13,7 +13,12 @@ from it. The other fields merge by rules with the same properties:
   (they agree across a message's events in practice; a fixed tie-break keeps
   the result independent of order);
 * recipients: union, the smallest ``MAX_RECIPIENTS`` kept;
-* sent time: min; last event time: max; correlation id: the smallest.
+* sent time: min; last event time: max; correlation id and SES tenant: the
+  smallest.
+
+Events SES marks automated (a scanner's open or click) stay in the history
+but take no part in any outcome: a message's status, finality and per-kind
+times with them are exactly those without them.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class MessageRecord:
     sent_ms: int = 0  # when it was sent: the source's send time, else its first event
     last_event_ms: int = 0
     correlation_id: str | None = None
+    tenant: str | None = None  # the SES tenant the message was sent for
 
     @property
     def outcome(self) -> Outcome:
@@ -72,45 +78,56 @@ class MessageRecord:
         way) has the channel's first status, not final: the message was sent to
         it, and nothing more is known.
         """
-        outcomes = {}
-        for recipient in self.recipients:
-            concerning = [e for e in self.history.entries if e.concerns(recipient)]
-            outcomes[recipient] = (
-                outcome_of(self.channel, concerning)
-                if any(e.implied_status in model.PRECEDENCE[self.channel] for e in concerning)
-                else Outcome(model.PRECEDENCE[self.channel][0], False, {})
+        return {
+            recipient: outcome_of(
+                self.channel, [e for e in self.history.entries if e.concerns(recipient)]
             )
-        return outcomes
+            for recipient in self.recipients
+        }
+
+    def _behind_status(self) -> list[HistoryEntry]:
+        """The entries that imply the current status (automated ones never do)."""
+        status = self.status
+        return [e for e in counted(self.history.entries) if e.implied_status is status]
 
     @property
     def status_time_ms(self) -> int:
-        """When the message first reached its current status."""
-        status = self.status
-        return min(e.time_ms for e in self.history.entries if e.implied_status is status)
+        """When the message first reached its current status (no such event: when sent)."""
+        return min((e.time_ms for e in self._behind_status()), default=self.sent_ms)
 
     @property
     def record_status(self) -> str | None:
-        """The SMS record status: the detail of the first event behind the current status."""
-        if self.channel is not Channel.SMS:
+        """The SMS, MMS or voice record status: the detail of the first event behind the
+        current status."""
+        if self.channel not in model.PHONE_CHANNELS:
             return None
-        status = self.status
-        first = min(e for e in self.history.entries if e.implied_status is status)
-        return first.detail or None
+        behind = self._behind_status()
+        return (min(behind).detail or None) if behind else None
+
+
+def counted(entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
+    """The entries an outcome is made of: all but those SES marked automated."""
+    return [entry for entry in entries if not entry.automated]
 
 
 def outcome_of(channel: Channel, entries: Iterable[HistoryEntry]) -> Outcome:
     """The highest-precedence status among ``entries`` (final if any of its events was),
-    and the earliest time of each kind."""
+    and the earliest time of each kind; automated entries left out.
+
+    With no counted event of the channel (nothing concerns a recipient yet, or
+    only automated opens came), the channel's first status, not final: the
+    message was sent, and nothing more is known.
+    """
     precedence = model.PRECEDENCE[channel]
     kind_times: dict[Kind, int] = {}
     finals: dict[Status, bool] = {}
-    for entry in entries:
+    for entry in counted(entries):
         kind_times[entry.kind] = min(entry.time_ms, kind_times.get(entry.kind, entry.time_ms))
         status = entry.implied_status
         if status in precedence:
             finals[status] = finals.get(status, False) or entry.final
     if not finals:
-        raise ValueError(f"no event of the {channel.value} channel")
+        return Outcome(precedence[0], False, dict(sorted(kind_times.items())))
     status = max(finals, key=precedence.index)
     return Outcome(status, finals[status], dict(sorted(kind_times.items())))
 
@@ -124,6 +141,7 @@ def entry_of(event: NormalizedEvent) -> HistoryEntry:
         status=event.status,
         final=event.final,
         recipients=event.recipients,
+        automated=event.automated,
     )
 
 
@@ -138,6 +156,7 @@ def record_from_event(event: NormalizedEvent) -> MessageRecord:
         sent_ms=event.time_ms if event.sent_ms is None else min(event.sent_ms, event.time_ms),
         last_event_ms=event.time_ms,
         correlation_id=event.correlation_id,
+        tenant=event.tenant,
     )
 
 
@@ -187,6 +206,7 @@ def merge(left: MessageRecord, right: MessageRecord) -> MessageRecord:
         sent_ms=min(left.sent_ms, right.sent_ms),
         last_event_ms=max(left.last_event_ms, right.last_event_ms),
         correlation_id=_smallest(left.correlation_id, right.correlation_id),
+        tenant=_smallest(left.tenant, right.tenant),
     )
 
 

@@ -1,14 +1,18 @@
 """Searches without a message id, pure: what to query, how to page, and what to answer.
 
-Three searches, each on one index (model.INDEXES), newest first:
+Four searches, each on one index (model.INDEXES), newest first:
 
 * ``recipient``: the messages sent to an address or phone number;
 * ``correlation_id``: the messages that carry the caller's own id;
+* ``tenant``: the messages sent for one SES tenant (its own search, not a
+  filter of the others: the tenant index answers it in one fan-out, where a
+  filter would page through every other tenant's messages);
 * ``status``: the messages whose current status is a status (or in a group)
   and that reached it within a window of at most seven days.
 
 A page is one fan-out of Queries (one per "stream": a partition of the index,
-and for status searches one per channel, status and shard), merged by time,
+one per shard for tenant searches, and for status searches one per channel,
+status and shard), merged by time,
 plus one BatchGetItem for the page's messages. The cursor is an opaque token
 that records where each stream stopped; it carries a checksum and the search
 it was made for, so a tampered, truncated or foreign cursor is a 400. It is
@@ -28,8 +32,9 @@ from typing import Any, Final
 
 from . import model
 from .answers import MAX_BODY_BYTES, escaped_size
-from .item import message_id_of, to_document
+from .item import message_id_of, tenant_partition, to_document
 from .model import Channel, Group, Index, Status
+from .parse import TENANT_NAME
 from .recipients import NotARecipient, normalize_recipient
 from .requests import BadRequest
 from .text import NOT_UNICODE, is_valid_unicode
@@ -38,7 +43,7 @@ from .timefmt import BadTimestamp, from_iso
 HOUR_MS: Final = 3_600_000
 DAY_MS: Final = 24 * HOUR_MS
 CURSOR_VERSION: Final = 1
-SEARCH_PARAMETERS: Final = ("recipient", "correlation_id", "status")
+SEARCH_PARAMETERS: Final = ("recipient", "correlation_id", "tenant", "status")
 OTHER_PARAMETERS: Final = ("since", "until", "limit", "cursor", "channel")
 
 
@@ -59,7 +64,7 @@ class Stream:
 class Search:
     """A validated search: its streams, its window and what a page's messages must match."""
 
-    kind: str  # recipient, correlation_id or status
+    kind: str  # recipient, correlation_id, tenant or status
     value: str
     streams: tuple[Stream, ...]
     since_ms: int
@@ -78,6 +83,8 @@ class Search:
 
     def matches(self, document: Mapping[str, Any]) -> bool:
         """Whether a fetched message still belongs on the page (indexes lag their items)."""
+        if self.kind == "tenant":
+            return document.get("tenant") == self.value
         if self.kind != "status":
             return True
         if self.channel and document.get("channel") != self.channel:
@@ -126,7 +133,7 @@ def _channel(params: Mapping[str, str]) -> Channel | None:
     try:
         return Channel(value)
     except ValueError as err:
-        raise BadRequest("channel must be email or sms") from err
+        raise BadRequest(f"channel must be one of {', '.join(Channel)}") from err
 
 
 def search_kind(params: Mapping[str, str]) -> str | None:
@@ -134,10 +141,14 @@ def search_kind(params: Mapping[str, str]) -> str | None:
     asked = [name for name in SEARCH_PARAMETERS if name in params]
     if "message_id" in params:
         if asked:
-            raise BadRequest("give message_id alone, or one of recipient, correlation_id, status")
+            raise BadRequest(
+                "give message_id alone, or one of recipient, correlation_id, tenant, status"
+            )
         return None
     if len(asked) != 1:
-        raise BadRequest("give exactly one of message_id, recipient, correlation_id or status")
+        raise BadRequest(
+            "give exactly one of message_id, recipient, correlation_id, tenant or status"
+        )
     return asked[0]
 
 
@@ -158,14 +169,35 @@ def parse_search(params: Mapping[str, str], now_ms: int, shards: int) -> Search:
     else:
         if "channel" in params:
             raise BadRequest("channel applies to status searches only")
-        search = _key_search(kind, value, since, until, limit)
+        search = _key_search(kind, value, since, until, limit, shards)
     cursor = params.get("cursor")
     if cursor is not None:
         return resume(search, cursor)
     return search
 
 
-def _key_search(kind: str, value: str, since: int | None, until: int | None, limit: int) -> Search:
+def _tenant_streams(value: str, shards: int) -> tuple[Stream, ...]:
+    if not TENANT_NAME.fullmatch(value):
+        raise BadRequest(
+            "tenant must be an SES tenant name: 1 to 64 letters, digits, hyphens and underscores"
+        )
+    return tuple(
+        Stream(model.TENANT_INDEX, tenant_partition(value, shard)) for shard in range(shards)
+    )
+
+
+def _key_search(  # noqa: PLR0917 - one call site, every value validated by the caller
+    kind: str, value: str, since: int | None, until: int | None, limit: int, shards: int
+) -> Search:
+    if kind == "tenant":
+        return Search(
+            kind=kind,
+            value=value,
+            streams=_tenant_streams(value, shards),
+            since_ms=0 if since is None else since,
+            until_ms=(2**53 - 1) if until is None else until,
+            limit=limit,
+        )
     if kind == "recipient":
         try:
             key = normalize_recipient(value)

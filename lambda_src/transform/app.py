@@ -31,9 +31,12 @@ from message_status.item import ItemSettings
 from message_status.metrics import (
     INGEST_LAG,
     RECIPIENT_EVENTS,
+    SUPPRESSED_RECIPIENT_DIMENSION,
+    SUPPRESSED_RECIPIENTS,
     dimensions,
     ingest_lag_ms,
     recipient_event_counts,
+    suppressed_recipient_counts,
 )
 from message_status.model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
 from message_status.outcomes import WriteOutcome, WriteResult
@@ -104,13 +107,27 @@ def record_metrics(dispositions: Counter[Disposition], outcomes: dict[str, Write
         metrics.add_metric(f"messages_{result.value}", MetricUnit.Count, results[result])
 
 
+def emit_count(name: str, count: int, dimensions: Mapping[str, str]) -> None:
+    """One metric under its own dimensions and the function's service (one EMF document)."""
+    with single_metric(
+        name=name,
+        unit=MetricUnit.Count,
+        value=count,
+        namespace=NAMESPACE,
+        default_dimensions={"service": SERVICE},  # as the alarms expect, set or not in env
+    ) as metric:
+        for key, value in dimensions.items():
+            metric.add_dimension(name=key, value=value)
+
+
 def record_outcome_metrics(
     interpretations: Sequence[Interpretation],
     outcomes: dict[str, WriteOutcome],
     records: Sequence[Any],
 ) -> None:
-    """Recipient events by (channel, status), each under its own dimensions (one EMF
-    document per pair), and how long the oldest record waited since Firehose took it."""
+    """Recipient events by (channel, status) and suppressed recipients by list, each under
+    its own dimensions (one EMF document per pair or list), and how long the oldest record
+    waited since Firehose took it."""
     written = [
         i.event
         for i in interpretations
@@ -119,15 +136,9 @@ def record_outcome_metrics(
         is WriteResult.WRITTEN
     ]
     for key, count in sorted(recipient_event_counts(written).items()):
-        with single_metric(
-            name=RECIPIENT_EVENTS,
-            unit=MetricUnit.Count,
-            value=count,
-            namespace=NAMESPACE,
-            default_dimensions={"service": SERVICE},  # as the alarms expect, set or not in env
-        ) as metric:
-            for name, value in dimensions(key).items():
-                metric.add_dimension(name=name, value=value)
+        emit_count(RECIPIENT_EVENTS, count, dimensions(key))
+    for listed, count in sorted(suppressed_recipient_counts(written).items()):
+        emit_count(SUPPRESSED_RECIPIENTS, count, {SUPPRESSED_RECIPIENT_DIMENSION: listed.value})
     arrivals = [r.get("approximateArrivalTimestamp") for r in records if isinstance(r, Mapping)]
     lag = ingest_lag_ms(arrivals, int(time.time() * 1000))
     if lag is not None:

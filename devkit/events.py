@@ -114,17 +114,25 @@ def ses(
     named: list[str] | None = None,
     sent_ms: int | None = None,
     tags: dict[str, str] | None = None,
+    sub_type: str | None = None,
+    bot: str | None = None,
 ) -> dict[str, Any]:
     """An SES event-publishing event; ``bounce_type`` applies to ``"Bounce"``.
 
     ``destination`` replaces mail.destination, ``named`` the recipients the
     event names (Delivery, Bounce, Complaint, DeliveryDelay), ``sent_ms`` the
-    mail's timestamp (default: the event's time), ``tags`` adds message tags.
+    mail's timestamp (default: the event's time), ``tags`` adds message tags
+    (``{"ses:tenant-name": "acme"}`` for a tenant's mail), ``sub_type`` sets a
+    Bounce's bounceSubType or a Complaint's complaintSubType (e.g.
+    ``"OnAccountSuppressionList"``), ``bot`` an Open's or Click's isBotEvent
+    (``"Likely"`` or ``"Unlikely"``).
     """
     if event_type == "Bounce":
         event = fixture("ses_bounce")
         event["bounce"]["bounceType"] = bounce_type
         event["bounce"]["timestamp"] = iso(time_ms)
+        if sub_type is not None:
+            event["bounce"]["bounceSubType"] = sub_type
     else:
         event = fixture("ses_send")
         event.pop("send", None)
@@ -133,6 +141,11 @@ def ses(
         body = copy.deepcopy(body)
         if key not in {"send", "reject", "failure"}:
             body["timestamp"] = iso(time_ms)
+        if event_type == "Complaint" and sub_type is not None:
+            body["complaintSubType"] = sub_type
+            body.pop("complaintFeedbackType")  # SES sent nothing, so no feedback report came
+        if bot is not None and event_type in {"Open", "Click"}:
+            body["isBotEvent"] = bot
         event[key] = body
     event["mail"]["messageId"] = message_id
     event["mail"]["timestamp"] = iso(time_ms if sent_ms is None else sent_ms)
@@ -151,6 +164,18 @@ def ses(
     return event
 
 
+# Event types whose events are not final by default (the others are).
+IN_PROGRESS_EVENT_TYPES = frozenset(
+    {"TEXT_QUEUED", "MEDIA_QUEUED", "VOICE_INITIATED", "VOICE_RINGING", "VOICE_ANSWERED"}
+)
+# The documented example each End User Messaging channel's events start from.
+EUM_FIXTURES = {
+    "TEXT": "eum_text_successful",
+    "MEDIA": "eum_media_delivered",
+    "VOICE": "eum_voice_completed",
+}
+
+
 def sms_v2(
     event_type: str,
     message_id: str,
@@ -161,15 +186,18 @@ def sms_v2(
     description: str | None = None,
     sent_ms: int | None = None,
 ) -> dict[str, Any]:
-    """An End User Messaging SMS v2 ``TEXT_*`` event, of a text requested at ``sent_ms``
-    (default: the event's time)."""
-    event = fixture("eum_text_successful")
+    """An End User Messaging event (``TEXT_*``, ``MEDIA_*`` or ``VOICE_*``), of a message
+    requested at ``sent_ms`` (default: the event's time). The three channels share the
+    documented event shape (tests/fixtures/README.md)."""
+    event = fixture(EUM_FIXTURES.get(event_type.split("_", 1)[0], "eum_text_successful"))
     event["eventType"] = event_type
     event["messageId"] = message_id
     event["eventTimestamp"] = time_ms
     event["messageRequestTimestamp"] = time_ms if sent_ms is None else sent_ms
-    event["messageStatus"] = message_status or event_type.removeprefix("TEXT_")
-    event["isFinal"] = is_final if is_final is not None else event_type != "TEXT_QUEUED"
+    event["messageStatus"] = message_status or event_type.split("_", 1)[-1]
+    event["isFinal"] = (
+        is_final if is_final is not None else event_type not in IN_PROGRESS_EVENT_TYPES
+    )
     event["messageStatusDescription"] = description or f"status {event['messageStatus']}"
     return event
 

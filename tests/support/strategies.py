@@ -30,11 +30,25 @@ PINPOINT_SMS_TYPES = sorted(
 )
 # Carrier or service statuses: the delivered markers, and others that are not.
 RECORD_STATUSES = sorted({*model.SMS_DELIVERED_MARKERS, "SUCCESSFUL", "PENDING", "UNREACHABLE"})
-# SMS v2: the mapped types, and failures (every other TEXT_* type is one).
-SMS_V2_TYPES = sorted(
-    {*model.SMS_V2_EVENT_KINDS, "TEXT_CARRIER_UNREACHABLE", "TEXT_BLOCKED", "TEXT_TTL_EXPIRED"}
-)
+
+
+# End User Messaging: every type of the model's table, per channel, and one AWS may add.
+def _eum_types(prefix: str) -> list[str]:
+    known = [t for t in model.END_USER_MESSAGING_EVENT_TYPES if t.startswith(prefix)]
+    return sorted({*known, f"{prefix}ADDED_LATER"})
+
+
+SMS_V2_TYPES = _eum_types("TEXT_")
+MMS_TYPES = _eum_types("MEDIA_")
+VOICE_TYPES = _eum_types("VOICE_")
 BOUNCE_TYPES = sorted(model.SES_BOUNCE_KINDS)
+# Bounce subtypes: an ordinary one, and every suppression list's.
+BOUNCE_SUBTYPES = sorted({"General", *model.SES_SUPPRESSION_SUBTYPES})
+# Complaint subtypes: none (a recipient's complaint), and the suppression ones.
+COMPLAINT_SUBTYPES = [None, *sorted(model.SES_COMPLAINT_SUPPRESSION_SUBTYPES)]
+# isBotEvent: absent, SES's two values, and one it might add.
+BOT_VALUES = [None, model.SES_AUTOMATED_VALUE, "Unlikely", "Unknown"]
+TENANTS = [None, "acme", "globex"]
 # Up to three recipients, one written with capitals: they must merge as one.
 ADDRESSES = ["alice@example.com", "Bob@Example.com", "carol@example.org"]
 DESTINATIONS = st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=3, unique=True)
@@ -47,6 +61,13 @@ def ses_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
     event_type = draw(st.sampled_from(sorted(SES_EVENT_TYPES)))
     bounce_type = draw(st.sampled_from(BOUNCE_TYPES))
     named = draw(st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=3, unique=True))
+    if event_type == "Bounce":
+        sub_type = draw(st.sampled_from(BOUNCE_SUBTYPES))
+    elif event_type == "Complaint":
+        sub_type = draw(st.sampled_from(COMPLAINT_SUBTYPES))
+    else:
+        sub_type = None
+    tenant = draw(st.sampled_from(TENANTS))
     return ses(
         event_type,
         message_id,
@@ -55,6 +76,9 @@ def ses_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
         destination=ADDRESSES,
         named=named,
         sent_ms=SENT,
+        sub_type=sub_type,
+        bot=draw(st.sampled_from(BOT_VALUES)),
+        tags={model.SES_TENANT_TAG: tenant} if tenant else None,
     )
 
 
@@ -72,13 +96,27 @@ def pinpoint_sms_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
     return pinpoint_sms(event_type, message_id, draw(TIMES), record_status)
 
 
-@st.composite
-def sms_v2_event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
-    event_type = draw(st.sampled_from(SMS_V2_TYPES))
-    return sms_v2(event_type, message_id, draw(TIMES), is_final=draw(st.booleans()))
+def _end_user_messaging_event(types: list[str]) -> Any:
+    @st.composite
+    def event(draw: st.DrawFn, message_id: str) -> dict[str, Any]:
+        event_type = draw(st.sampled_from(types))
+        return sms_v2(event_type, message_id, draw(TIMES), is_final=draw(st.booleans()))
+
+    return event
 
 
-SOURCES = [ses_event, pinpoint_email_event, pinpoint_sms_event, sms_v2_event]
+sms_v2_event = _end_user_messaging_event(SMS_V2_TYPES)
+mms_event = _end_user_messaging_event(MMS_TYPES)
+voice_event = _end_user_messaging_event(VOICE_TYPES)
+
+SOURCES = [
+    ses_event,
+    pinpoint_email_event,
+    pinpoint_sms_event,
+    sms_v2_event,
+    mms_event,
+    voice_event,
+]
 
 
 @st.composite
@@ -96,13 +134,24 @@ def every_generated_event(message_id: str = "msg-1") -> list[dict[str, Any]]:
     """One event of each type (and variant) the strategies above can draw."""
     events = [ses(t, message_id, 1_600_000_000_000) for t in sorted(SES_EVENT_TYPES)]
     events += [ses("Bounce", message_id, 1_600_000_000_000, bounce_type=b) for b in BOUNCE_TYPES]
+    events += [ses("Bounce", message_id, 1_600_000_000_000, sub_type=s) for s in BOUNCE_SUBTYPES]
+    events += [
+        ses("Complaint", message_id, 1_600_000_000_000, sub_type=s) for s in COMPLAINT_SUBTYPES
+    ]
+    events += [
+        ses(t, message_id, 1_600_000_000_000, bot=model.SES_AUTOMATED_VALUE)
+        for t in ("Open", "Click")
+    ]
+    events += [ses("Send", message_id, 1_600_000_000_000, tags={model.SES_TENANT_TAG: "acme"})]
     events += [pinpoint_email(t, message_id, 1_600_000_000_000) for t in PINPOINT_EMAIL_TYPES]
     events += [
         pinpoint_sms(t, message_id, 1_600_000_000_000, status)
         for t in PINPOINT_SMS_TYPES
         for status in RECORD_STATUSES
     ]
-    events += [sms_v2(t, message_id, 1_600_000_000_000) for t in SMS_V2_TYPES]
+    events += [
+        sms_v2(t, message_id, 1_600_000_000_000) for t in SMS_V2_TYPES + MMS_TYPES + VOICE_TYPES
+    ]
     return events
 
 

@@ -102,11 +102,17 @@ CORP = [f"e{n}@corp.test" for n in range(7, 11)]
 DELIVERY_DELAY_S = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 7: 6, 8: 7, 9: 8}
 
 
+TENANT = "ses:tenant-name"
+
+
 def ses_mail(n: int) -> list[dict]:
-    """Mail e<n>: the spring campaign for e1-e5; delivered, bounced (e6, e10), e1 complains."""
+    """Mail e<n>: the spring campaign for e1-e5; delivered, bounced (e6, e10), e1 complains.
+    Tenant acme sends e1-e5, globex e6-e10 (its tag on the send only: the bounces have
+    none). A scanner opens e2 (automated); e3's recipient opens it."""
     to = (GMAIL + CORP)[n - 1]
     tags = {"campaign_id": "spring"} if n <= 5 else {}
-    mail = [ses("Send", f"e{n}", T1, destination=[to], tags=tags)]
+    send_tags = {**tags, TENANT: "acme" if n <= 5 else "globex"}
+    mail = [ses("Send", f"e{n}", T1, destination=[to], tags=send_tags)]
     if n in DELIVERY_DELAY_S:
         at = T1 + DELIVERY_DELAY_S[n] * 1000
         mail.append(
@@ -118,7 +124,28 @@ def ses_mail(n: int) -> list[dict]:
         mail.append(
             ses("Complaint", "e1", T1 + 60_000, destination=[to], named=[to], sent_ms=T1, tags=tags)
         )
+    if n in (2, 3):
+        bot = "Likely" if n == 2 else "Unlikely"
+        at = T1 + 20_000
+        mail.append(ses("Open", f"e{n}", at, destination=[to], sent_ms=T1, tags=tags, bot=bot))
     return mail
+
+
+def suppressed_mail() -> list[dict]:
+    """e12, for globex, to an address on the account's suppression list: SES never sent it."""
+    to = "e12@corp.test"
+    return [
+        ses("Send", "e12", T1, destination=[to], tags={TENANT: "globex"}),
+        ses(
+            "Bounce",
+            "e12",
+            T1 + 500,
+            destination=[to],
+            named=[to],
+            sent_ms=T1,
+            sub_type="OnAccountSuppressionList",
+        ),
+    ]
 
 
 def pinpoint_mail(message_id: str, delay_s: int) -> list[dict]:
@@ -136,7 +163,7 @@ def text(message_id: str, event_type: str, delay_s: int, country: str = "US") ->
 
 
 def known_events() -> list[dict]:
-    events = [e for n in range(1, 11) for e in ses_mail(n)]
+    events = [e for n in range(1, 11) for e in ses_mail(n)] + suppressed_mail()
     events += pinpoint_mail("p1", 2) + pinpoint_mail("p2", 4)
     events += [
         text("s1", "TEXT_DELIVERED", 1),
@@ -148,6 +175,8 @@ def known_events() -> list[dict]:
     events += [
         ses("Send", "e11", T2, destination=["e11@gmail.test"]),
         ses("Delivery", "e11", T2 + 10_000, destination=["e11@gmail.test"], sent_ms=T2),
+        # the next day, a link scanner opens e4: it must not count e4 as a message of DAY2
+        ses("Open", "e4", T2 + 20_000, destination=[GMAIL[3]], sent_ms=T1, bot="Likely"),
     ]
     return events
 
@@ -177,7 +206,7 @@ def answer(archive: Path, name: str) -> list[dict[str, Any]]:
 def test_the_archive_view_partitions_by_day(archive: Path) -> None:
     connection = analyze.connect(archive)
     rows = connection.execute("SELECT dt, count(*) FROM events GROUP BY 1 ORDER BY 1").fetchall()
-    assert rows == [("2027/01/15", len(known_events()) - 2), ("2027/01/16", 2)]
+    assert rows == [("2027/01/15", len(known_events()) - 3), ("2027/01/16", 3)]
 
 
 def test_daily_rates(archive: Path) -> None:
@@ -189,24 +218,27 @@ def test_daily_rates(archive: Path) -> None:
         (DAY2, "email", "ses"),
     }
     ses_day1 = rows[(DAY1, "email", "ses")]
+    # e1-e10 and e12: 8 delivered; e6 and e10 bounced and e12 suppressed fail.
     assert (
         ses_day1["messages"],
         ses_day1["sent"],
         ses_day1["delivered"],
         ses_day1["failed"],
         ses_day1["complained"],
-    ) == (10, 10, 8, 2, 1)
+    ) == (11, 11, 8, 3, 1)
     assert (
         ses_day1["delivery_rate_pct"],
         ses_day1["failure_rate_pct"],
         ses_day1["complaint_rate_pct"],
-    ) == (80.0, 20.0, 10.0)
+    ) == (72.73, 27.27, 9.09)
     assert rows[(DAY1, "email", "pinpoint")]["delivery_rate_pct"] == 100.0
     sms = rows[(DAY1, "sms", "sms-v2")]
     # SMS reports no send event: rates are over the messages seen, so SMS has them too.
     assert (sms["messages"], sms["sent"], sms["delivered"], sms["failed"]) == (5, 0, 3, 2)
     assert (sms["delivery_rate_pct"], sms["failure_rate_pct"]) == (60.0, 40.0)
-    assert rows[(DAY2, "email", "ses")]["delivered"] == 1
+    # e4's automated open on DAY2 makes it no message of that day.
+    day2 = rows[(DAY2, "email", "ses")]
+    assert (day2["messages"], day2["delivered"]) == (1, 1)
 
 
 def test_bounces_and_complaints_by_domain(archive: Path) -> None:
@@ -244,7 +276,7 @@ def test_outcomes_per_campaign(archive: Path) -> None:
             "messages": 5,
             "delivered": 5,
             "failed": 0,
-            "engaged": 0,
+            "engaged": 1,  # e3's reader; the scanner's open of e2 is not engagement
             "opted_out": 1,
         }
     ]
@@ -272,3 +304,44 @@ def test_make_analyze_prints_every_query(archive: Path, capsys) -> None:
 def test_make_analyze_without_an_archive_says_what_to_do(tmp_path: Path, capsys) -> None:
     assert analyze.main(["--archive", str(tmp_path / "none")]) == 2
     assert "run `make demo` first" in capsys.readouterr().err
+
+
+def test_rates_per_tenant_count_each_message_under_its_tenant(archive: Path) -> None:
+    """globex's bounces carry no tenant tag: they count under it through their sends. The
+    suppressed e12 is not a bounce, and the automated open of e2 is not engagement."""
+    assert answer(archive, "rates_by_tenant") == [
+        {
+            "tenant": "globex",
+            "messages": 6,
+            "delivered": 3,
+            "hard_bounced": 2,
+            "suppressed": 1,
+            "complained": 0,
+            "engaged": 0,
+            "delivery_rate_pct": 50.0,
+            "bounce_rate_pct": 40.0,
+            "complaint_rate_pct": 0.0,
+            "engagement_rate_pct": 0.0,
+        },
+        {
+            "tenant": "acme",
+            "messages": 5,
+            "delivered": 5,
+            "hard_bounced": 0,
+            "suppressed": 0,
+            "complained": 1,
+            "engaged": 1,
+            "delivery_rate_pct": 100.0,
+            "bounce_rate_pct": 0.0,
+            "complaint_rate_pct": 20.0,
+            "engagement_rate_pct": 20.0,
+        },
+    ]
+
+
+def test_automated_events_are_marked_in_the_archive(archive: Path) -> None:
+    connection = analyze.connect(archive)
+    rows = connection.execute(
+        "SELECT message_id, automated FROM events WHERE kind = 'open' ORDER BY 1, 2"
+    ).fetchall()
+    assert rows == [("e2", True), ("e3", None), ("e4", True)]

@@ -35,6 +35,14 @@ TEMPLATES = every_generated_event("msg-1") + [
         "ses_notification_bounce_two_of_three",
         "ses_notification_complaint_one_of_three",
         "eum_text_successful",
+        "eum_media_delivered",
+        "eum_voice_completed",
+        "ses_open_automated",
+        "ses_click_automated",
+        "ses_bounce_on_account_suppression_list",
+        "ses_bounce_suppressed_global",
+        "ses_bounce_on_tenant_suppression_list",
+        "ses_complaint_on_account_suppression_list",
     )
 ]
 # Keys that hold each source's correlation id in the templates (SES tag, SMS v2
@@ -125,6 +133,23 @@ def test_a_line_of_v010_without_the_later_fields_reads_with_them_empty() -> None
     assert read.destinations == ("recipient@example.com",)
 
 
+def test_the_new_fields_read_back_and_old_lines_without_them_read_as_before() -> None:
+    """automated and tenant: on the line when set, absent before they existed."""
+    for name, field, value in (
+        ("ses_open_automated", "automated", True),
+        ("ses_bounce_on_tenant_suppression_list", "tenant", "acme-mail"),
+    ):
+        event = parse_event(fixture(name))
+        assert isinstance(event, NormalizedEvent)
+        line = line_of(event)
+        assert line[field] == value
+        assert from_archive_line(line) == event
+        old = {k: v for k, v in line.items() if k not in ("automated", "tenant")}
+        read = from_archive_line(old)
+        assert (read.automated, read.tenant) == (False, None)
+        assert read.status == event.status
+
+
 def test_source_events_are_not_archive_lines() -> None:
     for template in TEMPLATES:
         assert not is_archive_line(template)
@@ -152,6 +177,9 @@ def bounce_line() -> dict[str, Any]:
         ({"price_in_millicents_usd": "free"}, "price_in_millicents_usd: expected a number"),
         ({"destination": "not a list"}, "destination: expected a list of strings"),
         ({"detail": 5}, "detail: expected a string"),
+        ({"automated": True}, "automated: only an open or a click can be automated"),
+        ({"automated": "yes"}, "automated: expected true or false"),
+        ({"tenant": "acme#2"}, "tenant: not an SES tenant name"),
     ],
 )
 def test_a_line_that_contradicts_itself_or_the_model_is_invalid(

@@ -34,6 +34,16 @@ def test_openapi_statuses_and_kinds_match_the_model() -> None:
     assert schemas["MessageId"]["maxLength"] == model.MAX_MESSAGE_ID_LENGTH
     documented = set(schemas["MessageStatus"]["properties"])
     assert set(model.ALL_ATTRIBUTES) <= documented
+    channels = [c.value for c in model.Channel]
+    assert schemas["MessageStatus"]["properties"]["channel"]["enum"] == channels
+    search = document()["paths"]["/messages"]["get"]["parameters"]
+    channel_parameter = next(p for p in search if p["name"] == "channel")
+    assert channel_parameter["schema"]["enum"] == channels
+    recipient = schemas["MessageStatus"]["properties"]["recipients"]["additionalProperties"]
+    lists = recipient["properties"]["suppression_list"]["enum"]
+    assert lists == [listed.value for listed in model.SuppressionList]
+    tenant_parameter = next(p for p in search if p["name"] == "tenant")
+    assert tenant_parameter["schema"]["pattern"] == f"^{model.TENANT_NAME_PATTERN}$"
 
 
 def test_readme_names_the_test_command_and_ci_runs_it() -> None:

@@ -236,12 +236,13 @@ def test_every_mapped_kind_is_a_known_kind() -> None:
         *model.PINPOINT_EVENT_KINDS.values(),
         *model.SES_EVENT_KINDS.values(),
         *model.SES_BOUNCE_KINDS.values(),
-        *model.SMS_V2_EVENT_KINDS.values(),
+        *(rule.kind for rule in model.END_USER_MESSAGING_EVENT_TYPES.values()),
         "unsubscribe",
-        "failure",
+        "suppressed",
     }
     assert mapped == set(model.ALL_KINDS)
     assert set(model.KIND_STATUS) == set(model.ALL_KINDS)
+    assert set(model.KIND_CHANNEL) == set(model.ALL_KINDS)
 
 
 # --- events that are valid but not about delivery ---------------------------------
@@ -258,8 +259,10 @@ def test_pinpoint_non_delivery_events_are_recognised_not_failed(event_type: str)
     assert parse_event(event) == NotADeliveryEvent(event_type)
 
 
-@pytest.mark.parametrize("event_type", ["VOICE_ANSWERED", "MEDIA_DELIVERED"])
-def test_sms_v2_voice_and_media_events_are_not_text_delivery_events(event_type: str) -> None:
+@pytest.mark.parametrize("event_type", ["RCS_DELIVERED", "RCS_READ", "REGISTRATION_STATUS"])
+def test_end_user_messaging_events_of_untracked_channels_are_not_delivery_events(
+    event_type: str,
+) -> None:
     assert parse_event(sms_v2(event_type, "v", 1000)) == NotADeliveryEvent(event_type)
 
 
@@ -408,3 +411,161 @@ def test_archive_line_has_the_same_keys_for_every_source() -> None:
         )
     }
     assert len(keys) == 1
+
+
+# --- suppression, automated engagement, tenants, MMS and voice (issue 22) ------------
+
+
+@pytest.mark.parametrize(
+    ("name", "listed"),
+    [
+        ("ses_bounce_on_account_suppression_list", "account"),
+        ("ses_bounce_suppressed_global", "global"),
+        ("ses_bounce_on_tenant_suppression_list", "tenant"),
+        ("ses_complaint_on_account_suppression_list", "account"),
+    ],
+)
+def test_a_suppression_list_bounce_or_complaint_is_a_final_suppression_naming_its_list(
+    name: str, listed: str
+) -> None:
+    event = parsed(fixture(name))
+    assert (event.kind, event.status, event.final) == ("suppressed", "SUPPRESSED", True)
+    assert model.suppression_list(event.detail) == listed
+    assert event.recipients == ("recipient@example.com",)
+
+
+def test_a_tenant_suppression_keeps_the_diagnostic_and_names_the_tenant() -> None:
+    event = parsed(fixture("ses_bounce_on_tenant_suppression_list"))
+    assert event.description is not None
+    assert event.description.startswith("Amazon SES did not send the message")
+    assert event.tenant == "acme-mail"
+
+
+def test_a_bounce_of_another_permanent_subtype_is_still_a_hard_bounce() -> None:
+    assert parsed(ses("Bounce", "m", 1000, sub_type="NoEmail")).kind == "hardbounce"
+
+
+def test_a_transient_bounce_naming_a_suppression_list_stays_a_soft_bounce() -> None:
+    """Only SES's Permanent suppression bounces are suppressions: the table is for those."""
+    event = ses("Bounce", "m", 1000, bounce_type="Transient", sub_type="Suppressed")
+    assert parsed(event).kind == "softbounce"
+
+
+def test_a_complaint_without_a_subtype_is_a_complaint() -> None:
+    assert parsed(ses("Complaint", "m", 1000)).kind == "complaint"
+
+
+@pytest.mark.parametrize("name", ["ses_open_automated", "ses_click_automated"])
+def test_an_open_or_click_ses_marks_likely_a_bot_is_automated(name: str) -> None:
+    event = parsed(fixture(name))
+    assert event.automated is True
+    assert event.kind in {"open", "click"}
+
+
+@pytest.mark.parametrize("bot", [None, "Unlikely", "Unknown"])
+def test_an_open_without_the_likely_marker_is_a_humans_as_before(bot: str | None) -> None:
+    assert parsed(ses("Open", "m", 1000, bot=bot)).automated is False
+    assert parsed(fixture("ses_open")).automated is False
+
+
+def test_the_automated_marker_only_counts_on_opens_and_clicks() -> None:
+    event = ses("Delivery", "m", 1000)
+    event["delivery"][model.SES_AUTOMATED_FIELD] = model.SES_AUTOMATED_VALUE
+    assert parsed(event).automated is False
+
+
+def test_an_automated_marker_that_is_not_text_makes_the_event_invalid() -> None:
+    event = ses("Open", "m", 1000)
+    event["open"][model.SES_AUTOMATED_FIELD] = True
+    with pytest.raises(InvalidEvent, match="isBotEvent"):
+        parse_event(event)
+
+
+@pytest.mark.parametrize("tenant", ["acme", "Acme_Mail-2", "x" * 64])
+def test_the_ses_tenant_tag_names_the_events_tenant(tenant: str) -> None:
+    event = ses("Send", "m", 1000, tags={model.SES_TENANT_TAG: tenant})
+    assert parsed(event).tenant == tenant
+
+
+@pytest.mark.parametrize("tenant", ["", "x" * 65, "acme#1", "a b", "ténant"])
+def test_a_tenant_tag_that_is_no_tenant_name_is_left_out(tenant: str) -> None:
+    event = ses("Send", "m", 1000, tags={model.SES_TENANT_TAG: tenant})
+    assert parsed(event).tenant is None
+
+
+def test_mail_without_the_tenant_tag_has_no_tenant() -> None:
+    assert parsed(fixture("ses_send")).tenant is None
+
+
+@pytest.mark.parametrize(
+    ("name", "channel", "kind", "status"),
+    [
+        ("eum_media_delivered", "mms", "mms_success", "DELIVERED"),
+        ("eum_voice_completed", "voice", "voice_completed", "DELIVERED"),
+    ],
+)
+def test_mms_and_voice_examples_have_channels_of_their_own(
+    name: str, channel: str, kind: str, status: str
+) -> None:
+    event = parsed(fixture(name))
+    assert (event.channel, event.kind, event.status, event.final) == (channel, kind, status, True)
+    assert event.destinations == ("+14255550156",)
+    assert event.attributes["price_in_millicents_usd"] == 9582
+
+
+@pytest.mark.parametrize("event_type", sorted(model.END_USER_MESSAGING_EVENT_TYPES))
+def test_every_end_user_messaging_event_type_gets_its_tables_status_and_finality(
+    event_type: str,
+) -> None:
+    rule = model.END_USER_MESSAGING_EVENT_TYPES[event_type]
+    for is_final in (True, False):
+        event = parsed(sms_v2(event_type, "m", 1000, is_final=is_final))
+        assert event.kind == rule.kind
+        assert event.channel == model.kind_channel(rule.kind)
+        delivered = event_type.endswith("_DELIVERED")
+        assert event.status == ("DELIVERED" if delivered else model.KIND_STATUS[rule.kind])
+        expected_final = {
+            model.Finality.ALWAYS: True,
+            model.Finality.NEVER: False,
+            model.Finality.SOURCE_SAYS: is_final,
+        }[rule.finality]
+        assert event.final is expected_final, (event_type, is_final)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind"),
+    [
+        ("TEXT_ADDED_LATER", "failure"),
+        ("MEDIA_ADDED_LATER", "mms_failure"),
+        ("VOICE_ADDED_LATER", "voice_failure"),
+    ],
+)
+def test_an_event_type_aws_adds_later_is_a_failure_final_only_when_the_event_says(
+    event_type: str, kind: str
+) -> None:
+    for is_final in (True, False):
+        event = parsed(sms_v2(event_type, "m", 1000, message_status=None, is_final=is_final))
+        assert (event.kind, event.status, event.final) == (kind, "FAILED", is_final)
+        assert event.detail == "ADDED_LATER"
+
+
+def test_a_transient_sms_failure_is_not_final_when_the_event_says_so() -> None:
+    event = parsed(sms_v2("TEXT_CARRIER_UNREACHABLE", "m", 1000, is_final=False))
+    assert (event.status, event.final) == ("FAILED", False)
+
+
+def test_the_event_type_table_covers_every_sms_mms_and_voice_type_of_awss_enum() -> None:
+    """botocore's copy of the pinpoint-sms-voice-v2 EventType enum: a type AWS adds
+    fails this test until model.END_USER_MESSAGING_EVENT_TYPES gives it a status."""
+    loader = pytest.importorskip("botocore.loaders")
+    shapes = loader.Loader().load_service_model("pinpoint-sms-voice-v2", "service-2")["shapes"]
+    enum = set(shapes["EventType"]["enum"])
+    tracked = {
+        t
+        for t in enum
+        if t.startswith(tuple(model.END_USER_MESSAGING_PREFIXES)) and t[-4:] != "_ALL"
+    }
+    assert tracked == set(model.END_USER_MESSAGING_EVENT_TYPES)
+    untracked = enum - tracked - {"ALL"}
+    assert all(model.end_user_messaging_rule(t) is None or t.endswith("_ALL") for t in untracked)
+    assert set(model.RECOMMENDED_EVENT_TYPES.values()) <= enum

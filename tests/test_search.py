@@ -13,6 +13,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from message_status import model
 from message_status.search import make_cursor, parse_search
 from message_status.timefmt import to_iso
 
@@ -218,7 +219,14 @@ def test_pending_lists_the_held_up(searchable) -> None:
 def test_a_page_is_one_fan_out_and_one_batch_get_never_a_scan(searchable) -> None:
     counter = faults.count_requests(searchable.message_store().client)
     search(searchable, status="failed", since=iso(NOW - HOUR), until=iso(NOW))
-    streams = 3 * (4 + 2)  # shards x (email + sms failure statuses)
+    failures = [
+        status
+        for channel in model.Channel
+        for status in model.WINDOW_STATUSES[channel]
+        if status in model.FAILURE_STATUSES
+    ]
+    streams = 3 * len(failures)  # shards x the failure statuses of every channel
+    assert len(failures) == 5 + 2 + 1 + 1  # email, sms, mms, voice
     assert counter.counts == {"Query": streams, "BatchGetItem": 1}
 
 

@@ -22,13 +22,29 @@ BEGIN, END = "<!-- BEGIN_STATUS_MODEL -->", "<!-- END_STATUS_MODEL -->"
 FINALITY_TEXT = {
     Finality.ALWAYS: "yes",
     Finality.NEVER: "no",
-    Finality.SOURCE_SAYS: "only when the source marks the event final (SMS v2 `isFinal`)",
+    Finality.SOURCE_SAYS: "only when the source marks the event final (End User Messaging `isFinal`)",
     Finality.UNLESS_PINPOINT: "yes for SES (it reports a soft bounce after it stops retrying); no for Pinpoint",
 }
+# Per event type, where the event type, not the status, decides.
+TYPE_FINALITY_TEXT = {
+    Finality.ALWAYS: "yes",
+    Finality.NEVER: "no",
+    Finality.SOURCE_SAYS: "when `isFinal`",
+}
 SES_SPECIAL = {
-    "hardbounce": "`Bounce` with `bounceType` Permanent",
+    "hardbounce": "`Bounce` with `bounceType` Permanent (other than below)",
     "softbounce": "`Bounce` with `bounceType` Transient or Undetermined",
+    "complaint": "`Complaint` (other than below)",
     "unsubscribe": "`Subscription` with an OptOut topic preference or unsubscribe-all",
+    "suppressed": "`Bounce` with `bounceSubType` "
+    + ", ".join(f"`{t}`" for t in model.SES_SUPPRESSION_SUBTYPES)
+    + "; `Complaint` with `complaintSubType` "
+    + ", ".join(f"`{t}`" for t in model.SES_COMPLAINT_SUPPRESSION_SUBTYPES),
+}
+LIST_MEANING = {
+    model.SuppressionList.ACCOUNT: "the account-level suppression list",
+    model.SuppressionList.GLOBAL: "the global suppression list (accounts not using their own)",
+    model.SuppressionList.TENANT: "the tenant's own suppression list",
 }
 
 
@@ -36,28 +52,62 @@ def _codes(values: list[str]) -> str:
     return ", ".join(f"`{value}`" for value in values) or "—"
 
 
+def _end_user_messaging_types(kind: model.Kind) -> str:
+    types = [t for t, rule in model.END_USER_MESSAGING_EVENT_TYPES.items() if rule.kind == kind]
+    later = [p for p, k in model.END_USER_MESSAGING_PREFIXES.items() if k == kind]
+    text = _codes(types)
+    if later:
+        text += f"; any other `{later[0]}*` type AWS adds"
+    return text
+
+
 def kinds_table() -> list[str]:
     lines = [
-        "| kind | channel | status | Pinpoint `event_type` | SES `eventType` | SMS v2 `eventType` |",
+        "| kind | channel | status | Pinpoint `event_type` | SES `eventType` "
+        "| End User Messaging `eventType` |",
         "|---|---|---|---|---|---|",
     ]
     for kind in model.ALL_KINDS:
         pinpoint = [t for t, k in model.PINPOINT_EVENT_KINDS.items() if k == kind]
         ses = [t for t, k in model.SES_EVENT_KINDS.items() if k == kind]
         ses_text = SES_SPECIAL.get(kind, _codes(ses))
-        v2 = [t for t, k in model.SMS_V2_EVENT_KINDS.items() if k == kind]
-        v2_text = (
-            "every other `TEXT_*` type (the reason is kept)" if kind == "failure" else _codes(v2)
-        )
         status: str = model.KIND_STATUS[kind]
-        if kind is model.Kind.SUCCESS:
-            status = (
-                "DELIVERED when the status is DELIVERED or the type is TEXT_DELIVERED, else SENT"
-            )
+        if kind in model.CARRIER_SUCCESS_KINDS:
+            status = "DELIVERED when the carrier confirmed delivery (the type or status says DELIVERED), else SENT"
         channel = model.kind_channel(kind).value
         lines.append(
-            f"| `{kind}` | {channel} | {status} | {_codes(pinpoint)} | {ses_text} | {v2_text} |"
+            f"| `{kind}` | {channel} | {status} | {_codes(pinpoint)} | {ses_text} "
+            f"| {_end_user_messaging_types(kind)} |"
         )
+    return lines
+
+
+def event_types_table() -> list[str]:
+    """Every End User Messaging event type: its status, and whether it is final."""
+    lines = [
+        "| End User Messaging `eventType` | channel | status | final? | AWS: what happened |",
+        "|---|---|---|---|---|",
+    ]
+    for event_type, rule in model.END_USER_MESSAGING_EVENT_TYPES.items():
+        status = model.KIND_STATUS[rule.kind]
+        if rule.kind in model.CARRIER_SUCCESS_KINDS and "DELIVERED" in event_type:
+            status = model.Status.DELIVERED
+        channel = model.kind_channel(rule.kind).value
+        final = TYPE_FINALITY_TEXT[rule.finality]
+        lines.append(f"| `{event_type}` | {channel} | {status} | {final} | {rule.meaning} |")
+    return lines
+
+
+def suppression_table() -> list[str]:
+    lines = [
+        "| `suppression_list` | SES subtype | the address is on | in SES's bounce rate, "
+        "and in the bounce-rate alarm |",
+        "|---|---|---|---|",
+    ]
+    for listed in model.SuppressionList:
+        subtypes = [t for t, v in model.SES_SUPPRESSION_SUBTYPES.items() if v is listed]
+        counted = "yes" if model.COUNTS_IN_SES_BOUNCE_RATE[listed] else "no"
+        lines.append(f"| `{listed}` | {_codes(subtypes)} | {LIST_MEANING[listed]} | {counted} |")
     return lines
 
 
@@ -99,26 +149,49 @@ def render() -> str:
         "<!-- Generated from lambda_src/message_status/model.py by "
         "`make docs`; do not edit by hand. -->",
         "",
-        "**Event kinds.** Each source event maps to one kind; the item keeps the earliest "
-        "time of each kind as an attribute of that name.",
+        "**Event kinds.** Each source event maps to one kind; an answer's `events` gives the "
+        "earliest time of each kind.",
         "",
         *kinds_table(),
         "",
         "Events of other types (`_session.*`, `_campaign.*`, custom events, inbound SMS, "
-        "`VOICE_*`, `MEDIA_*`, SES subscription opt-ins) are valid but say nothing about "
-        "delivery: they are dropped and never touch the table.",
+        "RCS and registration events of End User Messaging, SES subscription opt-ins) are "
+        "valid but say nothing this module tracks: they are dropped and never touch the table.",
+        "",
+        "**End User Messaging event types.** Each SMS (`TEXT_*`), MMS (`MEDIA_*`) and voice "
+        "(`VOICE_*`) event type of AWS's `EventType` enum, with the status it gives and "
+        "whether it makes that status final (where the type says so, the event's `isFinal` "
+        "decides). A delivery receipt outranks an earlier failure, so a failure AWS retried "
+        "and then delivered ends `DELIVERED`. A type AWS adds later is a failure of its "
+        "channel, final when `isFinal` says so, its type kept as the detail.",
+        "",
+        *event_types_table(),
+        "",
+        "**Suppressed recipients.** SES reports a mail it did not send because the "
+        "address is suppressed as a `Send`, then a `Bounce` (or, for the account list, a "
+        "`Complaint`) naming the list. Such an event is kind `suppressed`, status "
+        "`SUPPRESSED`: final, a failure, and never a hard bounce, since no mail server "
+        "refused anything. Each suppressed recipient's entry in `recipients` names the list.",
+        "",
+        *suppression_table(),
+        "",
+        "**Automated opens and clicks.** An `Open` or `Click` whose `isBotEvent` is "
+        f"`{model.SES_AUTOMATED_VALUE}` (a scanner, prefetcher or privacy proxy, as SES "
+        'judges it) stays in `history` with `"automated": true` and is counted apart in '
+        "`automated_event_counts`, but never changes a status, its finality or `events`: a "
+        "message's answer with automated events is the answer without them. They count in no "
+        "metric, alarm or named query rate.",
         "",
         "**Statuses.** The status is the highest-precedence status among all the events seen, "
         "whatever order they arrived in. `is_final` is the finality of that status. A final "
         "status says the message was *delivered* (it reached its recipient, who may have "
         "opened, clicked, unsubscribed or complained since; `msgstatus watch` exits 0) or "
-        "*failed* (the `failed` group below; `watch` exits 1), except an SMS final at `SENT`, "
-        "whose carrier sends no delivery receipt (`watch` exits 1: not known to be delivered).",
+        "*failed* (the `failed` group below; `watch` exits 1), except an SMS or MMS final at "
+        "`SENT`, whose carrier sends no delivery receipt (`watch` exits 1: not known to be "
+        "delivered). The `final?` column is a status's usual finality; an End User Messaging "
+        "event type decides its own (the table above).",
         "",
-        *status_table(Channel.EMAIL),
-        "",
-        *status_table(Channel.SMS),
-        "",
+        *[line for channel in Channel for line in (*status_table(channel), "")],
         "**Recipients.** " + model.RECIPIENT_EXPLANATION,
         "",
         "**Searching by outcome.** `GET /messages?status=` takes a status that is off the "

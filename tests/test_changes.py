@@ -256,3 +256,31 @@ def test_one_correlation_id_pattern() -> None:
     assert matches("one-correlation-id.json", change([], tagged, key="order_id"))
     other = [ses("Send", "n", T, tags={"order_id": "ORD-7"})]
     assert not matches("one-correlation-id.json", change([], other, key="order_id"))
+
+
+def test_one_tenant_pattern() -> None:
+    acme = [ses("Send", "m", T, tags={"ses:tenant-name": "acme"})]
+    assert matches("one-tenant.json", change([], acme))
+    globex = [ses("Send", "n", T, tags={"ses:tenant-name": "globex"})]
+    assert not matches("one-tenant.json", change([], globex))
+    assert not matches("one-tenant.json", change([], [ses("Send", "o", T)]))
+
+
+def test_any_suppressed_recipient_pattern() -> None:
+    sent = [ses("Send", "team", T, destination=TEAM)]
+    suppressed = [
+        ses(
+            "Bounce",
+            "team",
+            T + 1,
+            destination=TEAM,
+            named=TEAM[1:2],
+            sent_ms=T,
+            sub_type="OnAccountSuppressionList",
+        )
+    ]
+    assert matches("any-suppressed-recipient.json", change(sent, suppressed))
+    bounced = [ses("Bounce", "team", T + 1, destination=TEAM, named=TEAM[1:2], sent_ms=T)]
+    assert not matches("any-suppressed-recipient.json", change(sent, bounced))
+    assert matches("any-hard-bounce.json", change(sent, bounced))
+    assert not matches("any-hard-bounce.json", change(sent, suppressed))

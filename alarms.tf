@@ -333,28 +333,62 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb" {
 }
 
 locals {
-  # name => [description, numerator statuses, denominator statuses, channel, threshold]
+  # Suppression lists whose suppressed sends SES counts in its own bounce rate, and
+  # those it leaves out of it (message_status.model.COUNTS_IN_SES_BOUNCE_RATE: the
+  # account list "does not count toward your bounce rate metric", SES Developer
+  # Guide, Bounce types; the global list counts, AWS Knowledge Center; a tenant's own
+  # list is taken as its account list). A test keeps these in step with the model.
+  suppression_lists_in_bounce_rate     = ["global"]
+  suppression_lists_out_of_bounce_rate = ["account", "tenant"]
+
+  # name => the channel, the statuses over the statuses (recipient_events), the
+  # suppression lists added to the numerator or taken out of the denominator
+  # (suppressed_recipients), the threshold and what to do.
   rate_alarms = local.alarms_enabled ? {
     "email-bounce-rate" = {
-      channel     = "email"
-      numerator   = ["HARD_BOUNCED"]
-      denominator = ["SENT"]
-      threshold   = local.thresholds.email_bounce_rate_percent
-      description = "Over ${local.thresholds.email_bounce_rate_percent}% of email recipients hard-bounced in the last hour. Amazon SES reviews an account at 5% and may pause its sending at 10%: stop the sending job that causes it (a list import?), suppress the bounced addresses (GET /messages?status=HARD_BOUNCED), check the SES account dashboard."
+      channel        = "email"
+      numerator      = ["HARD_BOUNCED"]
+      denominator    = ["SENT"]
+      add_suppressed = local.suppression_lists_in_bounce_rate
+      not_sent       = local.suppression_lists_out_of_bounce_rate
+      threshold      = local.thresholds.email_bounce_rate_percent
+      description    = "Over ${local.thresholds.email_bounce_rate_percent}% of email recipients hard-bounced in the last hour, counted as SES counts its bounce rate: sends to addresses on the account's or a tenant's suppression list count neither way, sends to the global list count as bounces. Amazon SES reviews an account at 5% and may pause its sending at 10%: stop the sending job that causes it (a list import?), suppress the bounced addresses (GET /messages?status=HARD_BOUNCED), check the SES account dashboard."
     }
     "email-complaint-rate" = {
-      channel     = "email"
-      numerator   = ["COMPLAINED"]
-      denominator = ["SENT"]
-      threshold   = local.thresholds.email_complaint_rate_percent
-      description = "Over ${local.thresholds.email_complaint_rate_percent}% of email recipients complained in the last hour. Amazon SES reviews an account at 0.1% and may pause its sending at 0.5%: stop the campaign, suppress the complainers (GET /messages?status=COMPLAINED), check opt-in and unsubscribe links."
+      channel        = "email"
+      numerator      = ["COMPLAINED"]
+      denominator    = ["SENT"]
+      add_suppressed = []
+      not_sent       = []
+      threshold      = local.thresholds.email_complaint_rate_percent
+      description    = "Over ${local.thresholds.email_complaint_rate_percent}% of email recipients complained in the last hour. Amazon SES reviews an account at 0.1% and may pause its sending at 0.5%: stop the campaign, suppress the complainers (GET /messages?status=COMPLAINED), check opt-in and unsubscribe links."
     }
     "sms-failure-rate" = {
-      channel     = "sms"
-      numerator   = ["FAILED"]
-      denominator = ["DELIVERED", "FAILED"]
-      threshold   = local.thresholds.sms_failure_rate_percent
-      description = "Over ${local.thresholds.sms_failure_rate_percent}% of SMS that reached an outcome in the last hour failed. See the reasons (record_status) of GET /messages?status=FAILED&channel=sms: a carrier outage, blocked numbers or a country, or a spent budget."
+      channel        = "sms"
+      numerator      = ["FAILED"]
+      denominator    = ["DELIVERED", "FAILED"]
+      add_suppressed = []
+      not_sent       = []
+      threshold      = local.thresholds.sms_failure_rate_percent
+      description    = "Over ${local.thresholds.sms_failure_rate_percent}% of SMS that reached an outcome in the last hour failed. See the reasons (record_status) of GET /messages?status=FAILED&channel=sms: a carrier outage, blocked numbers or a country, or a spent budget."
+    }
+    "mms-failure-rate" = {
+      channel        = "mms"
+      numerator      = ["FAILED"]
+      denominator    = ["DELIVERED", "FAILED"]
+      add_suppressed = []
+      not_sent       = []
+      threshold      = local.thresholds.mms_failure_rate_percent
+      description    = "Over ${local.thresholds.mms_failure_rate_percent}% of MMS that reached an outcome in the last hour failed. See the reasons (record_status) of GET /messages?status=FAILED&channel=mms: media files the service cannot read or that are too large or of an unsupported type, blocked numbers, a carrier outage."
+    }
+    "voice-failure-rate" = {
+      channel        = "voice"
+      numerator      = ["FAILED"]
+      denominator    = ["DELIVERED", "FAILED"]
+      add_suppressed = []
+      not_sent       = []
+      threshold      = local.thresholds.voice_failure_rate_percent
+      description    = "Over ${local.thresholds.voice_failure_rate_percent}% of voice calls that reached an outcome in the last hour failed: busy, not answered, failed or expired. Unanswered calls are common; a rise above the usual says numbers are wrong or calls are blocked. See the reasons (record_status) of GET /messages?status=FAILED&channel=voice."
     }
   } : {}
 }
@@ -374,8 +408,15 @@ resource "aws_cloudwatch_metric_alarm" "rate" {
 
   metric_query {
     id = "rate"
-    # An hour with fewer recipients than the minimum raises nothing: 1 bounce in 10 is noise.
-    expression  = "IF(${join(" + ", [for s in each.value.denominator : lower(s)])} >= ${local.thresholds.minimum_recipients_for_a_rate}, 100 * (${join(" + ", [for s in each.value.numerator : "n_${lower(s)}"])}) / (${join(" + ", [for s in each.value.denominator : lower(s)])}), 0)"
+    # An hour with fewer recipients than the minimum raises nothing: 1 bounce in 10 is
+    # noise. Suppression counts are often absent: FILL makes an absent one 0.
+    expression = format(
+      "IF(%s >= %s, 100 * (%s) / (%s), 0)",
+      join(" - ", concat([join(" + ", [for s in each.value.denominator : lower(s)])], [for l in each.value.not_sent : "FILL(x_${l}, 0)"])),
+      local.thresholds.minimum_recipients_for_a_rate,
+      join(" + ", concat([for s in each.value.numerator : "n_${lower(s)}"], [for l in each.value.add_suppressed : "FILL(s_${l}, 0)"])),
+      join(" - ", concat([join(" + ", [for s in each.value.denominator : lower(s)])], [for l in each.value.not_sent : "FILL(x_${l}, 0)"])),
+    )
     label       = "% of recipients"
     return_data = true
   }
@@ -392,6 +433,25 @@ resource "aws_cloudwatch_metric_alarm" "rate" {
         namespace   = local.recipient_metric.namespace
         metric_name = local.recipient_metric.name
         dimensions  = { channel = each.value.channel, status = metric_query.value, service = local.transform_service }
+        stat        = "Sum"
+        period      = 3600
+      }
+    }
+  }
+
+  # Recipients SES declined to send to, per suppression list (suppressed_recipients).
+  dynamic "metric_query" {
+    for_each = merge(
+      { for l in each.value.add_suppressed : "s_${l}" => l },
+      { for l in each.value.not_sent : "x_${l}" => l },
+    )
+
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = var.metrics_namespace
+        metric_name = "suppressed_recipients"
+        dimensions  = { list = metric_query.value, service = local.transform_service }
         stat        = "Sum"
         period      = 3600
       }

@@ -23,6 +23,7 @@ locals {
     delivery_latency        = "Time from send to delivered (p50, p95, p99) per day and channel."
     outcomes_by_group       = "Messages and outcomes per campaign, journey or correlation id."
     sms_spend_by_country    = "SMS spend in US dollars per day and destination country."
+    rates_by_tenant         = "Delivery, bounce, complaint and engagement rates per SES tenant."
   }
 }
 

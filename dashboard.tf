@@ -10,10 +10,14 @@ locals {
   # that the dashboard never lists statuses by hand.
   statuses_search = "SEARCH('{${local.ns},channel,service,status} MetricName=\"recipient_events\" service=\"${local.transform_service}\"', 'Sum', 60)"
 
+  # The bounce rate as the bounce-rate alarm (alarms.tf) and SES count it.
+  attempted = "sent - ${join(" - ", [for l in local.suppression_lists_out_of_bounce_rate : "FILL(x_${l}, 0)"])}"
   rate_expression = {
-    "email bounce rate %"    = "IF(sent > 0, 100 * bounced / sent, 0)"
+    "email bounce rate %"    = "IF(${local.attempted} > 0, 100 * (bounced + ${join(" + ", [for l in local.suppression_lists_in_bounce_rate : "FILL(s_${l}, 0)"])}) / (${local.attempted}), 0)"
     "email complaint rate %" = "IF(sent > 0, 100 * complained / sent, 0)"
     "sms failure rate %"     = "IF(sms_delivered + sms_failed > 0, 100 * sms_failed / (sms_delivered + sms_failed), 0)"
+    "mms failure rate %"     = "IF(mms_delivered + mms_failed > 0, 100 * mms_failed / (mms_delivered + mms_failed), 0)"
+    "voice failure rate %"   = "IF(voice_delivered + voice_failed > 0, 100 * voice_failed / (voice_delivered + voice_failed), 0)"
   }
 
   recipient_metric_refs = [
@@ -22,7 +26,15 @@ locals {
     ["complained", "email", "COMPLAINED"],
     ["sms_delivered", "sms", "DELIVERED"],
     ["sms_failed", "sms", "FAILED"],
+    ["mms_delivered", "mms", "DELIVERED"],
+    ["mms_failed", "mms", "FAILED"],
+    ["voice_delivered", "voice", "DELIVERED"],
+    ["voice_failed", "voice", "FAILED"],
   ]
+  suppressed_metric_refs = concat(
+    [for l in local.suppression_lists_in_bounce_rate : ["s_${l}", l]],
+    [for l in local.suppression_lists_out_of_bounce_rate : ["x_${l}", l]],
+  )
 
   dashboard_widgets = [
     {
@@ -63,6 +75,7 @@ locals {
         metrics = concat(
           [for label, expression in local.rate_expression : [{ expression = expression, label = label, id = replace(replace(lower(label), " ", "_"), "%", "pct") }]],
           [for ref in local.recipient_metric_refs : [local.ns, "recipient_events", "channel", ref[1], "status", ref[2], "service", local.transform_service, { id = ref[0], stat = "Sum", visible = false }]],
+          [for ref in local.suppressed_metric_refs : [local.ns, "suppressed_recipients", "list", ref[1], "service", local.transform_service, { id = ref[0], stat = "Sum", visible = false }]],
         )
         yAxis = { left = { min = 0, label = "%" } }
       }

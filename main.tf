@@ -54,5 +54,5 @@ locals {
   kms_enabled = var.kms_key_arn != null
 
   # The table's global secondary indexes (storage.tf), which the query may Query.
-  table_indexes = ["by_recipient", "by_correlation", "by_outcome"]
+  table_indexes = ["by_recipient", "by_correlation", "by_outcome", "by_tenant"]
 }

@@ -1,5 +1,5 @@
 ################################################################################
-# DynamoDB: one item per message, expiring through TTL, and three KEYS_ONLY
+# DynamoDB: one item per message, expiring through TTL, and four KEYS_ONLY
 # indexes for finding messages without their id. Each index entry is written
 # only when its keys change (lambda_src/message_status/item.py says when), and
 # expires with its message. The names and keys are message_status.model.INDEXES
@@ -51,6 +51,13 @@ resource "aws_dynamodb_table" "this" {
     type = "N"
   }
 
+  # by_tenant: "tenant#shard" when SES named the message's tenant (ses:tenant-name),
+  # sorted by when the message was sent. Written once per such message.
+  attribute {
+    name = "tnt"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = "by_recipient"
     hash_key        = "rcpt"
@@ -69,6 +76,14 @@ resource "aws_dynamodb_table" "this" {
     name            = "by_outcome"
     hash_key        = "ost"
     range_key       = "oat"
+    projection_type = "KEYS_ONLY"
+  }
+
+  # Added in place on upgrade: DynamoDB builds it from the items that have tnt.
+  global_secondary_index {
+    name            = "by_tenant"
+    hash_key        = "tnt"
+    range_key       = "sent"
     projection_type = "KEYS_ONLY"
   }
 

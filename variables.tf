@@ -207,7 +207,7 @@ variable "correlation_key" {
 
 variable "search_shards" {
   type        = number
-  description = "Partitions of the outcome index per status (1-8). Each sustains about 1,000 index writes a second, so a status can be reached by search_shards x 1,000 messages a second (a bounce storm) before writes throttle; every status search queries all of them in parallel. Raise it before a storm, not after: a lower value no longer finds entries written to the higher shards."
+  description = "Partitions of the outcome index per status, and of the tenant index per SES tenant (1-8). Each sustains about 1,000 index writes a second, so a status can be reached by (or a tenant send) search_shards x 1,000 messages a second (a bounce storm) before writes throttle; every status or tenant search queries all of them in parallel. Raise it before a storm, not after: a lower value no longer finds entries written to the higher shards."
   default     = 4
 
   validation {
@@ -682,10 +682,12 @@ variable "alarms" {
       email_bounce_rate_percent     = optional(number, 2)
       email_complaint_rate_percent  = optional(number, 0.05)
       sms_failure_rate_percent      = optional(number, 5)
+      mms_failure_rate_percent      = optional(number, 5)
+      voice_failure_rate_percent    = optional(number, 25)
       minimum_recipients_for_a_rate = optional(number, 100)
     }), {})
   })
-  description = "CloudWatch alarms on the pipeline, each with a description of what to do when it fires. enabled (default true); actions: SNS topic ARNs notified on ALARM and OK; email_subscriptions: addresses subscribed to an SNS topic the module creates, encrypted with a KMS key of its own that CloudWatch may use (CloudWatch cannot publish to a topic under the AWS-managed SNS key; about $1 a month); thresholds: firehose_freshness_seconds (900: the oldest record waiting for S3), transform_duration_percent (80, of the transform's timeout), records_invalid (10 unparseable records in 5 minutes), api_5xx_percent (1), api_p99_latency_ms (2000), stream_iterator_age_seconds (300), email_bounce_rate_percent (2: Amazon SES places an account under review at a 5% bounce rate and may pause sending at 10%, SES Developer Guide, sending review process FAQs), email_complaint_rate_percent (0.05: SES reviews at 0.1% and may pause at 0.5%, same page), sms_failure_rate_percent (5: no service limit; a carrier or number problem), minimum_recipients_for_a_rate (100: an hour with fewer sends raises no rate alarm). Rates are per recipient over one hour."
+  description = "CloudWatch alarms on the pipeline, each with a description of what to do when it fires. enabled (default true); actions: SNS topic ARNs notified on ALARM and OK; email_subscriptions: addresses subscribed to an SNS topic the module creates, encrypted with a KMS key of its own that CloudWatch may use (CloudWatch cannot publish to a topic under the AWS-managed SNS key; about $1 a month); thresholds: firehose_freshness_seconds (900: the oldest record waiting for S3), transform_duration_percent (80, of the transform's timeout), records_invalid (10 unparseable records in 5 minutes), api_5xx_percent (1), api_p99_latency_ms (2000), stream_iterator_age_seconds (300), email_bounce_rate_percent (2: Amazon SES places an account under review at a 5% bounce rate and may pause sending at 10%, SES Developer Guide, sending review process FAQs), email_complaint_rate_percent (0.05: SES reviews at 0.1% and may pause at 0.5%, same page), sms_failure_rate_percent (5: no service limit; a carrier or number problem), mms_failure_rate_percent (5, as SMS), voice_failure_rate_percent (25: busy and unanswered calls are failures, and common), minimum_recipients_for_a_rate (100: an hour with fewer sends raises no rate alarm). Rates are per recipient over one hour."
   default     = {}
 
   validation {
@@ -705,6 +707,8 @@ variable "alarms" {
       var.alarms.thresholds.email_bounce_rate_percent > 0 && var.alarms.thresholds.email_bounce_rate_percent < 5,
       var.alarms.thresholds.email_complaint_rate_percent > 0 && var.alarms.thresholds.email_complaint_rate_percent < 0.1,
       var.alarms.thresholds.sms_failure_rate_percent > 0 && var.alarms.thresholds.sms_failure_rate_percent <= 100,
+      var.alarms.thresholds.mms_failure_rate_percent > 0 && var.alarms.thresholds.mms_failure_rate_percent <= 100,
+      var.alarms.thresholds.voice_failure_rate_percent > 0 && var.alarms.thresholds.voice_failure_rate_percent <= 100,
       var.alarms.thresholds.firehose_freshness_seconds >= 60,
       var.alarms.thresholds.records_invalid >= 0,
       var.alarms.thresholds.api_p99_latency_ms > 0,

@@ -1,6 +1,7 @@
 -- Messages and their outcomes per campaign, journey or correlation id: for each
 -- group, how many messages reached each outcome (a message counts under every
--- outcome it reached: delivered and later complained counts in both).
+-- outcome it reached: delivered and later complained counts in both). Opens and
+-- clicks SES marks automated are not engagement, and are left out.
 SELECT
   CASE
     WHEN campaign_id IS NOT NULL THEN 'campaign'
@@ -10,10 +11,11 @@ SELECT
   coalesce(campaign_id, journey_id, correlation_id) AS group_id,
   count(DISTINCT message_id) AS messages,
   count(DISTINCT message_id) FILTER (WHERE status = 'DELIVERED') AS delivered,
-  count(DISTINCT message_id) FILTER (WHERE status IN ('HARD_BOUNCED', 'FAILED', 'REJECTED')) AS failed,
+  count(DISTINCT message_id) FILTER (WHERE status IN ('HARD_BOUNCED', 'SUPPRESSED', 'FAILED', 'REJECTED')) AS failed,
   count(DISTINCT message_id) FILTER (WHERE status IN ('OPENED', 'CLICKED')) AS engaged,
   count(DISTINCT message_id) FILTER (WHERE status IN ('COMPLAINED', 'UNSUBSCRIBED', 'OPTED_OUT')) AS opted_out
 FROM events
 WHERE coalesce(campaign_id, journey_id, correlation_id) IS NOT NULL
+  AND coalesce(automated, false) = false
 GROUP BY 1, 2
 ORDER BY messages DESC, grouped_by, group_id

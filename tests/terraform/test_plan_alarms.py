@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from message_status.metrics import RECIPIENT_EVENT_DIMENSIONS, RECIPIENT_EVENTS
+from message_status import model
+from message_status.metrics import (
+    RECIPIENT_EVENT_DIMENSIONS,
+    RECIPIENT_EVENTS,
+    SUPPRESSED_RECIPIENT_DIMENSION,
+    SUPPRESSED_RECIPIENTS,
+)
 
 from devkit import ROOT
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
@@ -163,6 +169,8 @@ MATH_ALARMS = {
     "email-bounce-rate": 2,
     "email-complaint-rate": 0.05,
     "sms-failure-rate": 5,
+    "mms-failure-rate": 5,
+    "voice-failure-rate": 25,
 }
 
 
@@ -220,6 +228,8 @@ def queries(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("email-bounce-rate", "email", ["HARD_BOUNCED"], ["SENT"]),
         ("email-complaint-rate", "email", ["COMPLAINED"], ["SENT"]),
         ("sms-failure-rate", "sms", ["FAILED"], ["DELIVERED", "FAILED"]),
+        ("mms-failure-rate", "mms", ["FAILED"], ["DELIVERED", "FAILED"]),
+        ("voice-failure-rate", "voice", ["FAILED"], ["DELIVERED", "FAILED"]),
     ],
 )
 def test_rates_divide_the_recipient_events_the_transform_emits(
@@ -230,14 +240,45 @@ def test_rates_divide_the_recipient_events_the_transform_emits(
     found = queries(alarm)
     (rate,) = [q for q in found.values() if q["return_data"]]
     assert ">= 100" in rate["expression"], "an hour with few recipients raises nothing"
-    metrics = [q["metric"][0] for q in found.values() if q["metric"]]
-    assert {m["metric_name"] for m in metrics} == {RECIPIENT_EVENTS}
+    metrics = [
+        q["metric"][0]
+        for q in found.values()
+        if q["metric"] and q["metric"][0]["metric_name"] == RECIPIENT_EVENTS
+    ]
     assert {m["namespace"] for m in metrics} == {NS}
     assert {m["period"] for m in metrics} == {3600}
     for m in metrics:
         assert set(m["dimensions"]) == {*RECIPIENT_EVENT_DIMENSIONS, "service"}
         assert (m["dimensions"]["channel"], m["dimensions"]["service"]) == (channel, SERVICE)
     assert {m["dimensions"]["status"] for m in metrics} == {*numerator, *denominator}
+
+
+def test_the_bounce_rate_counts_suppressed_sends_as_ses_counts_its_own(
+    complete_plan: Any,
+) -> None:
+    """Sends to the account's and tenants' lists count neither way; the global list's are
+    bounces (model.COUNTS_IN_SES_BOUNCE_RATE)."""
+    found = queries(alarms(complete_plan)[f"{NAME}-email-bounce-rate"])
+    suppressed = {
+        q["id"]: q["metric"][0]
+        for q in found.values()
+        if q["metric"] and q["metric"][0]["metric_name"] == SUPPRESSED_RECIPIENTS
+    }
+    lists = {
+        query_id: m["dimensions"][SUPPRESSED_RECIPIENT_DIMENSION]
+        for query_id, m in suppressed.items()
+    }
+    counted = {listed.value for listed, c in model.COUNTS_IN_SES_BOUNCE_RATE.items() if c}
+    left_out = {listed.value for listed, c in model.COUNTS_IN_SES_BOUNCE_RATE.items() if not c}
+    assert {v for k, v in lists.items() if k.startswith("s_")} == counted
+    assert {v for k, v in lists.items() if k.startswith("x_")} == left_out
+    for m in suppressed.values():
+        assert (m["namespace"], m["period"], m["dimensions"]["service"]) == (NS, 3600, SERVICE)
+    rate = found["rate"]["expression"]
+    attempted = "sent - FILL(x_account, 0) - FILL(x_tenant, 0)"
+    assert rate == (
+        f"IF({attempted} >= 100, 100 * (n_hard_bounced + FILL(s_global, 0)) / ({attempted}), 0)"
+    )
 
 
 def test_dynamodb_alarms_cover_the_table_and_every_index(complete_plan: Any) -> None:
@@ -248,6 +289,7 @@ def test_dynamodb_alarms_cover_the_table_and_every_index(complete_plan: Any) -> 
         "by_recipient",
         "by_correlation",
         "by_outcome",
+        "by_tenant",
     }
     errors = queries(alarms(complete_plan)[f"{NAME}-dynamodb-system-errors"])
     operations = {q["metric"][0]["dimensions"]["Operation"] for q in errors.values() if q["metric"]}

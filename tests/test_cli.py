@@ -39,7 +39,7 @@ from msgstatus.firehose_errors import (
     moved_key,
     parse_error_object,
 )
-from msgstatus.main import Runtime, default_aws_client, main
+from msgstatus.main import Runtime, build_parser, default_aws_client, main, search_params
 from msgstatus.outcome import Outcome, classify
 from msgstatus.render import timeline_lines
 from msgstatus.replay import PUT_ATTEMPTS
@@ -680,6 +680,42 @@ def test_outcomes_and_timeline_of_an_sms() -> None:
     assert "    t1  failure  CARRIER_UNREACHABLE: gone" in lines
     assert any("9 counted" in line for line in lines)
     assert lines[-1].split() == ["+14255550156", "FAILED", "(final)"]
+
+
+def test_the_timeline_names_the_tenant_the_suppression_list_and_automated_events() -> None:
+    lines = timeline_lines(
+        {
+            "message_id": "m-1",
+            "channel": "email",
+            "status": "SUPPRESSED",
+            "is_final": True,
+            "tenant": "acme",
+            "history": [
+                {
+                    "kind": "suppressed",
+                    "time": "t1",
+                    "detail": "Permanent/OnAccountSuppressionList",
+                },
+                {"kind": "open", "time": "t2", "automated": True},
+            ],
+            "recipients": {
+                "ana@example.com": {
+                    "status": "SUPPRESSED",
+                    "is_final": True,
+                    "events": {},
+                    "suppression_list": "account",
+                }
+            },
+        }
+    )
+    assert "  tenant       acme" in lines
+    assert any(line.endswith("open        (automated: changes no status)") for line in lines)
+    assert lines[-1].endswith("SUPPRESSED (final, on the account suppression list)")
+
+
+def test_search_by_tenant_asks_the_api_for_the_tenant() -> None:
+    args = build_parser().parse_args(["search", "--tenant", "acme"])
+    assert search_params(args) == {"tenant": "acme"}
 
 
 def test_backoff_grows_to_the_cap_with_jitter() -> None:

@@ -176,12 +176,13 @@ def add_search(commands: Any, common: Parser) -> None:
     search = commands.add_parser(
         "search",
         parents=[common],
-        help="find messages by recipient, correlation id or status",
+        help="find messages by recipient, correlation id, SES tenant or status",
         description="Find messages, newest first.",
     )
     by = search.add_mutually_exclusive_group(required=True)
     by.add_argument("--recipient", metavar="ADDR", help="an email address or phone number")
     by.add_argument("--correlation-id", metavar="ID", help="your own id for the message")
+    by.add_argument("--tenant", metavar="NAME", help="an SES tenant's name")
     by.add_argument(
         "--status", metavar="STATUS", help="a status (HARD_BOUNCED, ...) or group (failed, pending)"
     )
@@ -370,6 +371,7 @@ def search_params(args: argparse.Namespace) -> dict[str, str]:
     params = {
         "recipient": args.recipient,
         "correlation_id": args.correlation_id,
+        "tenant": args.tenant,
         "status": args.status,
         "since": args.since,
         "until": args.until,

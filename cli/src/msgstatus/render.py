@@ -28,6 +28,8 @@ def history_line(entry: Mapping[str, Any], width: int) -> str:
     recipients = entry.get("recipients")
     if recipients:
         parts.append("[" + ", ".join(str(r) for r in recipients) + "]")
+    if entry.get("automated"):
+        parts.append("(automated: changes no status)")
     return "  ".join(parts).rstrip()
 
 
@@ -45,6 +47,8 @@ def timeline_lines(document: Mapping[str, Any]) -> list[str]:
     ]
     if document.get("correlation_id"):
         lines.append(f"  correlation  {document['correlation_id']}")
+    if document.get("tenant"):
+        lines.append(f"  tenant       {document['tenant']}")
     history = [entry for entry in document.get("history") or [] if isinstance(entry, dict)]
     lines.append(f"  history ({len(history)} event{'' if len(history) == 1 else 's'})")
     width = max((len(text(entry.get("kind"))) for entry in history), default=0)
@@ -59,8 +63,11 @@ def timeline_lines(document: Mapping[str, Any]) -> list[str]:
         width = max(len(str(name)) for name in recipients)
         for name, entry in recipients.items():
             state = entry if isinstance(entry, dict) else {}
+            listed = state.get("suppression_list")
+            on_list = f", on the {listed} suppression list" if listed else ""
             lines.append(
-                f"    {str(name).ljust(width)}  {text(state.get('status'))} ({finality(state)})"
+                f"    {str(name).ljust(width)}  {text(state.get('status'))} "
+                f"({finality(state)}{on_list})"
             )
     return lines
 

@@ -43,8 +43,18 @@ STATUS_GROUP_LABELS: dict[str, str] = {
     Group.FAILED: "failed (final failures)",
     Group.PENDING: "pending (held up)",
 }
-CHANNEL_LABELS: dict[str, str] = {Channel.EMAIL: "email", Channel.SMS: "SMS"}
-CHANNEL_NOUNS: dict[str, str] = {Channel.EMAIL: "emails", Channel.SMS: "SMS messages"}
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.EMAIL: "email",
+    Channel.SMS: "SMS",
+    Channel.MMS: "MMS",
+    Channel.VOICE: "voice",
+}
+CHANNEL_NOUNS: dict[str, str] = {
+    Channel.EMAIL: "emails",
+    Channel.SMS: "SMS messages",
+    Channel.MMS: "MMS messages",
+    Channel.VOICE: "voice messages",
+}
 BACK_PREFIXES = ("/find?", "/window?")
 RANGE_LABELS = {
     "1h": "the last hour",

@@ -32,10 +32,18 @@ KIND_LABELS = {
     "open": "Opened",
     "click": "Clicked",
     "unsubscribe": "Unsubscribed",
+    "suppressed": "Suppressed (not sent)",
     "buffered": "Buffered",
     "success": "Success",
     "failure": "Failure",
     "optout": "Opted out",
+    "mms_buffered": "MMS buffered",
+    "mms_success": "MMS success",
+    "mms_failure": "MMS failure",
+    "voice_initiated": "Call placed",
+    "voice_answered": "Call answered",
+    "voice_completed": "Call completed",
+    "voice_failure": "Call failed",
 }
 TONES = {Outcome.DELIVERED: "ok", Outcome.FAILED: "bad", Outcome.PENDING: "wait"}
 MEANINGS = {
@@ -181,7 +189,7 @@ def moment(entry: Mapping[str, Any], sent_at: Any) -> Moment:
         time=text(entry.get("time")),
         offset=offset(entry.get("time"), sent_at),
         kind=kind,
-        label=KIND_LABELS.get(kind, kind),
+        label=KIND_LABELS.get(kind, kind) + (" (automated)" if entry.get("automated") else ""),
         detail=str(entry.get("detail") or ""),
         description=str(entry.get("description") or ""),
         recipients=tuple(str(r) for r in named) if isinstance(named, list) else (),

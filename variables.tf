@@ -581,7 +581,7 @@ variable "webhooks" {
       secret_arn             = optional(string)
     })
   }))
-  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (the message's new status, when it changes), channels (email, sms) and final_only, or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn. Any webhook turns status events on."
+  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (the message's new status, when it changes), channels (email, sms, mms, voice) and final_only, or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn. Any webhook turns status events on."
   default     = {}
 
   validation {
@@ -616,11 +616,11 @@ variable "webhooks" {
   validation {
     condition = alltrue([
       for hook in values(var.webhooks) :
-      alltrue([for channel in hook.channels : contains(["email", "sms"], channel)]) &&
+      alltrue([for channel in hook.channels : contains(["email", "sms", "mms", "voice"], channel)]) &&
       (hook.event_pattern == null || can(jsondecode(hook.event_pattern))) &&
       (hook.event_pattern == null || (length(hook.statuses) == 0 && length(hook.channels) == 0 && !hook.final_only))
     ])
-    error_message = "Each webhook's channels must be email or sms; event_pattern must be JSON, and replaces statuses, channels and final_only (give one or the other)."
+    error_message = "Each webhook's channels must be email, sms, mms or voice; event_pattern must be JSON, and replaces statuses, channels and final_only (give one or the other)."
   }
 }
 

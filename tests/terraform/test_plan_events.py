@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import pytest
+from message_status.model import Channel
 
 from devkit.streams import MODULE_FILTER
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
@@ -181,6 +182,20 @@ def test_a_webhook_role_trusts_its_rule_and_invokes_its_destination_only(
 def test_a_webhook_without_a_secret_is_refused(root: Workspace) -> None:
     error = " ".join(root.plan_error(name="demo", webhooks={"ops": WEBHOOK}).split())
     assert 'Webhook ops has no secret: set webhook_secrets["ops"] or its auth.secret_arn' in error
+
+
+def test_a_webhook_channel_the_model_does_not_have_is_refused(root: Workspace) -> None:
+    """Every channel of the model (email, sms, mms, voice) is taken; "fax" is not."""
+    channels = [c.value for c in Channel]
+    hook = {**WEBHOOK, "channels": channels}
+    plan = root.plan(name="demo", webhooks={"ops": hook}, webhook_secrets={"ops": "s"})
+    rule = one(plan, 'aws_cloudwatch_event_rule.webhook["ops"]')
+    assert json.loads(rule["event_pattern"])["detail"]["channel"] == channels
+    refused = {**hook, "channels": [*channels, "fax"]}
+    error = " ".join(
+        root.plan_error(name="demo", webhooks={"ops": refused}, webhook_secrets={"ops": "s"}).split()
+    )
+    assert "channels must be email, sms, mms or voice" in error
 
 
 def test_creating_the_default_bus_is_refused(root: Workspace) -> None:

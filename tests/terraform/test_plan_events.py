@@ -193,7 +193,9 @@ def test_a_webhook_channel_the_model_does_not_have_is_refused(root: Workspace) -
     assert json.loads(rule["event_pattern"])["detail"]["channel"] == channels
     refused = {**hook, "channels": [*channels, "fax"]}
     error = " ".join(
-        root.plan_error(name="demo", webhooks={"ops": refused}, webhook_secrets={"ops": "s"}).split()
+        root.plan_error(
+            name="demo", webhooks={"ops": refused}, webhook_secrets={"ops": "s"}
+        ).split()
     )
     assert "channels must be email, sms, mms or voice" in error
 

@@ -437,14 +437,16 @@ def test_alarms_are_deployed_with_their_metrics(basic_stack: Stack) -> None:
     found = basic_stack.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
     by_name = {alarm["AlarmName"]: alarm for alarm in found}
     assert set(by_name) == set(names)
-    assert len(names) == 19  # 10 on one metric + 3 of the stream, api 5xx, dynamodb x2, rates x3
+    # 10 on one metric + 3 of the stream, api 5xx, dynamodb x2, rates x5 (email x2, sms, mms, voice)
+    assert len(names) == 21
     errors = by_name[f"{NAME}-transform-errors"]
     assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": f"{NAME}-transform"}]
     bounce = by_name[f"{NAME}-email-bounce-rate"]
     assert bounce["Threshold"] == 2
     metrics = [q["MetricStat"]["Metric"] for q in bounce["Metrics"] if "MetricStat" in q]
-    assert {m["MetricName"] for m in metrics} == {"recipient_events"}
+    # suppressed sends counted as SES counts them: the transform's suppressed_recipients
+    assert {m["MetricName"] for m in metrics} == {"recipient_events", "suppressed_recipients"}
     assert all(bounce["AlarmDescription"] for bounce in found)
 
 

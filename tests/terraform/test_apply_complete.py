@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from message_status.model import INDEXES
 
 from devkit import ROOT, terraform
 from devkit.calls import call_api, results, run_firehose_event
@@ -146,6 +147,14 @@ def test_upgrade_from_the_previous_release_destroys_nothing(upgrade: dict[str, A
     updated = {c["address"] for c in changes if c["change"]["actions"] == ["update"]}
     # The new settings do reach the existing functions, in place.
     assert 'module.message_status.aws_lambda_function.this["transform"]' in updated
+    # The table gains its indexes (by_tenant among them) in place: DynamoDB builds a new
+    # global secondary index on a live table, nothing is replaced.
+    table = next(
+        c for c in changes if c["address"] == "module.message_status.aws_dynamodb_table.this[0]"
+    )
+    assert table["change"]["actions"] == ["update"]
+    indexes = {i["name"] for i in table["change"]["after"]["global_secondary_index"]}
+    assert indexes == {index.name for index in INDEXES}
 
 
 def one_stack_per_function(state: dict[str, Any]) -> dict[str, Any]:

@@ -111,3 +111,14 @@ def test_relative_links_reach_a_file_and_a_heading_that_exist(path: Path) -> Non
         assert destination.exists(), f"{target}: no such file"
         if anchor and destination.suffix == ".md":
             assert anchor in heading_anchors(destination), f"{target}: no such heading"
+
+
+def test_the_readme_recommends_each_channels_event_types_from_the_model() -> None:
+    section = README.split("### AWS End User Messaging SMS v2", 1)[1].split(
+        "### Amazon Pinpoint", 1
+    )[0]
+    for channel, event_type in model.RECOMMENDED_EVENT_TYPES.items():
+        assert f"`channel: {channel.value}`" in section
+        assert f"| `{event_type}` |" in section
+    snippet = section.split("```hcl", 1)[1].split("```", 1)[0]
+    assert json.dumps(list(model.RECOMMENDED_EVENT_TYPES.values())) in snippet

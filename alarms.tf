@@ -341,10 +341,30 @@ locals {
   suppression_lists_in_bounce_rate     = ["global"]
   suppression_lists_out_of_bounce_rate = ["account", "tenant"]
 
+  # End User Messaging channels: failures over outcomes (a delivery or a failure),
+  # each with its threshold and its usual causes.
+  phone_failure_alarms = {
+    sms = {
+      noun      = "SMS"
+      threshold = local.thresholds.sms_failure_rate_percent
+      causes    = "a carrier outage, blocked numbers or a country, or a spent budget"
+    }
+    mms = {
+      noun      = "MMS"
+      threshold = local.thresholds.mms_failure_rate_percent
+      causes    = "media files the service cannot read, too large or of an unsupported type, blocked numbers, a carrier outage"
+    }
+    voice = {
+      noun      = "voice calls"
+      threshold = local.thresholds.voice_failure_rate_percent
+      causes    = "busy and unanswered calls are failures and common, so a rise above the usual says numbers are wrong or calls are blocked"
+    }
+  }
+
   # name => the channel, the statuses over the statuses (recipient_events), the
   # suppression lists added to the numerator or taken out of the denominator
   # (suppressed_recipients), the threshold and what to do.
-  rate_alarms = local.alarms_enabled ? {
+  rate_alarms = local.alarms_enabled ? merge({
     "email-bounce-rate" = {
       channel        = "email"
       numerator      = ["HARD_BOUNCED"]
@@ -363,34 +383,17 @@ locals {
       threshold      = local.thresholds.email_complaint_rate_percent
       description    = "Over ${local.thresholds.email_complaint_rate_percent}% of email recipients complained in the last hour. Amazon SES reviews an account at 0.1% and may pause its sending at 0.5%: stop the campaign, suppress the complainers (GET /messages?status=COMPLAINED), check opt-in and unsubscribe links."
     }
-    "sms-failure-rate" = {
-      channel        = "sms"
+    }, {
+    for channel, alarm in local.phone_failure_alarms : "${channel}-failure-rate" => {
+      channel        = channel
       numerator      = ["FAILED"]
       denominator    = ["DELIVERED", "FAILED"]
       add_suppressed = []
       not_sent       = []
-      threshold      = local.thresholds.sms_failure_rate_percent
-      description    = "Over ${local.thresholds.sms_failure_rate_percent}% of SMS that reached an outcome in the last hour failed. See the reasons (record_status) of GET /messages?status=FAILED&channel=sms: a carrier outage, blocked numbers or a country, or a spent budget."
+      threshold      = alarm.threshold
+      description    = "Over ${alarm.threshold}% of ${alarm.noun} that reached an outcome in the last hour failed: ${alarm.causes}. See the reasons (record_status) of GET /messages?status=FAILED&channel=${channel}."
     }
-    "mms-failure-rate" = {
-      channel        = "mms"
-      numerator      = ["FAILED"]
-      denominator    = ["DELIVERED", "FAILED"]
-      add_suppressed = []
-      not_sent       = []
-      threshold      = local.thresholds.mms_failure_rate_percent
-      description    = "Over ${local.thresholds.mms_failure_rate_percent}% of MMS that reached an outcome in the last hour failed. See the reasons (record_status) of GET /messages?status=FAILED&channel=mms: media files the service cannot read or that are too large or of an unsupported type, blocked numbers, a carrier outage."
-    }
-    "voice-failure-rate" = {
-      channel        = "voice"
-      numerator      = ["FAILED"]
-      denominator    = ["DELIVERED", "FAILED"]
-      add_suppressed = []
-      not_sent       = []
-      threshold      = local.thresholds.voice_failure_rate_percent
-      description    = "Over ${local.thresholds.voice_failure_rate_percent}% of voice calls that reached an outcome in the last hour failed: busy, not answered, failed or expired. Unanswered calls are common; a rise above the usual says numbers are wrong or calls are blocked. See the reasons (record_status) of GET /messages?status=FAILED&channel=voice."
-    }
-  } : {}
+  }) : {}
 }
 
 resource "aws_cloudwatch_metric_alarm" "rate" {

@@ -416,24 +416,6 @@ def test_archive_line_has_the_same_keys_for_every_source() -> None:
 # --- suppression, automated engagement, tenants, MMS and voice (issue 22) ------------
 
 
-@pytest.mark.parametrize(
-    ("name", "listed"),
-    [
-        ("ses_bounce_on_account_suppression_list", "account"),
-        ("ses_bounce_suppressed_global", "global"),
-        ("ses_bounce_on_tenant_suppression_list", "tenant"),
-        ("ses_complaint_on_account_suppression_list", "account"),
-    ],
-)
-def test_a_suppression_list_bounce_or_complaint_is_a_final_suppression_naming_its_list(
-    name: str, listed: str
-) -> None:
-    event = parsed(fixture(name))
-    assert (event.kind, event.status, event.final) == ("suppressed", "SUPPRESSED", True)
-    assert model.suppression_list(event.detail) == listed
-    assert event.recipients == ("recipient@example.com",)
-
-
 def test_a_tenant_suppression_keeps_the_diagnostic_and_names_the_tenant() -> None:
     event = parsed(fixture("ses_bounce_on_tenant_suppression_list"))
     assert event.description is not None

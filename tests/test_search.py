@@ -21,6 +21,7 @@ from devkit.calls import call_api, results, run_firehose
 from devkit.events import pinpoint_sms, ses, sms_v2
 from tests.support import faults
 from tests.support.openapi import validate_response
+from tests.support.searching import all_pages, ids, search
 
 HOUR = 3_600_000
 NOW = 1_800_000_000_000  # 2027-01-15T08:00:00Z: "now" for the status searches below
@@ -91,28 +92,6 @@ def searchable(transform, query, monkeypatch):
         assert set(results(run_firehose(transform, batch, start=number * 100))) == {"Ok"}
     query.restart()
     return query
-
-
-def search(query, **params) -> tuple[int, dict]:
-    status, body = call_api(query, "GET", "/messages", query={k: str(v) for k, v in params.items()})
-    validate_response("/messages", "GET", status, body)
-    return status, body
-
-
-def ids(body: dict) -> list[str]:
-    return [message["message_id"] for message in body["messages"]]
-
-
-def all_pages(query, **params) -> list[str]:
-    found, cursor = [], None
-    for _ in range(50):
-        status, body = search(query, **params, **({"cursor": cursor} if cursor else {}))
-        assert status == 200, body
-        found += ids(body)
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return found
-    raise AssertionError("paging did not end")
 
 
 # --- per-recipient outcomes ----------------------------------------------------------------

@@ -82,6 +82,13 @@ def test_a_mail_to_an_address_on_the_suppression_list_answers_suppressed(transfo
     ],
 )
 def test_each_recipients_entry_names_the_list_it_was_on(name: str, listed: str) -> None:
+    (suppression,) = parsed(fixture(name))
+    assert (suppression.kind, suppression.status, suppression.final) == (
+        "suppressed",
+        "SUPPRESSED",
+        True,
+    )
+    assert suppression.recipients == ("recipient@example.com",)
     event = fixture(name)
     send = ses("Send", event["mail"]["messageId"], 1000)
     document = to_document(to_item(fold(parsed(send, event))))

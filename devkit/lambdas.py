@@ -144,6 +144,11 @@ class LambdaProcess:
         """Every DynamoDB item the code wrote, with its size before and after (see dynamo_meter)."""
         return list(self._request({"op": "writes", "reset": reset}))
 
+    def calls(self, reset: bool = False) -> list[dict[str, Any]]:
+        """Every AWS call the code made, with the parameters naming its resource (only
+        when started with DEVKIT_RECORD_CALLS set; devkit.permissions.calls)."""
+        return list(self._request({"op": "calls", "reset": reset}))
+
     def close(self) -> None:
         for stream in (self._writer, self._reader):
             with contextlib.suppress(OSError):  # the worker may already be gone

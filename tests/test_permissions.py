@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from devkit.permissions.calls import (
@@ -364,9 +365,7 @@ def test_log_stream_and_index_arns_are_typed_by_the_reference() -> None:
 WHERE = Where(ACCOUNT, "us-east-1")
 
 
-def test_the_recorder_keeps_the_parameters_that_name_resources(monkeypatch: Any) -> None:
-    import boto3
-
+def test_the_recorder_keeps_the_parameters_that_name_resources() -> None:
     recorder = CallRecorder()
     client = boto3.client(
         "events", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
@@ -443,7 +442,7 @@ def test_list_objects_carries_its_prefix_as_a_condition_key() -> None:
 
 
 def test_an_operation_the_table_does_not_know_fails_loudly() -> None:
-    with pytest.raises(UnmappedOperation, match="sqs.DeleteQueue"):
+    with pytest.raises(UnmappedOperation, match=r"sqs\.DeleteQueue"):
         authorizations(Call("sqs", "DeleteQueue", {"QueueUrl": "https://x/1/q"}), WHERE)
 
 

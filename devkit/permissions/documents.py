@@ -53,6 +53,7 @@ class Deployment:
     resource_policies: dict[str, Document]  # by the ARN of the resource they protect
     outputs: dict[str, Document]  # policy documents a module outputs, by output name
     resources: list[dict[str, Any]]  # every planned resource: address, type, values
+    variables: dict[str, Any] = field(default_factory=dict)  # the root module's inputs
 
     def of_type(self, type_: str) -> list[dict[str, Any]]:
         return [r["values"] for r in self.resources if r["type"] == type_]
@@ -76,7 +77,8 @@ class Deployment:
                 Document(f"role {role.name} policy {name}", "identity", document)
                 for name, document in role.policies.items()
             ]
-        return found + [
+        return [
+            *found,
             *self.managed.values(),
             *self.resource_policies.values(),
             *self.outputs.values(),
@@ -103,7 +105,7 @@ def planned_resources(plan: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _module_config(plan: Mapping[str, Any], address: str) -> Mapping[str, Any]:
     """The configuration of the module a resource address is in."""
-    config = plan["configuration"]["root_module"]
+    config: Mapping[str, Any] = plan["configuration"]["root_module"]
     for call in re.findall(r"module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.", address):
         config = config["module_calls"][call]["module"]
     return config
@@ -113,7 +115,7 @@ def referenced_address(plan: Mapping[str, Any], resource: Mapping[str, Any], att
     """The address of the resource an attribute refers to, for a value unknown at plan
     time (a new role's name): from the configuration's reference, its each.key or
     count.index replaced by the resource's own index."""
-    address = resource["address"]
+    address = str(resource["address"])
     config = _module_config(plan, address)
     (block,) = [
         r
@@ -124,7 +126,7 @@ def referenced_address(plan: Mapping[str, Any], resource: Mapping[str, Any], att
     index = resource.get("index")
     module_prefix = address[: address.index(f"{resource['type']}.{resource['name']}")]
     # ["aws_iam_role.source[each.key].id", ...] or ["aws_iam_role.source", "each.key"]
-    target = references[0]
+    target = str(references[0])
     target = target.replace("[each.key]", f"[{json.dumps(index)}]")
     target = target.replace("[count.index]", f"[{index}]")
     target = ".".join(target.split(".")[:2])  # the resource, without its attribute
@@ -177,7 +179,15 @@ def read_plan(
         if r["type"] == "aws_iam_policy"
     }
     deployment = Deployment(
-        account, region, partition, roles, managed, {}, _outputs(plan), resources
+        account,
+        region,
+        partition,
+        roles,
+        managed,
+        {},
+        _outputs(plan),
+        resources,
+        dict(plan.get("variables", {})),
     )
     deployment.resource_policies = _resource_policies(deployment)
     return deployment

@@ -227,7 +227,7 @@ class Decision:
         return self.allowed
 
 
-def decide(
+def decide(  # noqa: PLR0911 - one return per rule of the evaluation logic, in its order
     request: Request,
     *,
     identity: Sequence[Mapping[str, Any]] = (),
@@ -247,7 +247,9 @@ def decide(
     denies += matching(boundary, request, "Deny")
     resource_denies = resource_grants(resource_policy, request, "Deny")
     if denies or resource_denies["direct"] or resource_denies["account"]:
-        sids = [s.get("Sid") for s in denies + sum(resource_denies.values(), [])]
+        sids = [
+            s.get("Sid") for s in [*denies, *resource_denies["direct"], *resource_denies["account"]]
+        ]
         return Decision(False, f"explicitly denied ({sids})")
 
     grants = resource_grants(resource_policy, request, "Allow")

@@ -141,3 +141,23 @@ def denied(verdicts: Iterable[Verdict]) -> dict[tuple[str, str, str], list[Verdi
         if not verdict.decision:
             found.setdefault(verdict.key, []).append(verdict)
     return found
+
+
+def prove_api_requests(d: Deployment, requests: Iterable[tuple[str, str]]) -> list[Verdict]:
+    """The CLI's and the console's calls to the HTTP API: with JWT routes the authorizer
+    decides and IAM is not asked; with AWS_IAM the operator needs execute-api:Invoke."""
+    (api,) = d.of_type("aws_apigatewayv2_api")
+    kinds = {route["authorization_type"] for route in d.of_type("aws_apigatewayv2_route")}
+    operator = Principal(arn=f"arn:{d.partition}:iam::{d.account}:role/operator")
+    verdicts = []
+    for method, path in requests:
+        resource = f"{api['execution_arn']}/$default/{method}{path}"
+        if kinds == {"JWT"}:
+            decision = Decision(True, "the routes' JWT authorizer decides; IAM is not asked")
+        else:
+            auth = Authorization("execute-api:Invoke", resource, {"aws:SecureTransport": "true"})
+            decision = decide_for(d, operator, auth, operator=True)
+        verdicts.append(
+            Verdict("msgstatus (API)", operator, "execute-api:Invoke", resource, decision)
+        )
+    return verdicts

@@ -147,7 +147,8 @@ def expand_action(action: str) -> list[dict[str, Any]]:
 
 # Tokens of a pattern: a literal character, or one of these wildcards.
 ANY = "\x00any"  # a policy's * (anything) or, loosely, a format's ${Var}
-SEGMENT = "\x00seg"  # strictly, a format's ${Var}: no "/" nor ":" (one path segment)
+SEGMENT = "\x00seg"  # strictly, a format's ${Var} in the resource part: no "/"
+FIELD = "\x00field"  # a format's ${Partition}, ${Region}, ${Account}: no ":" nor "/"
 ONE = "\x00one"  # a policy's ?
 
 
@@ -165,14 +166,19 @@ def _format_tokens(arn_format: str, loose: bool) -> tuple[str, ...]:
     # such names never hold "/" or ":", loosely or not.
     whole = re.fullmatch(r"\$\{[^}]+\}", resource) is not None
     tokens: list[str] = []
-    for text, wildcard in ((head, SEGMENT), (resource, ANY if loose and not whole else SEGMENT)):
+    for text, wildcard in ((head, FIELD), (resource, ANY if loose and not whole else SEGMENT)):
         for part in re.split(r"(\$\{[^}]+\})", text):
             tokens += [wildcard] if part.startswith("${") else list(part)
     return tuple(tokens)
 
 
-def _absorbs(star: str, token: str) -> bool:
-    return star == ANY or token not in ("/", ":")
+WILDCARDS = (ANY, SEGMENT, FIELD)
+
+
+def _absorbs(star: str, other: str) -> bool:
+    if star == FIELD:
+        return other not in ("/", ":")
+    return star == ANY or other != "/"
 
 
 def patterns_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -182,13 +188,14 @@ def patterns_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     def meet(i: int, j: int) -> bool:
         if i == len(a) and j == len(b):
             return True
-        if i < len(a) and a[i] in (ANY, SEGMENT):
-            if meet(i + 1, j) or (j < len(b) and _absorbs(a[i], b[j]) and meet(i, j + 1)):
-                return True
-        if j < len(b) and b[j] in (ANY, SEGMENT):
-            if meet(i, j + 1) or (i < len(a) and _absorbs(b[j], a[i]) and meet(i + 1, j)):
-                return True
-        if i < len(a) and j < len(b) and a[i] not in (ANY, SEGMENT) and b[j] not in (ANY, SEGMENT):
+        # A wildcard matches nothing more, or takes one more token of the other side.
+        a_star = i < len(a) and a[i] in WILDCARDS
+        if a_star and (meet(i + 1, j) or (j < len(b) and _absorbs(a[i], b[j]) and meet(i, j + 1))):
+            return True
+        b_star = j < len(b) and b[j] in WILDCARDS
+        if b_star and (meet(i, j + 1) or (i < len(a) and _absorbs(b[j], a[i]) and meet(i + 1, j))):
+            return True
+        if i < len(a) and j < len(b) and a[i] not in WILDCARDS and b[j] not in WILDCARDS:
             return (a[i] == b[j] or ONE in (a[i], b[j])) and meet(i + 1, j + 1)
         return False
 

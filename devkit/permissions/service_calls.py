@@ -82,7 +82,7 @@ def _key_of(d: Deployment, type_: str, arn: str, attribute: str, arn_attribute: 
     return ""
 
 
-def _kms(
+def _kms(  # noqa: PLR0917 - one declaration's fields, in ServiceCall's order
     who: str, principal: Principal, key: str, actions: list[str], doc: str, context: dict[str, str]
 ) -> list[ServiceCall]:
     if not key.startswith("arn:"):  # no customer managed key: AWS's own key needs no policy
@@ -405,13 +405,17 @@ def api_integrations(d: Deployment) -> Iterator[ServiceCall]:
     for api in d.of_type("aws_apigatewayv2_api"):
         for route in d.of_type("aws_apigatewayv2_route"):
             method, path = route["route_key"].split(" ", 1)
+            method = "GET" if method == "ANY" else method  # the request's own method
             for integration in d.of_type("aws_apigatewayv2_integration"):
                 source = f"{api['execution_arn']}/$default/{method}{path}"
+                # arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations
+                uri = integration["integration_uri"]
+                function = uri.split("/functions/", 1)[-1].removesuffix("/invocations")
                 yield ServiceCall(
                     f"API Gateway ({route['route_key']})",
                     apigateway,
                     "lambda:InvokeFunction",
-                    integration["integration_uri"],
+                    function,
                     APIGATEWAY_LAMBDA,
                     _source(d, source),
                 )

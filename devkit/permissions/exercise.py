@@ -110,7 +110,7 @@ def _run_cli(stack: Stack, query: Any) -> tuple[list[Call], list[tuple[str, str]
         """The API, as API Gateway serves it: the deployed query function."""
         url = urlparse(request.url)
         requests.append((request.method, url.path))
-        query_params = dict(p.split("=", 1) for p in url.query.split("&") if p) or None
+        query_params = dict(parse_qsl(url.query)) or None
         body = request.body.decode() if request.body else None
         answer = query(http_event(request.method, url.path, query_params, body))
         return msgapi.HttpResponse(answer["statusCode"], answer["body"].encode())

@@ -20,6 +20,11 @@ Two things are prepared in the emulator first, without touching the module:
   a missing id with a 500, which the provider also retries for many minutes
   (the emulator's data is wiped when an in-process ``mock_aws`` ends in the
   same process); the emulator learns both while a stack is deployed.
+* moto 5.2 fails (a 500) to delete a delete marker once a bucket's versioning is
+  suspended, which a destroy does before it empties the bucket: an archive in
+  which an object was ever deleted (``msgstatus replay`` moves its objects)
+  could then never be destroyed, the provider retrying until its timeout. The
+  emulator's delete markers learn to be deleted while a stack is deployed.
 * moto 5.2 hands a table's stream records to a mapped function itself, through
   Docker, and empties the stream whatever happens; without Docker the records
   are simply lost. While a stack is deployed, the emulator's stream keeps its
@@ -55,6 +60,7 @@ from moto.athena.responses import AthenaResponse
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
+from moto.s3.models import FakeDeleteMarker
 
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
@@ -186,6 +192,25 @@ def stream_records_kept() -> Iterator[None]:
         StreamShard.add = original  # type: ignore[method-assign]
 
 
+@contextmanager
+def delete_markers_deletable() -> Iterator[None]:
+    """Delete markers that a suspended bucket can delete, as S3's can.
+
+    With versioning suspended, moto 5.2 deletes every version of a key at once
+    and releases each one's data through ``dispose()``, which its delete markers
+    lack (AttributeError, a 500 to the caller). A delete marker holds no data:
+    there is nothing to release.
+    """
+    added = not hasattr(FakeDeleteMarker, "dispose")
+    if added:
+        FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if added:
+            del FakeDeleteMarker.dispose  # type: ignore[attr-defined]
+
+
 @dataclass
 class Stack:
     """An example applied to the emulator."""
@@ -315,6 +340,7 @@ def deployed(
         pinpoint_creation_date_as_string(),
         stream_records_kept(),
         athena_named_queries_like_athena(),
+        delete_markers_deletable(),
     ):
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")

@@ -231,9 +231,15 @@ class Stack:
         self.terraform("apply", "-auto-approve", "-input=false", "-no-color")
         self.outputs = terraform.outputs(self.workdir, self.env, self.log)
 
-    def plan_json(self) -> dict[str, Any]:
-        """The plan of the current configuration against the deployed state, as JSON."""
-        self.terraform("plan", "-input=false", "-no-color", "-out=devkit.tfplan")
+    def plan_json(self, *, refresh: bool = True) -> dict[str, Any]:
+        """The plan of the current configuration against the deployed state, as JSON.
+
+        ``refresh=False`` trusts the state as the last apply left it (no read of
+        every resource back from the emulator): faster, for a plan read only for
+        the configuration's values.
+        """
+        options = () if refresh else ("-refresh=false",)
+        self.terraform("plan", "-input=false", "-no-color", *options, "-out=devkit.tfplan")
         return dict(json.loads(self.terraform("show", "-json", "devkit.tfplan").stdout))
 
     def plan_is_empty(self) -> tuple[bool, str]:

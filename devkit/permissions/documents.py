@@ -283,6 +283,10 @@ def real_configuration(stack: Stack) -> Iterator[None]:
 
 
 def real_plan(stack: Stack) -> dict[str, Any]:
-    """The plan of the real example against the deployed stack: what AWS would get."""
+    """The plan of the real example against the deployed stack: what AWS would get.
+
+    Not refreshed: the stack's state is its last apply's, and the documents
+    come from the configuration and the deployed resources' ARNs in it.
+    """
     with real_configuration(stack):
-        return stack.plan_json()
+        return stack.plan_json(refresh=False)

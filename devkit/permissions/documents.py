@@ -286,7 +286,10 @@ def real_plan(stack: Stack) -> dict[str, Any]:
     """The plan of the real example against the deployed stack: what AWS would get.
 
     Not refreshed: the stack's state is its last apply's, and the documents
-    come from the configuration and the deployed resources' ARNs in it.
+    come from the configuration and the deployed resources' ARNs in it. What
+    another resource sets on a resource (a queue's ``policy``, set by its
+    queue policy; a role's ``inline_policy``) then reads empty, so
+    :func:`read_plan` takes each document from the resource that sets it.
     """
     with real_configuration(stack):
         return stack.plan_json(refresh=False)

@@ -592,12 +592,11 @@ def all_verdicts(deployment: Deployment, recorded: Recorded) -> list[Verdict]:
     return verdicts + prove_service_calls(deployment, declared)
 
 
-def assert_every_call_allowed(
-    deployment: Deployment, recorded: Recorded, known: dict[Any, int] = KNOWN_CALL_DEFECTS
-) -> list[Verdict]:
+def assert_every_call_allowed(deployment: Deployment, recorded: Recorded) -> list[Verdict]:
     """The proof of the calls: every one allowed but the known defects, which must fail."""
     verdicts = all_verdicts(deployment, recorded)
-    assert_known({key: found[0] for key, found in denied(verdicts).items()}, known)
+    denials = {key: found[0] for key, found in denied(verdicts).items()}
+    assert_known(denials, KNOWN_CALL_DEFECTS)
     return verdicts
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, settings
 from moto import mock_aws
 from query import app as query_app
 from stream import app as stream_app
@@ -22,6 +23,11 @@ from devkit.stack import Stack, deployed, emulator_files
 from tests.support.logs import CapturedLogs
 
 TABLE_NAME = "message-status-test"
+
+# Speed is measured in bench/, never in tests: a test's examples take as long as the
+# machine lets them (CI runs beside other work), so no deadline and no slow-input check.
+settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
 
 
 @pytest.fixture

@@ -47,7 +47,13 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
         "ben@example.org": "HARD_BOUNCED",
     }
     assert report["answers"]["sms-failed-0004"]["record_status"] == "CARRIER_UNREACHABLE"
-    assert report["found"] == {
+    # The stack is shared with the other emulator tests, whose messages a search of the
+    # last hour also finds: compare the demo's own, in the order the API gave them.
+    found = {
+        search: [mid for mid in ids if mid in report["answers"]]
+        for search, ids in report["found"].items()
+    }
+    assert found == {
         "by recipient": ["ses-team-0007"],
         "by order id": ["ses-team-0007"],
         # newest first by the time each reached its status

@@ -29,6 +29,9 @@ Two things are prepared in the emulator first, without touching the module:
   Docker, and empties the stream whatever happens; without Docker the records
   are simply lost. While a stack is deployed, the emulator's stream keeps its
   records, as DynamoDB's does, and devkit.streams plays the mapping.
+* moto 5.2 answers no SES suppression-list call, which the recipient page
+  makes: the emulator learns them (devkit.ses_suppression) while a stack is
+  deployed.
 
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
@@ -65,6 +68,7 @@ from moto.s3.models import FakeDeleteMarker
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
 from devkit.lambdas import LambdaProcess, deployed_function
+from devkit.ses_suppression import suppression_list_like_ses
 from devkit.streams import Invoke, MappingReport, MappingSettings, run_mapping, sqs_sender
 
 AWS_LAYER_ACCOUNT = "017000801446"
@@ -347,6 +351,7 @@ def deployed(
         stream_records_kept(),
         athena_named_queries_like_athena(),
         delete_markers_deletable(),
+        suppression_list_like_ses(),
     ):
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")

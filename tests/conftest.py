@@ -19,6 +19,7 @@ from devkit import terraform
 from devkit.calls import in_process
 from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
+from devkit.ses_suppression import suppression_list_like_ses
 from devkit.stack import Stack, deployed, emulator_files
 from tests.support.logs import CapturedLogs
 
@@ -48,8 +49,9 @@ def create_table(client: Any, name: str = TABLE_NAME) -> None:
 
 @pytest.fixture
 def dynamodb(aws_env: None) -> Iterator[Any]:
-    """A DynamoDB client on moto, with the module's table created."""
-    with mock_aws():
+    """A DynamoDB client on moto, with the module's table created (and SES's suppression
+    list, which moto lacks: devkit.ses_suppression)."""
+    with mock_aws(), suppression_list_like_ses():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client)
         yield client

@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from devkit.ses_suppression import suppress, suppression_list_like_ses
 from devkit.stack import athena_named_queries_like_athena, delete_markers_deletable
 
 
@@ -60,3 +61,36 @@ def test_a_bucket_whose_object_was_deleted_can_be_emptied_after_versioning_is_su
         s3.delete_objects(Bucket="archive", Delete={"Objects": versions, "Quiet": True})
         assert "Versions" not in s3.list_object_versions(Bucket="archive")
         s3.delete_bucket(Bucket="archive")
+@pytest.fixture
+def sesv2(monkeypatch: pytest.MonkeyPatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(), suppression_list_like_ses():
+        yield boto3.client("sesv2")
+
+
+def test_the_suppression_list_answers_as_ses_does_matching_case(sesv2) -> None:
+    suppress("Jane@Example.com", "COMPLAINT", message_id="m-1", feedback_id="f-1", at=1_796_000_000)
+    entry = sesv2.get_suppressed_destination(EmailAddress="Jane@Example.com")
+    assert entry["SuppressedDestination"]["Reason"] == "COMPLAINT"
+    assert entry["SuppressedDestination"]["Attributes"] == {"MessageId": "m-1", "FeedbackId": "f-1"}
+    assert entry["SuppressedDestination"]["LastUpdateTime"].timestamp() == 1_796_000_000
+    with pytest.raises(ClientError) as missing:
+        sesv2.get_suppressed_destination(EmailAddress="jane@example.com")
+    assert missing.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_a_tenant_list_is_apart_and_an_entry_can_be_removed_once(sesv2) -> None:
+    sesv2.put_suppressed_destination(EmailAddress="a@example.com", Reason="BOUNCE", TenantName="t")
+    with pytest.raises(ClientError):
+        sesv2.get_suppressed_destination(EmailAddress="a@example.com")
+    assert sesv2.get_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
+    sesv2.delete_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
+    with pytest.raises(ClientError) as gone:
+        sesv2.delete_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
+    assert gone.value.response["Error"]["Code"] == "NotFoundException"

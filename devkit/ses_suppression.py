@@ -22,6 +22,7 @@ from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.exceptions import NotFoundException
+from moto.sesv2 import urls as sesv2_urls
 from moto.sesv2.models import SESV2Backend, sesv2_backends
 from moto.sesv2.responses import SESV2Response
 
@@ -100,14 +101,27 @@ CALLS = {
 }
 
 
+# The server's routes (moto_server reads url_paths when it first serves SES v2): its
+# catch-all "/v2/.*" matches in-process requests only.
+PATHS = {
+    "{0}/v2/email/suppression/addresses$": SESV2Response.dispatch,
+    "{0}/v2/email/suppression/addresses/(?P<EmailAddress>[^/]+)$": SESV2Response.dispatch,
+}
+
+
 @contextmanager
 def suppression_list_like_ses() -> Iterator[None]:
-    """moto's SES API v2 answers the suppression-list calls while inside."""
+    """moto's SES API v2 answers the suppression-list calls while inside, in-process and in
+    a moto server."""
     added = [name for name in CALLS if not hasattr(SESV2Response, name)]
     for name in added:
         setattr(SESV2Response, name, CALLS[name])
+    routed = [path for path in PATHS if path not in sesv2_urls.url_paths]
+    sesv2_urls.url_paths.update({path: PATHS[path] for path in routed})
     try:
         yield
     finally:
         for name in added:
             delattr(SESV2Response, name)
+        for path in routed:
+            del sesv2_urls.url_paths[path]

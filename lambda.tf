@@ -40,7 +40,7 @@ locals {
       # Behind the HTTP API: reads message records.
       query = {
         name                 = local.query_function_name
-        description          = "Answers GET /messages/{message_id} and batch lookups from the message status table."
+        description          = "Answers the message status API: messages by id, searches, and recipients' pages."
         zip                  = "${path.module}/dist/query.zip"
         memory_mb            = var.query_memory_mb
         timeout_seconds      = var.query_timeout_seconds
@@ -50,7 +50,8 @@ locals {
         }
         kms_actions = ["kms:Decrypt"] # it only reads
         policy_name = "message-records-read"
-        # Read items and search the indexes, nothing else.
+        # Read items and search the indexes, and read one address's entry on
+        # SES's suppression list (the recipient page), nothing else.
         statements = [
           {
             sid       = "ReadMessageRecords"
@@ -61,6 +62,14 @@ locals {
             sid       = "SearchTheIndexes"
             actions   = ["dynamodb:Query"]
             resources = [for index in local.table_indexes : "${aws_dynamodb_table.this[0].arn}/index/${index}"]
+          },
+          # The suppression list is no resource: SES's GetSuppressedDestination
+          # supports no resource-level permission, so "*" only. Read-only, one
+          # address at a time; the account's list or a tenant's (TenantName).
+          {
+            sid       = "ReadSuppressionList"
+            actions   = ["ses:GetSuppressedDestination"]
+            resources = ["*"]
           },
         ]
       }
@@ -168,7 +177,7 @@ resource "aws_cloudwatch_log_group" "function" {
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Every function is invoked synchronously, where a DLQ does not apply: transform by Firehose, which retries and routes failed records to the errors/ prefix itself; query by API Gateway, which returns errors to the caller; stream by an event-source mapping, whose failures go to its on-failure destination (the stream_failures queue).
-  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
+  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, SES (the query's suppression lookup), CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
   #checkov:skip=CKV_AWS_272:Code is the reviewed, reproducibly built dist/<function>.zip shipped with the module; signing is left to callers who repackage it.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through <function>_reserved_concurrency, and each caller bounds its function's concurrency already: Firehose invokes its processor about once per shard-equivalent, the API stage's throttling (api_throttling_*) sits in front of query, and the table stream's shards bound stream (one invocation per shard at a time).
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (table name, retention, bus name, event source, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.

@@ -28,9 +28,11 @@ ROUTES = {
     "GET /messages/{message_id}",
     "GET /messages",
     "POST /messages/batch-get",
+    "GET /recipients/{address}",
     # every other method reaches the function, which answers 405 with Allow
     "ANY /messages/{message_id}",
     "ANY /messages",
+    "ANY /recipients/{address}",
 }
 SES_EVENT_TYPES = {
     "SEND",
@@ -104,6 +106,17 @@ def test_api_uses_proxy_integration_v2_and_throttled_logged_stage(default_plan: 
     assert route_settings["throttling_rate_limit"] == 50
     (access_log,) = stage["access_log_settings"]
     assert set(json.loads(access_log["format"])) >= {"requestId", "routeKey", "status"}
+
+
+def test_the_access_log_records_no_path_since_a_path_can_hold_an_address(
+    default_plan: Any,
+) -> None:
+    """GET /recipients/{address} puts an email address or a phone number in the path."""
+    stage = one(default_plan, "aws_apigatewayv2_stage.this[0]")
+    (access_log,) = stage["access_log_settings"]
+    logged = json.loads(access_log["format"])
+    assert not [name for name, value in logged.items() if "$context.path" in value]
+    assert logged["routeKey"] == "$context.routeKey"
 
 
 # ---------------------------------------------------------------- Firehose
@@ -222,7 +235,7 @@ STACK_NAMES = {
 # Each function's own statements, after the basics every function has.
 OWN_STATEMENTS = {
     "transform": {"ReadAndWriteMessageRecords"},
-    "query": {"ReadMessageRecords", "SearchTheIndexes"},
+    "query": {"ReadMessageRecords", "SearchTheIndexes", "ReadSuppressionList"},
     "stream": {
         "ReadTheTableStream",
         "FindTheTableStream",
@@ -483,6 +496,28 @@ def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> Non
     assert search["actions"] == ["dynamodb:Query"], "Query only where the indexes are"
     # The ARNs are known after apply (test_apply checks them): here, one per index.
     assert len(search["resources"]) == len(INDEXES)
+
+
+def test_the_query_may_read_the_suppression_list_and_call_no_other_ses_action(
+    sources_plan: Any,
+) -> None:
+    """The recipient page's one SES call; the action supports no resource-level permission."""
+    every = [
+        policy_statements(one(sources_plan, f'data.aws_iam_policy_document.function["{name}"]'))
+        for name in ("transform", "query")
+    ]
+    transform, query = ([a for s in statements for a in s["actions"]] for statements in every)
+    assert [a for a in query if not a.startswith(("dynamodb:", "logs:", "xray:", "kms:"))] == [
+        "ses:GetSuppressedDestination"
+    ]
+    (lookup,) = [s for s in every[1] if "ses:GetSuppressedDestination" in s["actions"]]
+    assert (lookup["sid"], lookup["actions"], lookup["resources"]) == (
+        "ReadSuppressionList",
+        ["ses:GetSuppressedDestination"],
+        ["*"],
+    )
+    assert "condition" not in lookup or not lookup["condition"]
+    assert not [a for a in transform if a.startswith("ses:")]
 
 
 def test_correlation_key_reaches_the_transform_only(root: Workspace) -> None:

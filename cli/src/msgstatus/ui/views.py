@@ -258,7 +258,7 @@ def message_view(document: Mapping[str, Any]) -> MessageView:
 
 # The suppression state as a badge: its word, a tone (colour is only a second cue) and
 # what it means.
-SUPPRESSION_BADGES = {
+SUPPRESSION_BADGES: dict[str, Badge] = {
     State.SUPPRESSED: Badge("SUPPRESSED", "bad", "Amazon SES does not deliver to this address"),
     State.NOT_SUPPRESSED: Badge("NOT SUPPRESSED", "ok", "not on the suppression list read"),
     State.UNKNOWN: Badge("UNKNOWN", "wait", "Amazon SES could not be asked: try again in a minute"),

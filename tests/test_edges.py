@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.stub import Stubber
 from message_status.budget import Deadline, OutOfTime
-from message_status.call_errors import IncompleteCall, error_code
+from message_status.call_errors import (
+    MESSAGE_LEFT_OUT,
+    IncompleteCall,
+    error_code,
+    without_error_messages,
+)
 from message_status.publisher import UNEXPECTED_RESPONSE, EventPublisher
 from message_status.ses import SuppressionReader
 from message_status.suppression import State
@@ -188,3 +195,23 @@ def test_no_lookup_starts_past_the_deadline() -> None:
     lookup = reader(client, Deadline(remaining_s=1.0, call_worst_s=2.5)).lookup("jane@example.com")
     assert (lookup.state, lookup.error_code) == (State.UNKNOWN, "OutOfTime")
     assert client.requests == []
+
+
+def test_a_client_without_error_messages_keeps_the_code_and_drops_what_may_echo_the_request() -> (
+    None
+):
+    """The X-Ray SDK records a failed call's exception message in the trace."""
+    client = without_error_messages(
+        boto3.client("sesv2", region_name="us-east-1", aws_access_key_id="k",
+                     aws_secret_access_key="s")
+    )  # fmt: skip
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "get_suppressed_destination", service_error_code="NotFoundException",
+            service_message="Email address jane@example.com does not exist", http_status_code=404,
+        )  # fmt: skip
+        with pytest.raises(ClientError) as raised:
+            client.get_suppressed_destination(EmailAddress="jane@example.com")
+    assert error_code(raised.value) == "NotFoundException"
+    assert raised.value.response["Error"]["Message"] == MESSAGE_LEFT_OUT
+    assert "jane" not in str(raised.value)

@@ -45,7 +45,7 @@ from message_status.budget import (
     query_call_budget,
     suppression_call_budget,
 )
-from message_status.call_errors import CALL_ERRORS, error_code
+from message_status.call_errors import CALL_ERRORS, error_code, without_error_messages
 from message_status.item import to_document
 from message_status.model import DEFAULT_SEARCH_SHARDS, Channel
 from message_status.recipient_page import (
@@ -142,7 +142,9 @@ def suppression_answers() -> LookupCache:
 @cache
 def suppression_reader() -> SuppressionReader:
     """Created on first use: only the recipient page calls SES."""
-    return SuppressionReader(boto3.client("sesv2", config=settings().suppression_budget.config))
+    client = boto3.client("sesv2", config=settings().suppression_budget.config)
+    # SES's messages name the address (NotFoundException): kept out of traces too.
+    return SuppressionReader(without_error_messages(client))
 
 
 def error(status: HTTPStatus, message: str, **extra: Any) -> JsonResponse:

@@ -9,8 +9,10 @@ from urllib.parse import unquote
 
 import pytest
 from message_status import model
+from message_status.answers import escaped_size
 from message_status.recipient_page import (
     NOT_APPLICABLE_DETAIL,
+    RESERVED_BYTES,
     Outcome,
     cause_document,
     cause_id,
@@ -378,3 +380,29 @@ def test_the_page_puts_address_suppression_counts_then_messages() -> None:
         "c",
     )
     assert answer["counts"]["messages"] == 1
+
+
+def test_everything_beside_the_messages_fits_the_room_kept_for_it_in_the_worst_case() -> None:
+    """Every value at its bound, every character outside the BMP (the longest escapes)."""
+    wide = "\U0001f4e8"
+    address = wide * 240 + "@example.com"  # 252 characters: an address the API accepts
+    asked = request(address, tenant="t" * 64)
+    widest = wide * 400  # SES's values are cut at 320 characters
+    lookup = from_answer(
+        {
+            "EmailAddress": widest,
+            "Reason": widest,
+            "LastUpdateTime": SINCE,
+            "Attributes": {"MessageId": wide * 256, "FeedbackId": widest},
+        },
+        NOW_MS,
+    )
+    stored = {**document(wide * 256, "HARD_BOUNCED", True)}
+    suppression = suppression_document(
+        asked, lookup, [widest, address], cause_document(lookup, stored)
+    )
+    every_status = [document(f"m-{s}", s.value, True) for s in model.Status]
+    answer = recipient_answer(asked, {"messages": [], "next_cursor": None}, suppression)
+    answer["counts"] = counts(asked.address, every_status, more=True)
+    size = escaped_size(answer)
+    assert 30_000 < size < RESERVED_BYTES

@@ -34,9 +34,11 @@ from .timefmt import to_iso
 PAGE_PARAMETERS: Final = ("limit", "cursor", "tenant")
 # SES tenant names: up to 64 letters, digits, hyphens and underscores (CreateTenant).
 TENANT_NAME: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Room kept beside the messages for the address, the suppression and the counts:
-# each of their values is bounded (suppression.MAX_VALUE_LENGTH, statuses, ids).
-RESERVED_BYTES: Final = 16_384
+# Room kept beside the messages for the address, the suppression and the counts: each
+# of their values is bounded (254-character addresses, 256-character ids, SES's values
+# cut at suppression.MAX_VALUE_LENGTH, one count per status), and their escaped worst
+# case, every character outside the BMP, is about 40 KB (test_suppression proves it).
+RESERVED_BYTES: Final = 65_536
 MESSAGES_BUDGET: Final = MAX_BODY_BYTES - RESERVED_BYTES
 NOT_APPLICABLE_DETAIL: Final = (
     "Amazon SES suppression lists hold email addresses only. A phone number's opt-out is kept "

@@ -189,7 +189,8 @@ def suppression_lookup(request: RecipientRequest) -> tuple[Lookup, list[str]]:
     remaining_s = app.lambda_context.get_remaining_time_in_millis() / 1000 - ANSWER_MARGIN_S
     reader.deadline = Deadline(remaining_s, settings().suppression_budget.worst_s)
     lookups: list[Lookup] = []
-    for spelling in spellings(request.given, request.address):
+    asked = spellings(request.given, request.address)
+    for spelling in asked:
         key = (request.tenant or "", spelling)
         lookup = suppression_answers().get(key)
         if lookup is None:
@@ -201,7 +202,7 @@ def suppression_lookup(request: RecipientRequest) -> tuple[Lookup, list[str]]:
         lookups.append(lookup)
         if settled(lookup):
             break
-    return combined(lookups), list(spellings(request.given, request.address)[: len(lookups)])
+    return combined(lookups), list(asked[: len(lookups)])
 
 
 def linked_cause(lookup: Lookup, messages: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -61,6 +61,8 @@ def test_a_bucket_whose_object_was_deleted_can_be_emptied_after_versioning_is_su
         s3.delete_objects(Bucket="archive", Delete={"Objects": versions, "Quiet": True})
         assert "Versions" not in s3.list_object_versions(Bucket="archive")
         s3.delete_bucket(Bucket="archive")
+
+
 @pytest.fixture
 def sesv2(monkeypatch: pytest.MonkeyPatch):
     for name, value in {

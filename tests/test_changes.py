@@ -18,6 +18,7 @@ from message_status import model
 from message_status.changes import (
     DETAIL_TYPE,
     MAX_ENTRIES_PER_PUT,
+    QUIET_MARKER,
     StatusChange,
     put_batches,
     put_entry,
@@ -30,6 +31,7 @@ from moto.events.models import EventPattern
 
 from devkit import ROOT
 from devkit.events import ses, sms_v2
+from devkit.streams import MODULE_FILTER, MappingSettings, record_of
 from tests.support.strategies import timeline
 
 SCHEMA = ROOT / "docs" / "events" / "message-status-changed.schema.json"
@@ -138,6 +140,51 @@ def test_pointer_items_and_removals_publish_nothing(event_name: str) -> None:
         assert status_change(None, pointer) is None
     else:
         assert status_change(message, None) is None
+
+
+# --- quiet writes (msgstatus backfill) --------------------------------------------------------
+
+
+def quiet(stored: dict[str, Any]) -> dict[str, Any]:
+    """``stored`` as a quiet store writes it: the marker holds the version it wrote."""
+    return {**stored, QUIET_MARKER: stored["version"]}
+
+
+def test_a_quiet_write_publishes_nothing_even_when_the_status_rises() -> None:
+    sent = [ses("Send", "m", T)]
+    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    assert status_change(None, quiet(item(sent))) is None
+    assert status_change(quiet(item(sent)), quiet(item(delivered, 2))) is None
+    assert status_change(item(sent), quiet(item(delivered, 2))) is None
+
+
+def test_a_live_write_after_a_quiet_one_is_published_against_the_backfilled_image() -> None:
+    sent = [ses("Send", "m", T)]
+    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    published = status_change(quiet(item(sent)), item(delivered, 2))
+    assert published is not None
+    assert (published.previous_status, published.status, published.version) == (
+        model.Status.SENT,
+        model.Status.DELIVERED,
+        2,
+    )
+
+
+def test_a_marker_of_another_version_silences_nothing() -> None:
+    """Were a later write ever to keep an old marker, its change would still go out."""
+    sent = [ses("Send", "m", T)]
+    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    kept_marker = {**item(delivered, 2), QUIET_MARKER: 1}
+    assert status_change(quiet(item(sent)), kept_marker) is not None
+
+
+def test_the_mappings_filter_keeps_quiet_writes_from_invoking_the_function() -> None:
+    sent = [ses("Send", "m", T)]
+    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    mapping = MappingSettings(filters=(json.dumps(MODULE_FILTER),))
+    assert not mapping.accepts(record_of(None, quiet(item(sent)), 1))
+    assert not mapping.accepts(record_of(item(sent), quiet(item(delivered, 2)), 2))
+    assert mapping.accepts(record_of(quiet(item(sent)), item(delivered, 2), 3))
 
 
 def test_an_unreadable_image_is_an_error_not_a_silent_skip() -> None:

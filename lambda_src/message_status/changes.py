@@ -8,6 +8,13 @@ finality changes, or when any recipient's status does.
 
 The merge never goes back (a status only rises in precedence), so neither
 can an event: tests/test_changes.py proves it over arbitrary event sets.
+
+A write can ask not to be published: ``msgstatus backfill`` loads history
+without announcing it (unless ``--publish-events``). The store then writes
+``QUIET_MARKER`` holding the version it wrote, and a new image whose marker
+equals its own version is no change to publish. Every write the store makes
+is a whole PutItem built from the events, so the next live write carries no
+marker: it is published, computed against the backfilled image as usual.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from .timefmt import to_iso
 
 DETAIL_TYPE: Final = "Message Status Changed"
 DEFAULT_EVENT_SOURCE: Final = "message-status"
+# The bookkeeping attribute of a write not to publish: the version it wrote (a number).
+QUIET_MARKER: Final = "q"
 # PutEvents takes at most 10 entries and 256 KB per request.
 MAX_ENTRIES_PER_PUT: Final = 10
 MAX_PUT_BYTES: Final = 256 * 1024
@@ -94,6 +103,12 @@ def is_message_item(image: Mapping[str, Any] | None) -> bool:
     return "h" in image or is_legacy(image)
 
 
+def written_quietly(image: Mapping[str, Any]) -> bool:
+    """Whether ``image`` is a write that asked not to be published (its marker is its version)."""
+    marker = image.get(QUIET_MARKER)
+    return marker is not None and marker == image.get("version")
+
+
 def _recipient_changes(
     before: Mapping[str, Outcome], after: Mapping[str, Outcome]
 ) -> tuple[RecipientChange, ...]:
@@ -122,11 +137,12 @@ def status_change(
     old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> StatusChange | None:
     """The change from ``old`` to ``new`` (table images), or None when nothing a consumer
-    follows changed: a removal (TTL), a pointer item, an event that only added history.
+    follows changed: a removal (TTL), a pointer item, an event that only added history,
+    or a write that asked not to be published (``written_quietly``).
 
     ValueError when an image is not an item this code can read.
     """
-    if new is None or not is_message_item(new):
+    if new is None or not is_message_item(new) or written_quietly(new):
         return None
     try:
         after = from_item(new)

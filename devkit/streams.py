@@ -36,9 +36,7 @@ Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 # quiet writes (a backfill's, marked "q": message_status.changes.QUIET_MARKER).
 MODULE_FILTER: dict[str, Any] = {
     "eventName": ["INSERT", "MODIFY"],
-    "dynamodb": {
-        "NewImage": {"src": {"S": [{"exists": True}]}, "q": {"N": [{"exists": False}]}}
-    },
+    "dynamodb": {"NewImage": {"src": {"S": [{"exists": True}]}, "q": {"N": [{"exists": False}]}}},
 }
 _serializer = TypeSerializer()
 

@@ -152,7 +152,7 @@ def quiet(stored: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_quiet_write_publishes_nothing_even_when_the_status_rises() -> None:
     sent = [ses("Send", "m", T)]
-    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
     assert status_change(None, quiet(item(sent))) is None
     assert status_change(quiet(item(sent)), quiet(item(delivered, 2))) is None
     assert status_change(item(sent), quiet(item(delivered, 2))) is None
@@ -160,7 +160,7 @@ def test_a_quiet_write_publishes_nothing_even_when_the_status_rises() -> None:
 
 def test_a_live_write_after_a_quiet_one_is_published_against_the_backfilled_image() -> None:
     sent = [ses("Send", "m", T)]
-    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
     published = status_change(quiet(item(sent)), item(delivered, 2))
     assert published is not None
     assert (published.previous_status, published.status, published.version) == (
@@ -173,14 +173,14 @@ def test_a_live_write_after_a_quiet_one_is_published_against_the_backfilled_imag
 def test_a_marker_of_another_version_silences_nothing() -> None:
     """Were a later write ever to keep an old marker, its change would still go out."""
     sent = [ses("Send", "m", T)]
-    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
     kept_marker = {**item(delivered, 2), QUIET_MARKER: 1}
     assert status_change(quiet(item(sent)), kept_marker) is not None
 
 
 def test_the_mappings_filter_keeps_quiet_writes_from_invoking_the_function() -> None:
     sent = [ses("Send", "m", T)]
-    delivered = sent + [ses("Delivery", "m", T + 1000, sent_ms=T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
     mapping = MappingSettings(filters=(json.dumps(MODULE_FILTER),))
     assert not mapping.accepts(record_of(None, quiet(item(sent)), 1))
     assert not mapping.accepts(record_of(item(sent), quiet(item(delivered, 2)), 2))

@@ -87,9 +87,7 @@ def test_the_marker_is_not_in_the_api_document_and_pointers_carry_none(dynamodb:
     assert QUIET_MARKER not in document
     assert document == to_document({k: v for k, v in item.items() if k != QUIET_MARKER})
     pointers = [
-        raw
-        for raw in dynamodb.scan(TableName=TABLE_NAME)["Items"]
-        if raw["message_id"]["S"] != "m"
+        raw for raw in dynamodb.scan(TableName=TABLE_NAME)["Items"] if raw["message_id"]["S"] != "m"
     ]
     assert pointers, "a mail to two people has a pointer item"
     assert all(QUIET_MARKER not in raw for raw in pointers)

@@ -30,6 +30,7 @@ from msgstatus.api import (
     make_auth,
 )
 from msgstatus.api import urllib3_transport as default_transport
+from msgstatus.backfill_command import add_backfill
 from msgstatus.config import (
     TOKEN_ENV,
     TerraformRunner,
@@ -324,6 +325,8 @@ def build_parser() -> Parser:
         prog="msgstatus",
         description="Look up, watch and search messages in the message status API, show a "
         "recipient's page; replay Firehose error objects.",
+        description="Look up, watch and search messages in the message status API; "
+        "replay Firehose error objects; load history from S3.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -334,6 +337,7 @@ def build_parser() -> Parser:
     add_recipient(commands, common)
     add_ui(commands, common)
     add_replay(commands)
+    add_backfill(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import sqlite3
+import time
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -32,39 +33,32 @@ from message_status.model import INDEXES
 from message_status.parse import parse_event
 from message_status.pipeline import archive_data
 from msgstatus.backfill_command import write_settings
-from msgstatus.main import Runtime, default_aws_client, main
+from msgstatus.main import default_aws_client
 from msgstatus.pacing import WriteBudget
 from transform import app as transform_app
 
 from devkit.calls import call_api, run_firehose
 from devkit.capacity import item_size, units
 from devkit.dynamo import table_definition
-from devkit.events import fixture, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.events import fixture, iso, pinpoint_email, pinpoint_sms, ses, sms_v2
 from devkit.firehose import error_lines
 from devkit.streams import MODULE_FILTER, MappingSettings, drain, record_of, run_mapping
 from tests.conftest import TABLE_NAME
 from tests.support import faults
+from tests.support.cli import Result, assert_one_error_line, run
 
 BUCKET = "old-archive"
 FUNCTION = "status-transform"
 KEY = "order_id"
-T = 1_790_000_000_000  # 2026-09-21: history from before the module was installed
+DAY_MS = 86_400_000
+# History from before the module was installed: three days ago, at midnight UTC (within
+# the retention, which counts from the wall clock's now).
+T = (int(time.time() * 1000) // DAY_MS - 3) * DAY_MS
 TEAM = ["ana@example.com", "ben@example.org"]
 PHONE = "+14255550156"  # the documented SMS v2 event's destination
 SECRET = "never.logged@example.com"  # inside garbage: must not reach any output
 PINPOINT_DOCUMENTED = ("pinpoint_email_send", "pinpoint_email_delivered", "pinpoint_sms_success")
 WRITES = ("PutItem", "BatchWriteItem")
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return dict(json.loads(self.out))
 
 
 @cache
@@ -117,10 +111,7 @@ class World:
         return self.wrap(service, self.clients[service])
 
     def run(self, *argv: str, **runtime: Any) -> Result:
-        stdout, stderr = io.StringIO(), io.StringIO()
         settings: dict[str, Any] = {
-            "stdout": stdout,
-            "stderr": stderr,
             "env": {"XDG_STATE_HOME": str(self.tmp / "state")},
             "sleep": self.clock.sleep,
             "clock": self.clock.time,
@@ -128,8 +119,7 @@ class World:
             "aws_client": self.aws_client,
             **runtime,
         }
-        code = main(list(argv), Runtime(**settings))
-        result = Result(code, stdout.getvalue(), stderr.getvalue())
+        result = run(*argv, **settings)
         assert "Traceback" not in result.err, result.err
         return result
 
@@ -145,6 +135,15 @@ class World:
             "us-east-1",
             "--json",
             *extra,
+        )
+
+    def set_function_variables(self, **changes: str) -> None:
+        """The transform redeployed with other settings."""
+        client = session().client("lambda", region_name="us-east-1")
+        variables = client.get_function_configuration(FunctionName=FUNCTION)["Environment"]
+        client.update_function_configuration(
+            FunctionName=FUNCTION,
+            Environment={"Variables": {**variables["Variables"], **changes}},
         )
 
     def items(self, table: str = TABLE_NAME) -> list[dict[str, Any]]:
@@ -298,7 +297,7 @@ def answers(query: Any, message_ids: list[str]) -> dict[str, Any]:
         found[f"GET {message_id}"] = call_api(query, "GET", f"/messages/{message_id}")
     body = json.dumps({"message_ids": [*message_ids[:99], "no-such-message"]})
     found["batch-get"] = call_api(query, "POST", "/messages/batch-get", body=body)
-    week = {"since": "2026-09-20T00:00:00Z", "until": "2026-09-27T00:00:00Z"}
+    week = {"since": iso(T - DAY_MS), "until": iso(T + 6 * DAY_MS)}
     searches = [{"recipient": r, **week} for r in [*TEAM, PHONE]]
     searches += [{"status": s, **week} for s in ("failed", "HARD_BOUNCED", "FAILED")]
     searches += [{"correlation_id": f"ORD-{m}", **week} for m in message_ids[:3]]
@@ -362,13 +361,20 @@ def test_pinpoint_events_from_an_old_archive_make_their_messages_answer(
         pinpoint_sms("_SMS.BUFFERED", "pp-sms-1", T, "PENDING"),
         pinpoint_sms("_SMS.FAILURE", "pp-sms-1", T + 3000, "CARRIER_UNREACHABLE"),
     ]
-    world.put("pinpoint/2026/06/01/a", gzip.compress(raw(*documented)))
-    world.put("pinpoint/2026/06/01/b", raw(*email, separator=b""))
-    world.put("pinpoint/2026/06/02/c", gzip.compress(raw(*sms, separator=b"\r\n")))
+    world.put("pinpoint/2019/08/01/a", gzip.compress(raw(*documented)))
+    world.put("pinpoint/2026/11/01/b", raw(*email, separator=b""))
+    world.put("pinpoint/2026/11/02/c", gzip.compress(raw(*sms, separator=b"\r\n")))
 
-    result = world.backfill("pinpoint/")
+    kept_90_days = world.backfill("pinpoint/")
+    assert kept_90_days.code == 0, kept_90_days
+    assert kept_90_days.summary["messages_expired"] == 2, "AWS's examples are from 2019"
+    assert call_api(query, "GET", "/messages/1111-2222-3333")[0] == 404
+    # message_retention_days as long as the history: the examples are kept too.
+    world.set_function_variables(RETENTION_DAYS="10000")
+    result = world.backfill("pinpoint/", "--restart")
 
     assert result.code == 0, result
+    assert result.summary["messages_expired"] == 0
     expected = {
         parse_event(documented[0]).message_id: ("DELIVERED", "pinpoint"),  # type: ignore[union-attr]
         parse_event(documented[2]).message_id: ("DELIVERED", "pinpoint"),  # type: ignore[union-attr]
@@ -614,6 +620,35 @@ def test_a_dry_run_reads_parses_and_counts_and_writes_nothing(world: World) -> N
     assert not (world.tmp / "state").exists(), "no checkpoint either"
 
 
+def test_messages_older_than_the_retention_are_counted_and_not_written(world: World) -> None:
+    """Their items would be expired on arrival: DynamoDB's TTL would delete them."""
+    old = int(time.time() * 1000) - 91 * DAY_MS  # the function keeps the default 90 days
+    world.put("events/old", archive_lines(*mail("m-old", old)))
+    world.put("events/new", archive_lines(*mail("m-new", T)))
+    dry = world.run(
+        "backfill",
+        f"s3://{BUCKET}/events/",
+        "--dry-run",
+        "--json",
+        "--region",
+        "us-east-1",
+        "--function",
+        FUNCTION,
+    )
+    assert dry.summary["messages_expired"] == 1
+    result = world.backfill("events/")
+    assert result.code == 0, result
+    assert (result.summary["messages_expired"], result.summary["messages_written"]) == (1, 1)
+    assert {i["message_id"] for i in world.items()} >= {"m-new"}
+    assert not [i for i in world.items() if str(i["message_id"]).startswith("m-old")]
+    text = world.run(
+        "backfill",
+        f"s3://{BUCKET}/events/",
+        *("--table", TABLE_NAME, "--function", FUNCTION, "--region", "us-east-1", "--restart"),
+    )
+    assert "messages: 0 written, 1 unchanged, 1 older than the retention (not written)" in text.out
+
+
 class StreamOfWrites:
     """A DynamoDB client that keeps the stream record of each write it makes, as a table's
     stream (NEW_AND_OLD_IMAGES) has it: moto in-process serves no DynamoDB Streams API."""
@@ -714,15 +749,6 @@ def test_unparseable_records_are_reported_by_key_and_position_and_stop_nothing(
 ################################################################################
 
 
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.code == 2, result
-    lines = result.err.splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("msgstatus: error: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-
-
 def test_the_deployment_is_found_from_terraform_outputs(world: World) -> None:
     archive = history()
     put_objects(world, archive)
@@ -790,6 +816,12 @@ def test_a_checkpoint_serves_its_own_source_and_table_only(world: World) -> None
     )
     reused = world.backfill("events/", "--checkpoint", checkpoint, "--restart")
     assert reused.code == 0
+    notes = world.tmp / "notes.txt"
+    notes.write_text("not a checkpoint")
+    assert_one_error_line(
+        world.backfill("raw/", "--checkpoint", str(notes)), f"cannot use the checkpoint {notes}"
+    )
+    assert notes.read_text() == "not a checkpoint"
     create_table("other")
     other = world.backfill("raw/", table="other")
     assert other.summary["objects_read"] == len(done), "another table has its own checkpoint"

@@ -50,38 +50,11 @@ from devkit.emulator import Emulator, free_port, moto_server
 from devkit.events import ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
+from tests.support.cli import Result, assert_one_error_line, run
 
 NOW = (int(time.time()) - 3600) * 1000  # an hour ago: inside every default window
 ANA = "ana@example.com"
 BEN = "ben@example.org"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
-def run(*argv: str, **runtime: Any) -> Result:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(list(argv), Runtime(stdout=stdout, stderr=stderr, **runtime))
-    return Result(code, stdout.getvalue(), stderr.getvalue())
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.code == 2, result
-    assert result.out == ""
-    assert len(result.err_lines) == 1, result.err
-    line = result.err_lines[0]
-    assert line.startswith("msgstatus: error: "), line
-    assert "Traceback" not in result.err
-    for fragment in fragments:
-        assert fragment in line, line
 
 
 ################################################################################

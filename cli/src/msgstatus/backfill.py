@@ -21,6 +21,7 @@ is missing, access is denied) stops the run at once with its error code.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -29,7 +30,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from message_status.archive import Event, Skipped, Unreadable, read_object
 from message_status.call_errors import error_code
 from message_status.events import NormalizedEvent
+from message_status.item import ItemSettings, expires_at
 from message_status.outcomes import WriteOutcome, WriteResult
+from message_status.record import fold
 from message_status.store import MessageStore
 
 from msgstatus.checkpoint import Checkpoint
@@ -116,6 +119,8 @@ class BackfillSummary:
     messages: int = 0  # distinct messages per object, summed over the objects
     messages_written: int = 0
     messages_unchanged: int = 0
+    # Sent longer ago than the retention: their item would be expired at once (TTL).
+    messages_expired: int = 0
     messages_failed: int = 0  # a stored item the store cannot read or write: left alone
     unparsed: int = 0
     unparsed_records: list[Unparsed] = field(default_factory=list)
@@ -145,11 +150,15 @@ class BackfillSummary:
             f"(skipped), {self.unparsed} records could not be parsed",
         ]
         if self.dry_run:
-            lines.append(f"messages: {self.messages} (counted once per object)")
+            lines.append(
+                f"messages: {self.messages} (counted once per object), {self.messages_expired} "
+                "older than the retention (would not be written)"
+            )
         else:
             lines.append(
                 f"messages: {self.messages_written} written, {self.messages_unchanged} "
-                f"unchanged, {self.messages_failed} not written"
+                f"unchanged, {self.messages_expired} older than the retention (not written), "
+                f"{self.messages_failed} not written (stored item unusable)"
             )
             published = "published" if self.publish_events else "not published (quiet writes)"
             lines.append(
@@ -175,6 +184,7 @@ class BackfillOptions:
     source: Source
     table: str | None  # None: a dry run
     correlation_key: str | None = None
+    item: ItemSettings = ItemSettings()  # noqa: RUF009 - frozen
     dry_run: bool = False
     publish_events: bool = False
 
@@ -188,6 +198,7 @@ class Hooks:
     jitter: Callable[[], float] = random.random
     progress: Callable[[BackfillSummary], None] = lambda _summary: None
     write_units: Callable[[], float] = lambda: 0.0  # units used so far
+    now_ms: Callable[[], int] = lambda: int(time.time() * 1000)  # wall clock, for the TTL
     throttled: Callable[[], int] = lambda: 0
 
 
@@ -314,7 +325,8 @@ class Writer:
                     summary.messages_unchanged += 1
                 elif outcome.error_code is None:  # an item this code cannot read or store
                     summary.messages_failed += 1
-                    summary.failed_messages.append(message_id)
+                    if len(summary.failed_messages) < UNREADABLE_KEPT:
+                        summary.failed_messages.append(message_id)
                 else:
                     pending[message_id] = groups[message_id]
                     last_code = outcome.error_code
@@ -350,12 +362,27 @@ def report_unparsed(summary: BackfillSummary, unparsed: Unparsed) -> None:
         summary.unparsed_records.append(unparsed)
 
 
+def unexpired(
+    groups: Mapping[str, Sequence[NormalizedEvent]], settings: ItemSettings, now_ms: int
+) -> dict[str, Sequence[NormalizedEvent]]:
+    """The messages whose item would not be expired already: one sent longer ago than the
+    retention would be written only for DynamoDB's TTL to delete it. (Merging with a stored
+    item can only make a message older, so what is expired here stays expired.)"""
+    return {
+        message_id: events
+        for message_id, events in groups.items()
+        if expires_at(fold(events), settings.retention_days) * 1000 > now_ms
+    }
+
+
 def load_object(
     s3: Any,
     options: BackfillOptions,
     ref: ObjectRef,
+    *,
     writer: Writer | None,
     summary: BackfillSummary,
+    now_ms: int,
 ) -> tuple[str, int] | None:
     """Read one object and write its messages (a dry run only counts); the ETag read and
     the count of events, or None when the object is gone."""
@@ -368,11 +395,13 @@ def load_object(
     summary.events += found.events
     summary.not_delivery_events += found.skipped
     summary.messages += len(found.groups)
+    live = unexpired(found.groups, options.item, now_ms)
+    summary.messages_expired += len(found.groups) - len(live)
     for unreadable in found.unreadable:
         where = unreadable.position
         report_unparsed(summary, Unparsed(ref.key, where.record, where.offset, unreadable.reason))
     if writer is not None:
-        for chunk in chunks(found.groups):
+        for chunk in chunks(live):
             writer.write(chunk, summary)
     return etag, found.events
 
@@ -400,7 +429,9 @@ def run_backfill(
             ):
                 summary.objects_already_done += 1
             else:
-                loaded = load_object(s3, options, ref, writer, summary)
+                loaded = load_object(
+                    s3, options, ref, writer=writer, summary=summary, now_ms=hooks.now_ms()
+                )
                 if loaded is not None and checkpoint is not None and not options.dry_run:
                     checkpoint.record(options.source.bucket, ref.key, *loaded)
                 summary.objects_read += 1

@@ -289,6 +289,7 @@ def cmd_backfill(args: argparse.Namespace, runtime: Runtime, out: Output) -> int
         source=targets.source,
         table=targets.table,
         correlation_key=settings.correlation_key,
+        item=settings.item,
         dry_run=args.dry_run,
         publish_events=args.publish_events,
     )

@@ -56,7 +56,10 @@ class Checkpoint:
                 self.db.execute(statement)
         except (OSError, sqlite3.Error) as err:
             raise CliError(f"cannot use the checkpoint {path}: {err}") from err
-        self._claim(source, table, restart)
+        try:
+            self._claim(source, table, restart)
+        except sqlite3.Error as err:  # not a checkpoint (another file), or unwritable
+            raise CliError(f"cannot use the checkpoint {path}: {err}") from err
 
     def _claim(self, source: str, table: str, restart: bool) -> None:
         made_for = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
@@ -79,18 +82,24 @@ class Checkpoint:
         return self.db
 
     def is_done(self, bucket: str, key: str, etag: str) -> bool:
-        row = self.db.execute(
-            "SELECT 1 FROM done WHERE bucket = ? AND key = ? AND etag = ?", (bucket, key, etag)
-        ).fetchone()
+        try:
+            row = self.db.execute(
+                "SELECT 1 FROM done WHERE bucket = ? AND key = ? AND etag = ?", (bucket, key, etag)
+            ).fetchone()
+        except sqlite3.Error as err:
+            raise CliError(f"cannot read the checkpoint {self.path}: {err}") from err
         return row is not None
 
     def record(self, bucket: str, key: str, etag: str, events: int) -> None:
         """The object is done: committed before this returns."""
-        with self.transaction():
-            self.db.execute(
-                "INSERT OR REPLACE INTO done (bucket, key, etag, events) VALUES (?, ?, ?, ?)",
-                (bucket, key, etag, events),
-            )
+        try:
+            with self.transaction():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO done (bucket, key, etag, events) VALUES (?, ?, ?, ?)",
+                    (bucket, key, etag, events),
+                )
+        except sqlite3.Error as err:  # a full disk, say: the object is loaded, not recorded
+            raise CliError(f"cannot write the checkpoint {self.path}: {err}") from err
 
     def close(self) -> None:
         self.db.close()

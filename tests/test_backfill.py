@@ -14,6 +14,7 @@ import base64
 import gzip
 import io
 import json
+import re
 import sqlite3
 import time
 import zipfile
@@ -45,7 +46,7 @@ from devkit.firehose import error_lines
 from devkit.streams import MODULE_FILTER, MappingSettings, drain, record_of, run_mapping
 from tests.conftest import TABLE_NAME
 from tests.support import faults
-from tests.support.cli import Result, assert_one_error_line, run
+from tests.support.cli import Result, Terminal, assert_one_error_line, run
 
 BUCKET = "old-archive"
 FUNCTION = "status-transform"
@@ -618,6 +619,24 @@ def test_a_dry_run_reads_parses_and_counts_and_writes_nothing(world: World) -> N
     assert not [name for name in world.requests.counts if name.startswith("dynamodb.")]
     assert world.items() == []
     assert not (world.tmp / "state").exists(), "no checkpoint either"
+
+
+def test_a_terminal_shows_objects_events_messages_and_write_units_as_it_goes(
+    world: World,
+) -> None:
+    archive = history()
+    put_objects(world, archive)
+    stderr = Terminal()
+    result = world.run(
+        "backfill",
+        f"s3://{BUCKET}/",
+        *("--table", TABLE_NAME, "--function", FUNCTION, "--region", "us-east-1"),
+        stderr=stderr,
+    )
+    assert result.code == 0, stderr.getvalue()
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr.getvalue())  # colours and cursor
+    n, events = len(archive.objects), len(archive.events)
+    assert re.search(rf"{n}/{n} objects · {events} events · \d+ messages · \d+ WRU", drawn), drawn
 
 
 def test_messages_older_than_the_retention_are_counted_and_not_written(world: World) -> None:

@@ -51,6 +51,7 @@ from devkit.events import ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
 from tests.support.cli import Result, assert_one_error_line, run
+from tests.support.cli import Result, Terminal, assert_one_error_line, run
 
 NOW = (int(time.time()) - 3600) * 1000  # an hour ago: inside every default window
 ANA = "ana@example.com"
@@ -729,11 +730,6 @@ def test_watch_rides_out_a_few_503s_but_not_a_403() -> None:
         ),
         "the API answered 403: Forbidden",
     )
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
 
 
 def test_search_draws_a_table_on_a_terminal() -> None:

@@ -26,10 +26,18 @@ class Result:
         return dict(json.loads(self.out))
 
 
+class Terminal(io.StringIO):
+    """An output stream that says it is a terminal: rich draws tables and progress on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def run(*argv: str, **runtime: Any) -> Result:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(list(argv), Runtime(stdout=stdout, stderr=stderr, **runtime))
-    return Result(code, stdout.getvalue(), stderr.getvalue())
+    """``msgstatus argv``; ``runtime`` replaces Runtime's fields (stdout and stderr too)."""
+    streams = {"stdout": io.StringIO(), "stderr": io.StringIO()} | runtime
+    code = main(list(argv), Runtime(**streams))
+    return Result(code, streams["stdout"].getvalue(), streams["stderr"].getvalue())
 
 
 def assert_one_error_line(result: Result, *fragments: str) -> None:

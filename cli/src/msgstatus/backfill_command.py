@@ -280,6 +280,33 @@ def print_summary(summary: BackfillSummary, as_json: bool, out: Output) -> None:
 ################################################################################
 
 
+def open_checkpoint(
+    args: argparse.Namespace, source: Source, table: str, runtime: Runtime
+) -> Checkpoint:
+    path = Path(args.checkpoint) if args.checkpoint else None
+    path = path or default_path(runtime.env, source.url, table)
+    return Checkpoint(path, source.url, table, restart=args.restart)
+
+
+def paced_store(
+    args: argparse.Namespace,
+    targets: Targets,
+    item: ItemSettings,
+    budget: WriteBudget,
+    runtime: Runtime,
+) -> MessageStore:
+    """The transform's store, its writes paced by ``budget`` and quiet unless asked."""
+    assert targets.table is not None  # noqa: S101 - only called with a table
+    return MessageStore(
+        PacedWrites(runtime.aws_client("dynamodb", targets.region), budget),
+        targets.table,
+        item,
+        write_concurrency=min(WRITE_CONCURRENCY, math.ceil(args.max_wcu / UNITS_PER_THREAD)),
+        sleep=runtime.sleep,
+        quiet=not args.publish_events,
+    )
+
+
 def cmd_backfill(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
     targets = resolve_targets(args, runtime)
     if not args.dry_run and not targets.table:
@@ -294,22 +321,10 @@ def cmd_backfill(args: argparse.Namespace, runtime: Runtime, out: Output) -> int
         publish_events=args.publish_events,
     )
     budget = WriteBudget(args.max_wcu, runtime.clock, runtime.sleep)
-    checkpoint = None
-    store = None
-    if not args.dry_run:
-        assert targets.table is not None  # noqa: S101 - checked above
-        path = Path(args.checkpoint) if args.checkpoint else None
-        path = path or default_path(runtime.env, targets.source.url, targets.table)
-        checkpoint = Checkpoint(path, targets.source.url, targets.table, restart=args.restart)
-        client = PacedWrites(runtime.aws_client("dynamodb", targets.region), budget)
-        store = MessageStore(
-            client,
-            targets.table,
-            settings.item,
-            write_concurrency=min(WRITE_CONCURRENCY, math.ceil(args.max_wcu / UNITS_PER_THREAD)),
-            sleep=runtime.sleep,
-            quiet=not args.publish_events,
-        )
+    checkpoint, store = None, None
+    if targets.table is not None and not args.dry_run:
+        checkpoint = open_checkpoint(args, targets.source, targets.table, runtime)
+        store = paced_store(args, targets, settings.item, budget, runtime)
     summary = BackfillSummary(
         source=targets.source.url,
         table=targets.table,

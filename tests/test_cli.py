@@ -50,7 +50,6 @@ from devkit.emulator import Emulator, free_port, moto_server
 from devkit.events import ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
-from tests.support.cli import Result, assert_one_error_line, run
 from tests.support.cli import Result, Terminal, assert_one_error_line, run
 
 NOW = (int(time.time()) - 3600) * 1000  # an hour ago: inside every default window

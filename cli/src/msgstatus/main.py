@@ -324,9 +324,7 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="msgstatus",
         description="Look up, watch and search messages in the message status API, show a "
-        "recipient's page; replay Firehose error objects.",
-        description="Look up, watch and search messages in the message status API; "
-        "replay Firehose error objects; load history from S3.",
+        "recipient's page; replay Firehose error objects; load history from S3.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

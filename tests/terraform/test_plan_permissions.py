@@ -1,0 +1,103 @@
+"""What the module's roles may do, read from plans with every ARN known.
+
+The emulator enforces no policy, boundary or condition: these tests evaluate
+the planned documents themselves (tests/support/iam.py), with the ARNs the
+resources will have (tests/support/known_arns.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support import iam
+from tests.terraform.conftest import Workspace
+
+pytestmark = [pytest.mark.terraform]
+
+MODULE = "module.message_status."
+
+
+Known = dict[str, dict[str, Any]]
+
+
+def of_type(known: Known, type_: str, prefix: str = "") -> dict[str, dict[str, Any]]:
+    """Values of every resource (or ``data.`` source) of ``type_`` under address ``prefix``."""
+    return {
+        address: values
+        for address, values in known.items()
+        if address.startswith(prefix) and address.removeprefix(prefix).startswith(f"{type_}.")
+    }
+
+
+def role_policies(known: Known, prefix: str = MODULE) -> dict[str, list[dict[str, Any]]]:
+    """Each inline role policy under ``prefix``, by address, as statements."""
+    return {
+        address: iam.statements(values["policy"])
+        for address, values in of_type(known, "aws_iam_role_policy", prefix).items()
+    }
+
+
+# The example's functions in two subnets, as test_apply_complete deploys them.
+EXAMPLE_VPC = {
+    "vpc_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "vpc_security_group_ids": ["sg-0123456789abcdef0"],
+}
+
+
+@pytest.fixture(scope="module", params=["outside a VPC", "in a VPC"])
+def complete(request: pytest.FixtureRequest, workspaces: dict[str, Workspace]) -> Known:
+    """examples/complete as it would be deployed, both with and without a VPC."""
+    return workspaces["complete"].known(**(EXAMPLE_VPC if request.param == "in a VPC" else {}))
+
+
+# ---------------------------------------------------------------- the example's boundary
+
+
+def test_the_complete_examples_boundary_allows_everything_its_roles_are_allowed(
+    complete: Known,
+) -> None:
+    cap = iam.statements(complete["aws_iam_policy.boundary"]["policy"])
+    policies = role_policies(complete)
+    assert len(policies) == 7  # transform, query, stream, firehose, ses, sms, webhook
+    refused = sorted(
+        (address.removeprefix(MODULE), action, resource)
+        for address, statements in policies.items()
+        for action, resource in iam.allowed_requests(statements)
+        if not iam.allows(cap, action, resource)
+    )
+    assert refused == [], "the boundary refuses what the roles need:\n" + json.dumps(
+        refused, indent=1
+    )
+
+
+# Actions that support no resource-level permissions, so "*" is their only resource.
+RESOURCELESS = {
+    "dynamodb:ListStreams",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+}
+
+
+def test_the_complete_examples_boundary_stays_a_cap_on_this_pipeline(complete: Known) -> None:
+    """No wildcard action, "*" only where AWS allows nothing else, every other resource one
+    of this pipeline's (its name), the example's key, or its account's network interfaces."""
+    key_arn = complete["aws_kms_key.this"]["arn"]
+    for statement in iam.statements(complete["aws_iam_policy.boundary"]["policy"]):
+        assert statement["Effect"] == "Allow"
+        actions, resources = iam.as_list(statement["Action"]), iam.as_list(statement["Resource"])
+        assert not [a for a in actions if "*" in a], statement["Sid"]
+        if resources == ["*"]:
+            assert set(actions) <= RESOURCELESS, statement["Sid"]
+            continue
+        for resource in resources:
+            service, account = resource.split(":")[2], resource.split(":")[4]
+            in_this_account = service == "ec2" and account == "123456789012"
+            assert "msgstatus-complete" in resource or resource in (key_arn,) or in_this_account, (
+                statement["Sid"],
+                resource,
+            )

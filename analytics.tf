@@ -159,9 +159,19 @@ data "aws_iam_policy_document" "analytics_query" {
     ]
   }
 
+  # Athena finds the bucket's Region and its unfinished uploads first; these
+  # requests carry no prefix, so they cannot share the listing's condition
+  # (s3:prefix applies to ListBucket only: a statement conditioned on it never
+  # allows GetBucketLocation).
+  statement {
+    sid       = "FindTheBucket"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
+    resources = [local.archive_bucket_arn]
+  }
+
   statement {
     sid       = "ListTheArchiveAndResults"
-    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    actions   = ["s3:ListBucket"]
     resources = [local.archive_bucket_arn]
 
     condition {
@@ -179,7 +189,7 @@ data "aws_iam_policy_document" "analytics_query" {
 
   statement {
     sid       = "WriteAndReadResults"
-    actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
     resources = ["${local.archive_bucket_arn}/${local.athena_results}*"]
   }
 

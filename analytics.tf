@@ -5,7 +5,8 @@
 # from message_status.events.ARCHIVE_LINE_COLUMNS, so they cannot drift), and
 # its date partitions are projected from the events/yyyy/MM/dd/ prefix: no
 # crawler, no MSCK REPAIR. The named queries (analytics/*.sql) run in tests on
-# DuckDB against a generated archive whose answers are known.
+# DuckDB against a generated archive whose answers are known; each reads the
+# partitions of the last athena_query_window_days days only.
 ################################################################################
 
 locals {
@@ -124,7 +125,10 @@ resource "aws_athena_named_query" "this" {
   description = each.value
   workgroup   = aws_athena_workgroup.this[0].id
   database    = aws_glue_catalog_database.this[0].name
-  query       = file("${path.module}/analytics/${each.key}.sql")
+  # Named queries take no parameters: the window is written into the SQL.
+  query = templatefile("${path.module}/analytics/${each.key}.sql", {
+    window_days = var.athena_query_window_days
+  })
 }
 
 ################################################################################

@@ -652,6 +652,17 @@ variable "athena_bytes_scanned_cutoff_per_query" {
   }
 }
 
+variable "athena_query_window_days" {
+  type        = number
+  description = "How many days back each named query reads: every one filters on the partition column dt from that many days before today, so its scan grows with the window, not with the archive. Athena's named queries take no parameters, so the window is written into their SQL: change it here and apply, or run a copy with another INTERVAL. 1 to 3650."
+  default     = 30
+
+  validation {
+    condition     = var.athena_query_window_days >= 1 && var.athena_query_window_days <= 3650 && floor(var.athena_query_window_days) == var.athena_query_window_days
+    error_message = "athena_query_window_days must be a whole number of days from 1 to 3650."
+  }
+}
+
 variable "athena_results_retention_days" {
   type        = number
   description = "How many days Athena's result files are kept under athena-results/ in the archive bucket."

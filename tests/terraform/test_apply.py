@@ -19,7 +19,7 @@ import pytest
 from message_status.events import ARCHIVE_LINE_COLUMNS
 from message_status.model import INDEXES
 
-from devkit import ROOT
+from devkit import ROOT, analyze
 from devkit.calls import call_api, results, run_firehose
 from devkit.emulator import REGION
 from devkit.events import iso, pinpoint_email, ses
@@ -279,7 +279,7 @@ def test_the_archive_is_catalogued_and_queryable_in_its_workgroup(basic_stack: S
     assert set(outputs["athena_named_query_ids"]) == names
     for name, query_id in outputs["athena_named_query_ids"].items():
         query = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
-        assert query["QueryString"] == (ROOT / "analytics" / f"{name}.sql").read_text()
+        assert query["QueryString"] == analyze.named_queries()[name]
         assert (query["Database"], query["WorkGroup"]) == (database, workgroup["Name"])
 
     policy = json.loads(outputs["analytics_query_policy_json"])

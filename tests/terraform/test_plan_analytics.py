@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from message_status.events import ARCHIVE_LINE_COLUMNS
 
-from devkit import ROOT
+from devkit import ROOT, analyze
 from tests.support import iam
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
 
@@ -119,8 +119,18 @@ def test_every_sql_file_is_a_named_query_with_its_text(analytics_plan: Any) -> N
     assert sorted(by_name) == sorted(f"demo-{q.replace('_', '-')}" for q in QUERIES)
     for query in QUERIES:
         planned_query = by_name[f"demo-{query.replace('_', '-')}"]
-        assert planned_query["query"] == (ROOT / "analytics" / f"{query}.sql").read_text()
+        assert planned_query["query"] == analyze.named_queries()[query]
         assert planned_query["database"] == "demo"
+
+
+def test_the_named_queries_read_the_window_the_input_gives(root: Workspace) -> None:
+    """The default is devkit.analyze's (the window the DuckDB tests run the queries with)."""
+    plan = root.plan(name="demo", athena_query_window_days=7)
+    by_name = {q["name"]: q["query"] for q in planned(plan, "aws_athena_named_query").values()}
+    for query in QUERIES:
+        sql = by_name[f"demo-{query.replace('_', '-')}"]
+        assert sql == analyze.named_queries(window_days=7)[query]
+        assert "INTERVAL '7' DAY" in sql
 
 
 def test_query_policy_grants_the_workgroup_table_and_prefixes_only(analytics_plan: Any) -> None:

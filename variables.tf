@@ -581,7 +581,7 @@ variable "webhooks" {
       secret_arn             = optional(string)
     })
   }))
-  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (the message's new status, when it changes), channels (email, sms) and final_only, or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn. Any webhook turns status events on."
+  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (each change of the message's status to one of them; values of the status model: PENDING, SENT, DELAYED, SOFT_BOUNCED, DELIVERED, OPENED, CLICKED, UNSUBSCRIBED, COMPLAINED, HARD_BOUNCED, REJECTED, RENDERING_FAILED, FAILED, OPTED_OUT), channels (email, sms) and final_only (with statuses: only while the message is final; alone: once per message, the change that made it final, never the opens, clicks or recipient changes after it), or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn, whose whole SecretString Terraform reads through a data source and keeps in its state (as it keeps webhook_secrets: EventBridge takes the value only as a connection parameter and keeps it in a secret of its own). Any webhook turns status events on."
   default     = {}
 
   validation {
@@ -611,6 +611,16 @@ variable "webhooks" {
       hook.maximum_retry_attempts >= 0 && hook.maximum_retry_attempts <= 185
     ])
     error_message = "Each webhook's rate_limit_per_second must be 1-300, maximum_event_age_seconds 60-86400 and maximum_retry_attempts 0-185 (EventBridge's limits)."
+  }
+
+  # The statuses of message_status.model.Status, in its order (Terraform cannot
+  # import the model: tests/terraform/test_plan_events.py keeps the two in step).
+  validation {
+    condition = alltrue([
+      for hook in values(var.webhooks) :
+      alltrue([for status in hook.statuses : contains(["PENDING", "SENT", "DELAYED", "SOFT_BOUNCED", "DELIVERED", "OPENED", "CLICKED", "UNSUBSCRIBED", "COMPLAINED", "HARD_BOUNCED", "REJECTED", "RENDERING_FAILED", "FAILED", "OPTED_OUT"], status)])
+    ])
+    error_message = "Each webhook's statuses must be among PENDING, SENT, DELAYED, SOFT_BOUNCED, DELIVERED, OPENED, CLICKED, UNSUBSCRIBED, COMPLAINED, HARD_BOUNCED, REJECTED, RENDERING_FAILED, FAILED, OPTED_OUT (a status no event has never matches)."
   }
 
   validation {

@@ -23,13 +23,18 @@ locals {
   }
 
   # A webhook's filter: its own pattern, or one built from statuses, channels and
-  # final_only. Each part goes through JSON so that true stays a boolean (merging
-  # conditional objects would make every value a string).
+  # final_only. With statuses: each change of the message's status to one of
+  # them (final_only: while final, so that a complaint after the delivery still
+  # counts). final_only alone: the one change that made the message final
+  # (became_final), never the opens, clicks or recipient changes after it. Each
+  # part goes through JSON so that true stays a boolean (merging conditional
+  # objects would make every value a string).
   webhook_details = {
     for name, hook in local.webhooks : name => merge(
       jsondecode(length(hook.statuses) > 0 ? jsonencode({ status = hook.statuses, status_changed = [true] }) : "{}"),
       jsondecode(length(hook.channels) > 0 ? jsonencode({ channel = hook.channels }) : "{}"),
-      jsondecode(hook.final_only ? jsonencode({ is_final = [true] }) : "{}"),
+      jsondecode(hook.final_only && length(hook.statuses) > 0 ? jsonencode({ is_final = [true] }) : "{}"),
+      jsondecode(hook.final_only && length(hook.statuses) == 0 ? jsonencode({ became_final = [true] }) : "{}"),
     )
   }
   webhook_patterns = {

@@ -57,6 +57,7 @@ class StatusChange:
     previous_status: Status | None  # None: the first write of this message
     is_final: bool
     status_changed: bool  # the message's own status or finality changed
+    became_final: bool  # this change made the message final: once per message
     recipients: tuple[RecipientChange, ...]  # only those whose status changed
     sent_ms: int
     last_event_ms: int
@@ -73,6 +74,7 @@ class StatusChange:
             "previous_status": None if self.previous_status is None else self.previous_status.value,
             "is_final": self.is_final,
             "status_changed": self.status_changed,
+            "became_final": self.became_final,
             # The new statuses of the recipients below, for rule patterns: EventBridge
             # matches a list of values by any element ("any hard bounce").
             "recipient_statuses": sorted({change.status.value for change in self.recipients}),
@@ -164,6 +166,7 @@ def status_change(
         previous_status=None if before is None else before.status,
         is_final=after.is_final,
         status_changed=message_changed,
+        became_final=after.is_final and (before is None or not before.is_final),
         recipients=recipients,
         sent_ms=after.sent_ms,
         last_event_ms=after.last_event_ms,

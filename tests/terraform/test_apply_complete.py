@@ -280,7 +280,8 @@ def test_each_function_role_has_its_logs_traces_key_and_network_interfaces(stack
         statements = {s["Sid"]: s for s in document["Statement"]}
         assert {
             "CreateInterfacesInTheseSubnets",
-            "ManageInterfacesInTheseSubnets",
+            "AssignAddressesInTheseSubnets",
+            "CleanUpInterfacesInThisAccount",
             "DescribeInterfaces",
             "WriteOwnLogs",
             "SendTraces",

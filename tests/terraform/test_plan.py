@@ -467,9 +467,13 @@ def test_vpc_interface_permissions_are_scoped_to_the_subnets_and_security_groups
     create = statements["CreateInterfacesInTheseSubnets"]
     assert create["actions"] == ["ec2:CreateNetworkInterface"]
     assert sorted(create["resources"]) == sorted([interfaces, *subnets, *groups])
-    manage = statements["ManageInterfacesInTheseSubnets"]
-    assert manage["resources"] == [interfaces]
-    assert sorted(manage["condition"]["ArnEquals"]["ec2:Subnet"]) == sorted(subnets)
+    assign = statements["AssignAddressesInTheseSubnets"]
+    assert assign["resources"] == [interfaces]
+    assert sorted(assign["condition"]["ArnEquals"]["ec2:Subnet"]) == sorted(subnets)
+    # Cleaning up is not tied to the current subnets (test_plan_permissions says why).
+    clean_up = statements["CleanUpInterfacesInThisAccount"]
+    assert clean_up["resources"] == [interfaces]
+    assert clean_up["condition"] == {}
     vpc_json = one(plan, "data.aws_iam_policy_document.vpc_access[0]")["json"]
     # Each function's role takes them through its basics (the apply test reads them back).
     for function in ("transform", "query"):

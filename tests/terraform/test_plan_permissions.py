@@ -101,3 +101,46 @@ def test_the_complete_examples_boundary_stays_a_cap_on_this_pipeline(complete: K
                 statement["Sid"],
                 resource,
             )
+
+
+# ---------------------------------------------------------------- network interfaces
+
+VPC = {
+    "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    "security_group_ids": ["sg-0123456789abcdef0"],
+}
+EC2 = "arn:aws:ec2:us-east-1:123456789012"
+INTERFACE = f"{EC2}:network-interface/eni-0123456789abcdef0"
+
+
+@pytest.fixture(scope="module")
+def in_a_vpc(root: Workspace) -> Known:
+    return root.known(name="demo", status_events_enabled=True, lambda_vpc_config=VPC)
+
+
+@pytest.mark.parametrize("function", ["transform", "query", "stream"])
+def test_a_function_role_can_clean_up_interfaces_in_subnets_it_has_left(
+    in_a_vpc: Known, function: str
+) -> None:
+    """Lambda deletes a function's interfaces with its role, also those in subnets its
+    configuration no longer names (AWS's guide: a role that cannot delete them leaves
+    the function unable to reach the VPC, and the subnets undeletable)."""
+    policy = role_policies(in_a_vpc, "")[f'aws_iam_role_policy.function["{function}"]']
+    left = {"ec2:Subnet": f"{EC2}:subnet/subnet-0fedcba9876543210"}
+    for action in ("ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"):
+        assert iam.allows(policy, action, INTERFACE, left), action
+    assert iam.allows(policy, "ec2:DescribeNetworkInterfaces", "*")
+
+
+@pytest.mark.parametrize("function", ["transform", "query", "stream"])
+def test_a_function_role_creates_interfaces_only_in_its_subnets_and_groups(
+    in_a_vpc: Known, function: str
+) -> None:
+    policy = role_policies(in_a_vpc, "")[f'aws_iam_role_policy.function["{function}"]']
+    create = "ec2:CreateNetworkInterface"
+    assert iam.allows(policy, create, f"{EC2}:subnet/{VPC['subnet_ids'][0]}")
+    assert iam.allows(policy, create, f"{EC2}:security-group/{VPC['security_group_ids'][0]}")
+    assert iam.allows(policy, create, INTERFACE)
+    assert not iam.allows(policy, create, f"{EC2}:subnet/subnet-0fedcba9876543210")
+    assert not iam.allows(policy, create, f"{EC2}:security-group/sg-0fedcba9876543210")
+    assert not iam.allows(policy, create, "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1")

@@ -20,7 +20,9 @@ locals {
           RETENTION_DAYS = tostring(var.message_retention_days)
         }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
         kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-        policy_name = "message-records-read-write"
+        # The services its code calls from a VPC (local.vpc_endpoint_services below).
+        vpc_endpoints = ["dynamodb", "xray"]
+        policy_name   = "message-records-read-write"
         # Read and write items, no Scan, no DeleteItem. BatchWriteItem: the
         # recipient pointer items, written once per recipient.
         statements = [
@@ -48,8 +50,9 @@ locals {
         environment = {
           TABLE_NAME = aws_dynamodb_table.this[0].name
         }
-        kms_actions = ["kms:Decrypt"] # it only reads
-        policy_name = "message-records-read"
+        kms_actions   = ["kms:Decrypt"] # it only reads
+        vpc_endpoints = ["dynamodb", "email", "xray"]
+        policy_name   = "message-records-read"
         # Read items and search the indexes, and read one address's entry on
         # SES's suppression list (the recipient page), nothing else.
         statements = [
@@ -89,7 +92,9 @@ locals {
         }
         # The stream's records, the failure queue's messages and a created bus's events.
         kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-        policy_name = "status-events-publish"
+        # Lambda itself reads the stream and sends to the failure queue, outside the VPC.
+        vpc_endpoints = ["events", "xray"]
+        policy_name   = "status-events-publish"
         # Read the stream, put events on one bus, report failures to one queue.
         statements = [
           {
@@ -122,6 +127,22 @@ locals {
       }
     } : {},
   )
+}
+
+# With lambda_vpc_config, the services each function's code reaches from the
+# subnets, as VPC endpoint service names (output vpc_endpoint_services): its
+# boto3 clients, and X-Ray, which its active tracing sends segments to. What
+# Lambda does for a function happens outside the VPC: delivering its logs (and
+# the metrics written in them), reading the table's stream for the event-source
+# mapping, sending a failed batch's description to the on-failure queue, and
+# decrypting its environment.
+locals {
+  vpc_endpoint_services = {
+    for key, function in local.functions : key => [
+      for service in function.vpc_endpoints :
+      "${data.aws_partition.current.reverse_dns_prefix}.${local.region}.${service}"
+    ]
+  }
 }
 
 # Moved from one written-out stack per function (up to 0.1.0 for transform and

@@ -90,6 +90,11 @@ output "query_function_arn" {
   value       = try(aws_lambda_function.this["query"].arn, null)
 }
 
+output "vpc_endpoint_services" {
+  description = "Per function, the VPC endpoint service names its code reaches with lambda_vpc_config: create an endpoint for each in the functions' subnets (DynamoDB's can be a free gateway endpoint) or route them through NAT. X-Ray carries traces only. Empty when create is false."
+  value       = local.vpc_endpoint_services
+}
+
 output "log_group_names" {
   description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
   value = local.create ? merge(

@@ -383,7 +383,7 @@ variable "lambda_vpc_config" {
     subnet_ids         = list(string)
     security_group_ids = list(string)
   })
-  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The subnets need a route to DynamoDB (a gateway endpoint or NAT), to CloudWatch Logs, with tracing to X-Ray, and with status events to EventBridge. The execution roles then get the network-interface permissions Lambda needs, scoped to these subnets and security groups. Null (the default) runs the functions outside any VPC."
+  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The functions then reach AWS only through the subnets, which need a VPC endpoint (or a NAT route) for each service their code calls, and the security groups HTTPS (443) out to them: com.amazonaws.<region>.dynamodb (transform and query; a gateway endpoint is free), com.amazonaws.<region>.events (the stream function, with status events or webhooks: without it no event is published) and com.amazonaws.<region>.xray (every function's traces; without it only traces are lost). Logs and metrics, the table's stream and the on-failure queue need none: Lambda handles them outside the VPC. The output vpc_endpoint_services lists them per function. The execution roles get the network-interface permissions Lambda needs. Null (the default) runs the functions outside any VPC."
   default     = null
 
   validation {

@@ -11,11 +11,14 @@ plan-time rules are native `terraform test` runs (tests/module.tftest.hcl).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from message_status.model import INDEXES, OUTCOME_INDEX
 
+from devkit import ROOT
+from devkit.tfdocs import read_variables
 from tests.terraform.conftest import (
     Workspace,
     check_warnings,
@@ -479,6 +482,44 @@ def test_vpc_interface_permissions_are_scoped_to_the_subnets_and_security_groups
     for function in ("transform", "query"):
         basics = one(plan, f'data.aws_iam_policy_document.function_basics["{function}"]')
         assert basics["source_policy_documents"] == [vpc_json], function
+
+
+def clients_created(function: str) -> set[str]:
+    """The AWS services a function's own code calls: its boto3 clients (lambda_src/<name>/)."""
+    code = "".join(p.read_text() for p in (ROOT / "lambda_src" / function).glob("*.py"))
+    return set(re.findall(r"boto3\.client\(\s*\"([a-z0-9-]+)\"", code))
+
+
+def test_each_function_in_a_vpc_needs_an_endpoint_for_each_service_its_code_calls(
+    root: Workspace,
+) -> None:
+    """vpc_endpoint_services lists, per function, the endpoints its code reaches from the
+    subnets: each boto3 client of its code, and X-Ray, which its traces go to (tracing
+    is Active). Logs, the stream's records and the on-failure queue are Lambda's own
+    calls, made outside the VPC."""
+    plan = root.plan(name="demo", status_events_enabled=True, lambda_vpc_config=VPC)
+    endpoints = plan.outputs["vpc_endpoint_services"]
+    assert set(endpoints) == set(FUNCTIONS)
+    for function, services in endpoints.items():
+        assert all(s.startswith("com.amazonaws.us-east-1.") for s in services), services
+        names = {s.removeprefix("com.amazonaws.us-east-1.") for s in services}
+        assert names == clients_created(function) | {"xray"}, function
+
+
+def test_the_vpc_docs_name_every_endpoint_a_function_needs(root: Workspace) -> None:
+    plan = root.plan(name="demo", status_events_enabled=True, lambda_vpc_config=VPC)
+    services = {
+        s.removeprefix("com.amazonaws.us-east-1.")
+        for listed in plan.outputs["vpc_endpoint_services"].values()
+        for s in listed
+    }
+    (description,) = [v.description for v in read_variables() if v.name == "lambda_vpc_config"]
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Running in a VPC", 1)[1].split("\n## ", 1)[0]
+    for service in services:
+        endpoint = f"com.amazonaws.<region>.{service}"
+        assert endpoint in description, f"the lambda_vpc_config description omits {endpoint}"
+        assert endpoint in section, f"the README's VPC section omits {endpoint}"
 
 
 def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> None:

@@ -14,6 +14,8 @@ locals {
   # The rule of each webhook, built from its parts (the role's trust policy
   # names it, and the rule's target names the role).
   webhook_rule_names = { for name, _ in local.webhooks : name => "${var.name}-webhook-${name}" }
+  # Named here for the key-policy statements too (kms.tf), which cannot wait for the queues.
+  webhook_dead_letter_names = { for name, _ in local.webhooks : name => "${var.name}-webhook-${name}-dlq" }
   webhook_rule_arns = {
     for name, rule in local.webhook_rule_names : name => (
       var.event_bus_name == "default"
@@ -139,7 +141,7 @@ resource "aws_cloudwatch_event_rule" "webhook" {
 resource "aws_sqs_queue" "webhook_dead_letter" {
   for_each = local.webhooks
 
-  name                              = "${var.name}-webhook-${each.key}-dlq"
+  name                              = local.webhook_dead_letter_names[each.key]
   message_retention_seconds         = 1209600 # 14 days, SQS's longest
   sqs_managed_sse_enabled           = local.kms_enabled ? null : true
   kms_master_key_id                 = var.kms_key_arn

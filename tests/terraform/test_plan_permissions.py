@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support import iam
-from tests.terraform.conftest import Workspace
+from tests.terraform.conftest import Workspace, planned
 
 pytestmark = [pytest.mark.terraform]
 
@@ -144,3 +144,104 @@ def test_a_function_role_creates_interfaces_only_in_its_subnets_and_groups(
     assert not iam.allows(policy, create, f"{EC2}:subnet/subnet-0fedcba9876543210")
     assert not iam.allows(policy, create, f"{EC2}:security-group/sg-0fedcba9876543210")
     assert not iam.allows(policy, create, "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1")
+
+
+# ---------------------------------------------------------------- the key-policy helper
+
+LOGS = "logs.us-east-1.amazonaws.com"
+EVENTS = "events.amazonaws.com"
+BUS_CONTEXT = "kms:EncryptionContext:aws:events:event-bus:arn"
+QUEUE_CONTEXT = "kms:EncryptionContext:aws:sqs:arn"
+LOG_CONTEXT = "kms:EncryptionContext:aws:logs:arn"
+ACCOUNT_PREFIX = "arn:aws:{}:us-east-1:123456789012"
+WEBHOOK = {
+    "url": "https://hooks.example.com/status",
+    "auth": {"type": "API_KEY", "api_key_name": "x-key"},
+}
+
+
+def key_statements(plan: Any) -> list[dict[str, Any]]:
+    """kms_key_policy_statements_json, which must be known at plan time: a key's policy
+    is written before the key exists, and the module's resources need the key."""
+    value = plan.outputs["kms_key_policy_statements_json"]
+    assert value is not None, "unknown at plan time, or null"
+    return iam.statements(value)
+
+
+def for_service(statements: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
+    return [s for s in statements if service in iam.as_list(s["Principal"].get("Service"))]
+
+
+def test_the_key_policy_statements_let_cloudwatch_logs_encrypt_the_modules_log_groups(
+    root: Workspace,
+) -> None:
+    plan = root.plan(name="demo")
+    statements = key_statements(plan)
+    assert {service for s in statements for service in iam.as_list(s["Principal"]["Service"])} == {
+        LOGS
+    }, "without status events or webhooks, CloudWatch Logs only"
+    logs = for_service(statements, LOGS)
+    groups = [group["name"] for group in planned(plan, "aws_cloudwatch_log_group").values()]
+    assert len(groups) == 4  # transform, query, firehose, api
+    for group in groups:
+        context = {LOG_CONTEXT: f"{ACCOUNT_PREFIX.format('logs')}:log-group:{group}"}
+        for action in ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"):
+            assert iam.allows(logs, action, "*", context), (group, action)
+    other = {LOG_CONTEXT: f"{ACCOUNT_PREFIX.format('logs')}:log-group:/aws/lambda/other"}
+    assert not iam.allows(logs, "kms:Decrypt", "*", other)
+
+
+def test_the_key_policy_statements_let_eventbridge_use_a_created_bus_and_the_dead_letters(
+    root: Workspace,
+) -> None:
+    statements = key_statements(
+        root.plan(
+            name="demo",
+            event_bus_name="orders",
+            create_event_bus=True,
+            webhooks={"ops": WEBHOOK},
+            webhook_secrets={"ops": "s3cret"},
+        )
+    )
+    events = for_service(statements, EVENTS)
+    bus = {BUS_CONTEXT: f"{ACCOUNT_PREFIX.format('events')}:event-bus/orders"}
+    queue = {QUEUE_CONTEXT: f"{ACCOUNT_PREFIX.format('sqs')}:demo-webhook-ops-dlq"}
+    for context in (bus, queue):
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            assert iam.allows(events, action, "*", context), (context, action)
+    assert iam.allows(events, "kms:DescribeKey", "*"), "EventBridge checks the bus's key"
+    other_bus = {BUS_CONTEXT: f"{ACCOUNT_PREFIX.format('events')}:event-bus/default"}
+    assert not iam.allows(events, "kms:Decrypt", "*", other_bus)
+    other_queue = {QUEUE_CONTEXT: f"{ACCOUNT_PREFIX.format('sqs')}:demo-status-events-failed"}
+    assert not iam.allows(events, "kms:GenerateDataKey", "*", other_queue)
+    assert not iam.allows(events, "kms:Decrypt", "*"), "always under an encryption context"
+
+
+def test_the_key_policy_statements_name_only_the_features_that_are_on(root: Workspace) -> None:
+    """Status events on the default bus, no webhook: nothing for EventBridge to encrypt."""
+    plan = root.plan(name="demo", status_events_enabled=True)
+    statements = key_statements(plan)
+    assert not for_service(statements, EVENTS)
+    logs = for_service(statements, LOGS)
+    for group in planned(plan, "aws_cloudwatch_log_group").values():
+        arn = f"{ACCOUNT_PREFIX.format('logs')}:log-group:{group['name']}"
+        assert iam.allows(logs, "kms:GenerateDataKey", "*", {LOG_CONTEXT: arn}), group["name"]
+    assert root.plan(name="demo", create=False).outputs["kms_key_policy_statements_json"] is None
+
+
+def test_the_complete_examples_key_policy_holds_the_modules_statements(
+    workspaces: dict[str, Workspace],
+) -> None:
+    plan = workspaces["complete"].plan()
+    wanted = key_statements(plan)
+    policy = json.loads(
+        next(
+            values["policy"]
+            for address, values in planned(plan, "aws_kms_key").items()
+            if address == "aws_kms_key.this"
+        )
+    )
+    held = policy["Statement"]
+    for statement in wanted:
+        assert statement in held, statement["Sid"]
+    assert for_service(wanted, EVENTS), "the example's bus and webhook need EventBridge"

@@ -53,6 +53,7 @@ from devkit.permissions.scan import operations_called
 from devkit.permissions.service_calls import service_calls
 from devkit.permissions.waivers import WAIVERS, waived
 from devkit.stack import Stack, deployed, emulator_files
+from tests.support import iam as policy_evaluator
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
@@ -249,6 +250,33 @@ def test_every_role_has_the_path_and_the_boundary(stack: Stack) -> None:
             "PermissionsBoundaryArn": boundary,
         }, suffix
     assert stack.outputs["transform_role_arn"].endswith(f":role/message-status/{NAME}-transform")
+
+
+def test_the_deployed_boundary_allows_everything_the_deployed_roles_may_do(stack: Stack) -> None:
+    """The plan test (test_plan_permissions) with the ARNs the emulator gave, VPC included."""
+    iam = stack.client("iam")
+    (boundary,) = [
+        policy
+        for policy in iam.list_policies(Scope="Local")["Policies"]
+        if policy["PolicyName"] == f"{NAME}-boundary"
+    ]
+    version = iam.get_policy_version(
+        PolicyArn=boundary["Arn"], VersionId=boundary["DefaultVersionId"]
+    )["PolicyVersion"]["Document"]
+    cap = policy_evaluator.statements(version)
+    refused = []
+    for suffix in ROLES:
+        role = f"{NAME}-{suffix}"
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            refused += [
+                (role, action, resource)
+                for action, resource in policy_evaluator.allowed_requests(
+                    policy_evaluator.statements(document)
+                )
+                if not policy_evaluator.allows(cap, action, resource)
+            ]
+    assert refused == []
 
 
 def test_every_function_runs_in_the_vpc_with_reserved_concurrency_and_extra_environment(

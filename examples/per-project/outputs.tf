@@ -82,7 +82,7 @@ output "query_function_arn" {
 
 output "vpc_endpoint_services" {
   description = "Per function, the VPC endpoint service names its code reaches with lambda_vpc_config: create an endpoint for each in the functions' subnets (DynamoDB's can be a free gateway endpoint) or route them through NAT. X-Ray carries traces only. Empty when create is false."
-  value       = { for project, instance in module.message_status : project => instance.vpc_endpoint_services }
+  value       = module.message_status.vpc_endpoint_services
 }
 
 output "log_group_names" {
@@ -252,5 +252,5 @@ output "analytics_query_policy_json" {
 
 output "kms_key_policy_statements_json" {
   description = "The key-policy statements the services that encrypt for the module need on the kms_key_arn key, as a policy document to merge into the key's policy (source_policy_documents): CloudWatch Logs for the module's log groups, and EventBridge for a created bus and the webhooks' dead-letter queues, each bound to those resources by an encryption context. Only the features that are on; known at plan time and independent of kms_key_arn, so the key and the module can be created in one apply. Null when create is false."
-  value       = { for project, instance in module.message_status : project => instance.kms_key_policy_statements_json }
+  value       = module.message_status.kms_key_policy_statements_json
 }

@@ -126,6 +126,7 @@ data "aws_iam_policy_document" "boundary" {
       "dynamodb:ListStreams",
       "ec2:DescribeNetworkInterfaces",
       "ec2:DescribeSubnets",
+      "ses:GetSuppressedDestination", # the query's recipient page
       "xray:PutTelemetryRecords",
       "xray:PutTraceSegments",
     ]

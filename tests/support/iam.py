@@ -143,3 +143,17 @@ def allowed_requests(policy: Iterable[Mapping[str, Any]]) -> list[tuple[str, str
         for action in as_list(s["Action"])
         for resource in as_list(s.get("Resource", "*"))
     ]
+
+
+# Actions that support no resource-level permissions, so "*" is their only resource
+# (the Service Authorization Reference lists no resource type for them).
+RESOURCELESS_ACTIONS = frozenset(
+    {
+        "dynamodb:ListStreams",  # the stream function's event-source mapping finds its stream
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ses:GetSuppressedDestination",  # the query's recipient page reads one list entry
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    }
+)

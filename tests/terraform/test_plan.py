@@ -19,6 +19,7 @@ from message_status.model import INDEXES, OUTCOME_INDEX
 
 from devkit import ROOT
 from devkit.tfdocs import read_variables
+from tests.support.iam import RESOURCELESS_ACTIONS
 from tests.terraform.conftest import (
     Workspace,
     check_warnings,
@@ -424,16 +425,6 @@ def test_bucket_name_fits_s3_limit_for_the_longest_name(root: Workspace) -> None
 
 
 # ---------------------------------------------------------------- IAM
-
-
-# Actions that support no resource-level permissions, so "*" is their only resource.
-RESOURCELESS_ACTIONS = {
-    "xray:PutTelemetryRecords",
-    "xray:PutTraceSegments",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
-    "dynamodb:ListStreams",  # the stream function's event-source mapping finds its stream
-}
 
 
 # Key policies, where resource "*" is the key the policy is attached to.

@@ -5,7 +5,8 @@
 # from message_status.events.ARCHIVE_LINE_COLUMNS, so they cannot drift), and
 # its date partitions are projected from the events/yyyy/MM/dd/ prefix: no
 # crawler, no MSCK REPAIR. The named queries (analytics/*.sql) run in tests on
-# DuckDB against a generated archive whose answers are known.
+# DuckDB against a generated archive whose answers are known; each reads the
+# partitions of the last athena_query_window_days days only.
 ################################################################################
 
 locals {
@@ -125,7 +126,10 @@ resource "aws_athena_named_query" "this" {
   description = each.value
   workgroup   = aws_athena_workgroup.this[0].id
   database    = aws_glue_catalog_database.this[0].name
-  query       = file("${path.module}/analytics/${each.key}.sql")
+  # Named queries take no parameters: the window is written into the SQL.
+  query = templatefile("${path.module}/analytics/${each.key}.sql", {
+    window_days = var.athena_query_window_days
+  })
 }
 
 ################################################################################
@@ -160,9 +164,19 @@ data "aws_iam_policy_document" "analytics_query" {
     ]
   }
 
+  # Athena finds the bucket's Region and its unfinished uploads first; these
+  # requests carry no prefix, so they cannot share the listing's condition
+  # (s3:prefix applies to ListBucket only: a statement conditioned on it never
+  # allows GetBucketLocation).
+  statement {
+    sid       = "FindTheBucket"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
+    resources = [local.archive_bucket_arn]
+  }
+
   statement {
     sid       = "ListTheArchiveAndResults"
-    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    actions   = ["s3:ListBucket"]
     resources = [local.archive_bucket_arn]
 
     condition {
@@ -180,7 +194,7 @@ data "aws_iam_policy_document" "analytics_query" {
 
   statement {
     sid       = "WriteAndReadResults"
-    actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
     resources = ["${local.archive_bucket_arn}/${local.athena_results}*"]
   }
 

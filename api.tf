@@ -9,16 +9,20 @@ locals {
     "GET /messages/{message_id}",
     "GET /messages",
     "POST /messages/batch-get",
+    "GET /recipients/{address}",
     "ANY /messages/{message_id}",
     "ANY /messages",
+    "ANY /recipients/{address}",
   ])
+
+  # No request path: /recipients/{address} holds an email address or a phone
+  # number, and personal data stays out of logs. routeKey names the route.
 
   api_access_log_format = jsonencode({
     requestId          = "$context.requestId"
     requestTime        = "$context.requestTime"
     httpMethod         = "$context.httpMethod"
     routeKey           = "$context.routeKey"
-    path               = "$context.path"
     status             = "$context.status"
     responseLength     = "$context.responseLength"
     responseLatency    = "$context.responseLatency"

@@ -65,13 +65,22 @@ resource "aws_lambda_event_source_mapping" "stream" {
   maximum_retry_attempts             = var.stream_maximum_retry_attempts
   maximum_record_age_in_seconds      = -1 # until the stream drops it (24 hours)
 
-  # Message items only: pointer items (no "src") and TTL removals publish
-  # nothing, so they never invoke the function.
+  # Message items only: pointer items (no "src"), TTL removals and the quiet
+  # writes of `msgstatus backfill` (a "q" marker: changes.py) publish nothing,
+  # so they never invoke the function. "exists" tests a leaf, hence q's type N
+  # ("Using the Exists operator", Lambda's DynamoDB filtering guide). Every
+  # write is a whole PutItem, so a live write after a backfill has no "q"; the
+  # function itself also skips a record whose marker is its version.
   filter_criteria {
     filter {
       pattern = jsonencode({
         eventName = ["INSERT", "MODIFY"]
-        dynamodb  = { NewImage = { src = { S = [{ exists = true }] } } }
+        dynamodb = {
+          NewImage = {
+            src = { S = [{ exists = true }] }
+            q   = { N = [{ exists = false }] }
+          }
+        }
       })
     }
   }

@@ -18,7 +18,8 @@ data "aws_iam_policy_document" "lambda_assume" {
 
 ################################################################################
 # VPC: the network-interface permissions Lambda needs to attach a function to
-# the caller's subnets, scoped as tightly as EC2 allows
+# the caller's subnets (Lambda developer guide, "Giving Lambda functions access
+# to resources in an Amazon VPC": the execution role's permissions)
 ################################################################################
 
 locals {
@@ -37,19 +38,17 @@ locals {
 data "aws_iam_policy_document" "vpc_access" {
   count = local.vpc_enabled ? 1 : 0
 
+  # New interfaces only in these subnets, with these security groups.
   statement {
     sid       = "CreateInterfacesInTheseSubnets"
     actions   = ["ec2:CreateNetworkInterface"]
     resources = concat([local.network_interfaces_arn], local.vpc_subnet_arns, local.vpc_security_group_arns)
   }
 
+  # Addresses for the interfaces in use, which are in these subnets.
   statement {
-    sid = "ManageInterfacesInTheseSubnets"
-    actions = [
-      "ec2:AssignPrivateIpAddresses",
-      "ec2:DeleteNetworkInterface",
-      "ec2:UnassignPrivateIpAddresses",
-    ]
+    sid       = "AssignAddressesInTheseSubnets"
+    actions   = ["ec2:AssignPrivateIpAddresses"]
     resources = [local.network_interfaces_arn]
 
     condition {
@@ -57,6 +56,21 @@ data "aws_iam_policy_document" "vpc_access" {
       variable = "ec2:Subnet"
       values   = local.vpc_subnet_arns
     }
+  }
+
+  # Lambda cleans up with the function's role, also the interfaces it made in
+  # subnets the function has since left (a change of subnet_ids): scoped to the
+  # current subnets, it could not, and the function's old interfaces would keep
+  # those subnets and security groups from being deleted. AWS's guide asks for
+  # this action on every interface ID; DeleteNetworkInterface deletes detached
+  # interfaces only.
+  statement {
+    sid = "CleanUpInterfacesInThisAccount"
+    actions = [
+      "ec2:DeleteNetworkInterface",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = [local.network_interfaces_arn]
   }
 
   # EC2's Describe* actions support no resource-level permissions: "*" only.

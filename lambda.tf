@@ -20,7 +20,9 @@ locals {
           RETENTION_DAYS = tostring(var.message_retention_days)
         }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
         kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-        policy_name = "message-records-read-write"
+        # The services its code calls from a VPC (local.vpc_endpoint_services below).
+        vpc_endpoints = ["dynamodb", "xray"]
+        policy_name   = "message-records-read-write"
         # Read and write items, no Scan, no DeleteItem. BatchWriteItem: the
         # recipient pointer items, written once per recipient.
         statements = [
@@ -40,7 +42,7 @@ locals {
       # Behind the HTTP API: reads message records.
       query = {
         name                 = local.query_function_name
-        description          = "Answers GET /messages/{message_id} and batch lookups from the message status table."
+        description          = "Answers the message status API: messages by id, searches, and recipients' pages."
         zip                  = "${path.module}/dist/query.zip"
         memory_mb            = var.query_memory_mb
         timeout_seconds      = var.query_timeout_seconds
@@ -48,9 +50,11 @@ locals {
         environment = {
           TABLE_NAME = aws_dynamodb_table.this[0].name
         }
-        kms_actions = ["kms:Decrypt"] # it only reads
-        policy_name = "message-records-read"
-        # Read items and search the indexes, nothing else.
+        kms_actions   = ["kms:Decrypt"] # it only reads
+        vpc_endpoints = ["dynamodb", "email", "xray"]
+        policy_name   = "message-records-read"
+        # Read items and search the indexes, and read one address's entry on
+        # SES's suppression list (the recipient page), nothing else.
         statements = [
           {
             sid       = "ReadMessageRecords"
@@ -61,6 +65,14 @@ locals {
             sid       = "SearchTheIndexes"
             actions   = ["dynamodb:Query"]
             resources = [for index in local.table_indexes : "${aws_dynamodb_table.this[0].arn}/index/${index}"]
+          },
+          # The suppression list is no resource: SES's GetSuppressedDestination
+          # supports no resource-level permission, so "*" only. Read-only, one
+          # address at a time; the account's list or a tenant's (TenantName).
+          {
+            sid       = "ReadSuppressionList"
+            actions   = ["ses:GetSuppressedDestination"]
+            resources = ["*"]
           },
         ]
       }
@@ -80,7 +92,9 @@ locals {
         }
         # The stream's records, the failure queue's messages and a created bus's events.
         kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-        policy_name = "status-events-publish"
+        # Lambda itself reads the stream and sends to the failure queue, outside the VPC.
+        vpc_endpoints = ["events", "xray"]
+        policy_name   = "status-events-publish"
         # Read the stream, put events on one bus, report failures to one queue.
         statements = [
           {
@@ -113,6 +127,22 @@ locals {
       }
     } : {},
   )
+}
+
+# With lambda_vpc_config, the services each function's code reaches from the
+# subnets, as VPC endpoint service names (output vpc_endpoint_services): its
+# boto3 clients, and X-Ray, which its active tracing sends segments to. What
+# Lambda does for a function happens outside the VPC: delivering its logs (and
+# the metrics written in them), reading the table's stream for the event-source
+# mapping, sending a failed batch's description to the on-failure queue, and
+# decrypting its environment.
+locals {
+  vpc_endpoint_services = {
+    for key, function in local.functions : key => [
+      for service in function.vpc_endpoints :
+      "${data.aws_partition.current.reverse_dns_prefix}.${local.region}.${service}"
+    ]
+  }
 }
 
 # Moved from one written-out stack per function (up to 0.1.0 for transform and
@@ -168,7 +198,7 @@ resource "aws_cloudwatch_log_group" "function" {
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Every function is invoked synchronously, where a DLQ does not apply: transform by Firehose, which retries and routes failed records to the errors/ prefix itself; query by API Gateway, which returns errors to the caller; stream by an event-source mapping, whose failures go to its on-failure destination (the stream_failures queue).
-  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
+  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, SES (the query's suppression lookup), CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
   #checkov:skip=CKV_AWS_272:Code is the reviewed, reproducibly built dist/<function>.zip shipped with the module; signing is left to callers who repackage it.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through <function>_reserved_concurrency, and each caller bounds its function's concurrency already: Firehose invokes its processor about once per shard-equivalent, the API stage's throttling (api_throttling_*) sits in front of query, and the table stream's shards bound stream (one invocation per shard at a time).
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (table name, retention, bus name, event source, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.

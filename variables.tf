@@ -26,7 +26,7 @@ variable "tags" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of a customer-managed KMS key that encrypts the table, the archive bucket, the delivery stream, the log groups and the functions' environment. Null uses AWS-owned or AWS-managed keys. The key policy must let CloudWatch Logs, Firehose and DynamoDB use the key (see examples/complete)."
+  description = "ARN of a customer-managed KMS key that encrypts the table, the archive bucket, the delivery stream, the log groups, the functions' environment, Athena's results and, with status events, a created bus and the module's queues. Null uses AWS-owned or AWS-managed keys. The key policy must let the account's IAM policies use the key and include the kms_key_policy_statements_json output (CloudWatch Logs and EventBridge), as examples/complete does."
   default     = null
 
   validation {
@@ -383,7 +383,7 @@ variable "lambda_vpc_config" {
     subnet_ids         = list(string)
     security_group_ids = list(string)
   })
-  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The subnets need a route to DynamoDB (a gateway endpoint or NAT), to CloudWatch Logs, with tracing to X-Ray, and with status events to EventBridge. The execution roles then get the network-interface permissions Lambda needs, scoped to these subnets and security groups. Null (the default) runs the functions outside any VPC."
+  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The functions then reach AWS only through the subnets, which need a VPC endpoint (or a NAT route) for each service their code calls, and the security groups HTTPS (443) out to them: com.amazonaws.<region>.dynamodb (transform and query; a gateway endpoint is free), com.amazonaws.<region>.events (the stream function, with status events or webhooks: without it no event is published), com.amazonaws.<region>.email (the query's recipient page reads SES's suppression list there; without a route the page answers \"suppression state unknown\") and com.amazonaws.<region>.xray (every function's traces; without it only traces are lost). Logs and metrics, the table's stream and the on-failure queue need none: Lambda handles them outside the VPC. The output vpc_endpoint_services lists them per function. The execution roles get the network-interface permissions Lambda needs. Null (the default) runs the functions outside any VPC."
   default     = null
 
   validation {
@@ -581,7 +581,7 @@ variable "webhooks" {
       secret_arn             = optional(string)
     })
   }))
-  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (the message's new status, when it changes), channels (email, sms, mms, voice) and final_only, or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn. Any webhook turns status events on."
+  description = "HTTPS endpoints that receive the status-change events through EventBridge API destinations (EventBridge signs, rate-limits and retries; there is no sender of the module's own). Key: a short name. Per webhook: url (https); a filter, either statuses (each change of the message's status to one of them; values of the status model: PENDING, SENT, DELAYED, SOFT_BOUNCED, DELIVERED, OPENED, CLICKED, UNSUBSCRIBED, COMPLAINED, SUPPRESSED, HARD_BOUNCED, REJECTED, RENDERING_FAILED, FAILED, OPTED_OUT), channels (email, sms, mms, voice) and final_only (with statuses: only while the message is final; alone: once per message, the change that made it final, never the opens, clicks or recipient changes after it), or a whole event_pattern (JSON) of your own; rate_limit_per_second (1-300); maximum_event_age_seconds (60-86400) and maximum_retry_attempts (0-185) before an event goes to the webhook's dead-letter queue; auth: type API_KEY (api_key_name, the header), BASIC (username) or OAUTH_CLIENT_CREDENTIALS (client_id, authorization_endpoint, oauth_http_method), with the secret (key value, password or client secret) in webhook_secrets under the same name or in the Secrets Manager secret auth.secret_arn, whose whole SecretString Terraform reads through a data source and keeps in its state (as it keeps webhook_secrets: EventBridge takes the value only as a connection parameter and keeps it in a secret of its own). Any webhook turns status events on."
   default     = {}
 
   validation {
@@ -611,6 +611,16 @@ variable "webhooks" {
       hook.maximum_retry_attempts >= 0 && hook.maximum_retry_attempts <= 185
     ])
     error_message = "Each webhook's rate_limit_per_second must be 1-300, maximum_event_age_seconds 60-86400 and maximum_retry_attempts 0-185 (EventBridge's limits)."
+  }
+
+  # The statuses of message_status.model.Status, in its order (Terraform cannot
+  # import the model: tests/terraform/test_plan_events.py keeps the two in step).
+  validation {
+    condition = alltrue([
+      for hook in values(var.webhooks) :
+      alltrue([for status in hook.statuses : contains(["PENDING", "SENT", "DELAYED", "SOFT_BOUNCED", "DELIVERED", "OPENED", "CLICKED", "UNSUBSCRIBED", "COMPLAINED", "SUPPRESSED", "HARD_BOUNCED", "REJECTED", "RENDERING_FAILED", "FAILED", "OPTED_OUT"], status)])
+    ])
+    error_message = "Each webhook's statuses must be among PENDING, SENT, DELAYED, SOFT_BOUNCED, DELIVERED, OPENED, CLICKED, UNSUBSCRIBED, COMPLAINED, SUPPRESSED, HARD_BOUNCED, REJECTED, RENDERING_FAILED, FAILED, OPTED_OUT (a status no event has never matches)."
   }
 
   validation {
@@ -649,6 +659,17 @@ variable "athena_bytes_scanned_cutoff_per_query" {
   validation {
     condition     = var.athena_bytes_scanned_cutoff_per_query >= 10485760 && floor(var.athena_bytes_scanned_cutoff_per_query) == var.athena_bytes_scanned_cutoff_per_query
     error_message = "athena_bytes_scanned_cutoff_per_query must be a whole number of bytes, at least 10485760 (10 MB, Athena's minimum)."
+  }
+}
+
+variable "athena_query_window_days" {
+  type        = number
+  description = "How many days back each named query reads: every one filters on the partition column dt from that many days before today, so its scan grows with the window, not with the archive. Athena's named queries take no parameters, so the window is written into their SQL: change it here and apply, or run a copy with another INTERVAL. 1 to 3650."
+  default     = 30
+
+  validation {
+    condition     = var.athena_query_window_days >= 1 && var.athena_query_window_days <= 3650 && floor(var.athena_query_window_days) == var.athena_query_window_days
+    error_message = "athena_query_window_days must be a whole number of days from 1 to 3650."
   }
 }
 

@@ -14,6 +14,8 @@ locals {
   # The rule of each webhook, built from its parts (the role's trust policy
   # names it, and the rule's target names the role).
   webhook_rule_names = { for name, _ in local.webhooks : name => "${var.name}-webhook-${name}" }
+  # Named here for the key-policy statements too (kms.tf), which cannot wait for the queues.
+  webhook_dead_letter_names = { for name, _ in local.webhooks : name => "${var.name}-webhook-${name}-dlq" }
   webhook_rule_arns = {
     for name, rule in local.webhook_rule_names : name => (
       var.event_bus_name == "default"
@@ -23,13 +25,18 @@ locals {
   }
 
   # A webhook's filter: its own pattern, or one built from statuses, channels and
-  # final_only. Each part goes through JSON so that true stays a boolean (merging
-  # conditional objects would make every value a string).
+  # final_only. With statuses: each change of the message's status to one of
+  # them (final_only: while final, so that a complaint after the delivery still
+  # counts). final_only alone: the one change that made the message final
+  # (became_final), never the opens, clicks or recipient changes after it. Each
+  # part goes through JSON so that true stays a boolean (merging conditional
+  # objects would make every value a string).
   webhook_details = {
     for name, hook in local.webhooks : name => merge(
       jsondecode(length(hook.statuses) > 0 ? jsonencode({ status = hook.statuses, status_changed = [true] }) : "{}"),
       jsondecode(length(hook.channels) > 0 ? jsonencode({ channel = hook.channels }) : "{}"),
-      jsondecode(hook.final_only ? jsonencode({ is_final = [true] }) : "{}"),
+      jsondecode(hook.final_only && length(hook.statuses) > 0 ? jsonencode({ is_final = [true] }) : "{}"),
+      jsondecode(hook.final_only && length(hook.statuses) == 0 ? jsonencode({ became_final = [true] }) : "{}"),
     )
   }
   webhook_patterns = {
@@ -134,7 +141,7 @@ resource "aws_cloudwatch_event_rule" "webhook" {
 resource "aws_sqs_queue" "webhook_dead_letter" {
   for_each = local.webhooks
 
-  name                              = "${var.name}-webhook-${each.key}-dlq"
+  name                              = local.webhook_dead_letter_names[each.key]
   message_retention_seconds         = 1209600 # 14 days, SQS's longest
   sqs_managed_sse_enabled           = local.kms_enabled ? null : true
   kms_master_key_id                 = var.kms_key_arn

@@ -1,5 +1,6 @@
 -- Time from send to delivered, per day and channel: p50, p95 and p99, in seconds.
 -- Each message's first delivery event against the time it was sent.
+-- Reads the last ${window_days} days of the archive (athena_query_window_days).
 WITH delivered AS (
   SELECT
     message_id,
@@ -7,7 +8,8 @@ WITH delivered AS (
     min(from_iso8601_timestamp(event_time)) AS delivered_at,
     min(from_iso8601_timestamp(sent_at)) AS sent_at
   FROM events
-  WHERE status = 'DELIVERED' AND sent_at IS NOT NULL
+  WHERE dt >= date_format(current_date - INTERVAL '${window_days}' DAY, '%Y/%m/%d')
+    AND status = 'DELIVERED' AND sent_at IS NOT NULL
   GROUP BY 1, 2
 )
 SELECT

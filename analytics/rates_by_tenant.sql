@@ -4,10 +4,12 @@
 -- (a scanner's, a prefetcher's) are left out of every count. Bounces are over the
 -- messages SES attempted: suppressed ones (sent to an address on a suppression
 -- list, never attempted) are counted apart.
+-- Reads the last ${window_days} days of the archive (athena_query_window_days).
 WITH tenants AS (
   SELECT message_id, max(tenant) AS tenant
   FROM events
-  WHERE tenant IS NOT NULL
+  WHERE dt >= date_format(current_date - INTERVAL '${window_days}' DAY, '%Y/%m/%d')
+    AND tenant IS NOT NULL
   GROUP BY 1
 ),
 outcomes AS (
@@ -17,7 +19,8 @@ outcomes AS (
     e.status
   FROM events AS e
   JOIN tenants AS t ON e.message_id = t.message_id
-  WHERE coalesce(e.automated, false) = false
+  WHERE e.dt >= date_format(current_date - INTERVAL '${window_days}' DAY, '%Y/%m/%d')
+    AND coalesce(e.automated, false) = false
 ),
 counted AS (
   SELECT

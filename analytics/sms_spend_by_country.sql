@@ -1,5 +1,6 @@
 -- SMS spend per day and destination country, in US dollars (prices are reported
 -- in millicents: 100,000 per dollar). Each message's price is counted once.
+-- Reads the last ${window_days} days of the archive (athena_query_window_days).
 WITH priced AS (
   SELECT
     message_id,
@@ -7,7 +8,8 @@ WITH priced AS (
     coalesce(max(iso_country_code), 'unknown') AS country,
     max(price_in_millicents_usd) AS price_in_millicents_usd
   FROM events
-  WHERE channel = 'sms' AND price_in_millicents_usd IS NOT NULL
+  WHERE dt >= date_format(current_date - INTERVAL '${window_days}' DAY, '%Y/%m/%d')
+    AND channel = 'sms' AND price_in_millicents_usd IS NOT NULL
   GROUP BY 1
 )
 SELECT

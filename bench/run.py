@@ -11,9 +11,14 @@ Reports, for `make bench`:
     of each search, on a table of 10,000 messages;
   * cold import time of each handler (fresh interpreter, median of 5).
 
+  * backfill: ``msgstatus backfill`` rebuilding a table from an events/ archive
+    (bench/backfill.py): its speed without a budget, the write units per event,
+    and so the hours per million events at a given write budget.
+
 Not a test: numbers depend on the machine. Record them in bench/README.md.
 
     make bench     # PYTHONPATH=lambda_src python -m bench.run
+    python -m bench.run backfill     # the backfill part alone
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from message_status.pipeline import archive_data, group_by_message, interpret
 from message_status.record import fold
 from message_status.timefmt import to_iso
 
+from bench import backfill
 from devkit import DIST
 from devkit.calls import call_api, results, run_firehose
 from devkit.capacity import Index, item_size, write_units
@@ -460,7 +466,13 @@ def function_env(emulator: Emulator) -> dict[str, str]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parts = sys.argv[1:] if argv is None else argv
+    if parts == ["backfill"]:
+        with moto_server() as emulator:
+            report = {"machine": machine(), "backfill": backfill.report(emulator, PRICED_INDEXES)}
+        print(json.dumps(report, indent=2))
+        return
     report: dict[str, Any] = {"machine": machine()}
     report["core_2000_events"] = measure_core(timeline_batch(500, "core"))
     with moto_server() as emulator:
@@ -513,6 +525,7 @@ def main() -> None:
         with built_function("query", query_env) as query:
             report["query"] = measure_query(query, [f"b2k-{n:05d}" for n in range(500)])
             report["search_10000_messages"] = measure_search(query, now_ms)
+        report["backfill"] = backfill.report(emulator, PRICED_INDEXES)
     report["cold_import_ms"] = {
         name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query", "stream")
     }

@@ -21,6 +21,7 @@ import boto3
 
 from devkit.botometer import RequestCounter, WriteRecorder, attach
 from devkit.lambda_context import LambdaContextStub
+from devkit.permissions.calls import RECORD_ENV, CallRecorder
 
 
 def answer(stream: BinaryIO, message: dict[str, Any]) -> None:
@@ -31,10 +32,17 @@ def answer(stream: BinaryIO, message: dict[str, Any]) -> None:
 class Worker:
     """The imported function and the meters watching what it sends."""
 
-    def __init__(self, app: ModuleType, counter: RequestCounter, recorder: WriteRecorder) -> None:
+    def __init__(
+        self,
+        app: ModuleType,
+        counter: RequestCounter,
+        recorder: WriteRecorder,
+        call_recorder: CallRecorder | None = None,
+    ) -> None:
         self.app = app
         self.counter = counter
         self.recorder = recorder
+        self.call_recorder = call_recorder
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "function")
 
     def invoke(self, request: dict[str, Any]) -> Any:
@@ -55,16 +63,32 @@ class Worker:
             self.recorder.writes.clear()
         return writes
 
+    def calls(self, request: dict[str, Any]) -> Any:
+        if self.call_recorder is None:
+            raise RuntimeError(f"calls are recorded only with {RECORD_ENV} set")
+        calls = [call.as_json() for call in self.call_recorder.calls]
+        if request.get("reset"):
+            self.call_recorder.calls.clear()
+        return calls
+
     def handle(self, request: dict[str, Any]) -> Any:
-        operations = {"invoke": self.invoke, "requests": self.requests, "writes": self.writes}
+        operations = {
+            "invoke": self.invoke,
+            "requests": self.requests,
+            "writes": self.writes,
+            "calls": self.calls,
+        }
         return operations[request["op"]](request)
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     # Before the code creates its clients, so that they inherit the hooks.
     counter, recorder = attach(boto3.DEFAULT_SESSION.events)
+    calls = (
+        CallRecorder().attach(boto3.DEFAULT_SESSION.events) if os.environ.get(RECORD_ENV) else None
+    )
     try:
-        worker = Worker(importlib.import_module("app"), counter, recorder)
+        worker = Worker(importlib.import_module("app"), counter, recorder, calls)
     except Exception:  # noqa: BLE001 - reported to the parent, as Lambda reports an init error
         answer(answers, {"ok": False, "error": traceback.format_exc()})
         return

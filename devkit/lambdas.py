@@ -35,6 +35,9 @@ from devkit.lambda_context import LambdaContextStub
 
 # The environment variables a worker keeps from this process: enough to start Python.
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+# How long a worker may take to answer what is not an invocation (its start, its meters):
+# no read of its pipe waits for ever, so a stuck worker fails a test instead of hanging it.
+ANSWER_TIMEOUT_S = 60
 
 
 class InvocationFailed(RuntimeError):
@@ -92,7 +95,7 @@ class LambdaProcess:
         os.close(from_child_write)
         self._reader = os.fdopen(self._from_child, "rb")
         self._writer = os.fdopen(self._to_child, "wb")
-        ready = self._receive(timeout=60)
+        ready = self._receive(timeout=ANSWER_TIMEOUT_S)
         if not ready.get("ok"):
             self.close()
             raise InvocationFailed(f"{function_name} failed to start:\n{ready.get('error')}")
@@ -101,12 +104,11 @@ class LambdaProcess:
         self._writer.write(json.dumps(message).encode() + b"\n")
         self._writer.flush()
 
-    def _receive(self, timeout: float | None) -> dict[str, Any]:
-        if timeout is not None:
-            ready, _, _ = select.select([self._reader], [], [], timeout)
-            if not ready:
-                self.close()
-                raise InvocationTimedOut(f"{self.function_name} did not answer in {timeout} s")
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        ready, _, _ = select.select([self._reader], [], [], timeout)
+        if not ready:
+            self.close()
+            raise InvocationTimedOut(f"{self.function_name} did not answer in {timeout} s")
         line = self._reader.readline()
         if not line:
             raise InvocationFailed(f"{self.function_name} exited (code {self._process.wait()})")
@@ -115,7 +117,7 @@ class LambdaProcess:
     def _request(self, message: dict[str, Any], timeout: float | None = None) -> Any:
         with self._lock:
             self._send(message)
-            answer = self._receive(timeout)
+            answer = self._receive(ANSWER_TIMEOUT_S if timeout is None else timeout)
         if not answer["ok"]:
             raise InvocationFailed(answer["error"])
         return answer.get("result")
@@ -143,6 +145,11 @@ class LambdaProcess:
     def writes(self, reset: bool = False) -> list[dict[str, Any]]:
         """Every DynamoDB item the code wrote, with its size before and after (see dynamo_meter)."""
         return list(self._request({"op": "writes", "reset": reset}))
+
+    def calls(self, reset: bool = False) -> list[dict[str, Any]]:
+        """Every AWS call the code made, with the parameters naming its resource (only
+        when started with DEVKIT_RECORD_CALLS set; devkit.permissions.calls)."""
+        return list(self._request({"op": "calls", "reset": reset}))
 
     def close(self) -> None:
         for stream in (self._writer, self._reader):

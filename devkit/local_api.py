@@ -23,6 +23,7 @@ ROUTES = [
     ("GET", re.compile(r"^/messages/[^/]+$"), "GET /messages/{message_id}"),
     ("GET", re.compile(r"^/messages$"), "GET /messages"),
     ("POST", re.compile(r"^/messages/batch-get$"), "POST /messages/batch-get"),
+    ("GET", re.compile(r"^/recipients/[^/]+$"), "GET /recipients/{address}"),
 ]
 
 
@@ -40,9 +41,8 @@ def to_event(
     parts = urlsplit(target)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     text_body = body.decode("utf-8", errors="replace") if body else None
-    path_parameters = (
-        {"message_id": parts.path.rsplit("/", 1)[-1]} if "{message_id}" in route else None
-    )
+    parameter = next((name for name in ("message_id", "address") if f"{{{name}}}" in route), None)
+    path_parameters = {parameter: parts.path.rsplit("/", 1)[-1]} if parameter else None
     return {
         "version": "2.0",
         "routeKey": route,

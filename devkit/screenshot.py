@@ -31,6 +31,7 @@ from devkit.console import running_console
 from devkit.emulator import FAKE_CREDENTIALS, free_port, patched_environ
 from devkit.events import ses
 from devkit.local_api import LocalApi
+from devkit.ses_suppression import suppression_list_like_ses
 
 CHROMIUM = "/usr/bin/chromium"
 RECIPIENT = "jane.doe@example.com"
@@ -96,7 +97,7 @@ def feed(transform: Any) -> None:
 def local_api() -> Iterator[str]:
     """The query function on http://127.0.0.1:PORT, over a moto table holding the data set."""
     environment = {**FAKE_CREDENTIALS, **QUIET, "TABLE_NAME": TABLE, "CORRELATION_KEY": "order_id"}
-    with patched_environ(environment), mock_aws():
+    with patched_environ(environment), mock_aws(), suppression_list_like_ses():
         table_definition, transform, query = handlers()
         boto3.client("dynamodb", region_name="us-east-1").create_table(**table_definition(TABLE))
         feed(transform)

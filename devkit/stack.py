@@ -20,10 +20,18 @@ Two things are prepared in the emulator first, without touching the module:
   a missing id with a 500, which the provider also retries for many minutes
   (the emulator's data is wiped when an in-process ``mock_aws`` ends in the
   same process); the emulator learns both while a stack is deployed.
+* moto 5.2 fails (a 500) to delete a delete marker once a bucket's versioning is
+  suspended, which a destroy does before it empties the bucket: an archive in
+  which an object was ever deleted (``msgstatus replay`` moves its objects)
+  could then never be destroyed, the provider retrying until its timeout. The
+  emulator's delete markers learn to be deleted while a stack is deployed.
 * moto 5.2 hands a table's stream records to a mapped function itself, through
   Docker, and empties the stream whatever happens; without Docker the records
   are simply lost. While a stack is deployed, the emulator's stream keeps its
   records, as DynamoDB's does, and devkit.streams plays the mapping.
+* moto 5.2 answers no SES suppression-list call, which the recipient page
+  makes: the emulator learns them (devkit.ses_suppression) while a stack is
+  deployed.
 
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
@@ -55,10 +63,12 @@ from moto.athena.responses import AthenaResponse
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
+from moto.s3.models import FakeDeleteMarker
 
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
 from devkit.lambdas import LambdaProcess, deployed_function
+from devkit.ses_suppression import suppression_list_like_ses
 from devkit.streams import Invoke, MappingReport, MappingSettings, run_mapping, sqs_sender
 
 AWS_LAYER_ACCOUNT = "017000801446"
@@ -186,6 +196,25 @@ def stream_records_kept() -> Iterator[None]:
         StreamShard.add = original  # type: ignore[method-assign]
 
 
+@contextmanager
+def delete_markers_deletable() -> Iterator[None]:
+    """Delete markers that a suspended bucket can delete, as S3's can.
+
+    With versioning suspended, moto 5.2 deletes every version of a key at once
+    and releases each one's data through ``dispose()``, which its delete markers
+    lack (AttributeError, a 500 to the caller). A delete marker holds no data:
+    there is nothing to release.
+    """
+    added = not hasattr(FakeDeleteMarker, "dispose")
+    if added:
+        FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if added:
+            del FakeDeleteMarker.dispose  # type: ignore[attr-defined]
+
+
 @dataclass
 class Stack:
     """An example applied to the emulator."""
@@ -206,9 +235,15 @@ class Stack:
         self.terraform("apply", "-auto-approve", "-input=false", "-no-color")
         self.outputs = terraform.outputs(self.workdir, self.env, self.log)
 
-    def plan_json(self) -> dict[str, Any]:
-        """The plan of the current configuration against the deployed state, as JSON."""
-        self.terraform("plan", "-input=false", "-no-color", "-out=devkit.tfplan")
+    def plan_json(self, *, refresh: bool = True) -> dict[str, Any]:
+        """The plan of the current configuration against the deployed state, as JSON.
+
+        ``refresh=False`` trusts the state as the last apply left it (no read of
+        every resource back from the emulator): faster, for a plan read only for
+        the configuration's values.
+        """
+        options = () if refresh else ("-refresh=false",)
+        self.terraform("plan", "-input=false", "-no-color", *options, "-out=devkit.tfplan")
         return dict(json.loads(self.terraform("show", "-json", "devkit.tfplan").stdout))
 
     def plan_is_empty(self) -> tuple[bool, str]:
@@ -315,6 +350,8 @@ def deployed(
         pinpoint_creation_date_as_string(),
         stream_records_kept(),
         athena_named_queries_like_athena(),
+        delete_markers_deletable(),
+        suppression_list_like_ses(),
     ):
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")

@@ -32,10 +32,11 @@ from boto3.dynamodb.types import TypeSerializer
 from moto.events.models import EventPattern
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
-# The module's filter (events.tf): message items written, never pointer items or removals.
+# The module's filter (events.tf): message items written, never pointer items, removals or
+# quiet writes (a backfill's, marked "q": message_status.changes.QUIET_MARKER).
 MODULE_FILTER: dict[str, Any] = {
     "eventName": ["INSERT", "MODIFY"],
-    "dynamodb": {"NewImage": {"src": {"S": [{"exists": True}]}}},
+    "dynamodb": {"NewImage": {"src": {"S": [{"exists": True}]}, "q": {"N": [{"exists": False}]}}},
 }
 _serializer = TypeSerializer()
 

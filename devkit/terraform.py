@@ -74,23 +74,40 @@ def run(
 
     Raises TerraformFailed when it exits non-zero and ``check`` is set.
     """
-    completed = subprocess.run(
-        ["terraform", *args],
-        cwd=workdir,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            ["terraform", *args],
+            cwd=workdir,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as stopped:
+        # What it printed says what it was waiting on (a provider retrying a call).
+        output = _text(stopped.stdout) + _text(stopped.stderr)
+        _log(log, args, workdir, output)
+        where = f"see {log}" if log is not None else output[-4000:]
+        raise TerraformFailed(
+            f"terraform {args[0]} did not finish in {timeout} s and was stopped: {where}"
+        ) from None
     result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
-    if log is not None:
-        with log.open("a") as handle:
-            handle.write(f"\n$ terraform {' '.join(args)}  (in {workdir})\n{result.output}")
+    _log(log, args, workdir, result.output)
     if check and result.returncode != 0:
         where = f"see {log}" if log is not None else result.output[-4000:]
         raise TerraformFailed(f"terraform {args[0]} failed (exit {result.returncode}): {where}")
     return result
+
+
+def _text(output: str | bytes | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
+
+
+def _log(log: Path | None, args: tuple[str, ...], workdir: Path, output: str) -> None:
+    if log is not None:
+        with log.open("a") as handle:
+            handle.write(f"\n$ terraform {' '.join(args)}  (in {workdir})\n{output}")
 
 
 def outputs(workdir: Path, env: Mapping[str, str], log: Path | None = None) -> dict[str, Any]:

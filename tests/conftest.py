@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, settings
 from moto import mock_aws
 from query import app as query_app
 from stream import app as stream_app
@@ -18,10 +19,16 @@ from devkit import terraform
 from devkit.calls import in_process
 from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
+from devkit.ses_suppression import suppression_list_like_ses
 from devkit.stack import Stack, deployed, emulator_files
 from tests.support.logs import CapturedLogs
 
 TABLE_NAME = "message-status-test"
+
+# Speed is measured in bench/, never in tests: a test's examples take as long as the
+# machine lets them (CI runs beside other work), so no deadline and no slow-input check.
+settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
 
 
 @pytest.fixture
@@ -42,8 +49,9 @@ def create_table(client: Any, name: str = TABLE_NAME) -> None:
 
 @pytest.fixture
 def dynamodb(aws_env: None) -> Iterator[Any]:
-    """A DynamoDB client on moto, with the module's table created."""
-    with mock_aws():
+    """A DynamoDB client on moto, with the module's table created (and SES's suppression
+    list, which moto lacks: devkit.ses_suppression)."""
+    with mock_aws(), suppression_list_like_ses():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client)
         yield client

@@ -662,6 +662,14 @@ run "athena_results_kept_zero_days_is_refused" {
   expect_failures = [var.athena_results_retention_days]
 }
 
+run "athena_query_window_of_zero_days_is_refused" {
+  command = plan
+  variables {
+    athena_query_window_days = 0
+  }
+  expect_failures = [var.athena_query_window_days]
+}
+
 ################################################################################
 # Deprecated inputs: Amazon Pinpoint reached end of support on 2026-10-30
 ################################################################################

@@ -18,18 +18,21 @@ from message_status import model
 from message_status.changes import (
     DETAIL_TYPE,
     MAX_ENTRIES_PER_PUT,
+    QUIET_MARKER,
     StatusChange,
     put_batches,
     put_entry,
     status_change,
 )
-from message_status.item import ItemSettings, pointer_items, to_item
+from message_status.item import pointer_items
 from message_status.parse import parse_event
 from message_status.record import fold
 from moto.events.models import EventPattern
 
 from devkit import ROOT
 from devkit.events import ses, sms_v2
+from devkit.streams import MODULE_FILTER, MappingSettings, record_of
+from tests.support.changes import change, envelope, item
 from tests.support.strategies import timeline
 
 SCHEMA = ROOT / "docs" / "events" / "message-status-changed.schema.json"
@@ -40,16 +43,6 @@ TEAM = ["ana@example.com", "ben@example.org"]
 @cache
 def validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA.read_text()))
-
-
-def item(events: list[dict], version: int = 1, key: str | None = None) -> dict[str, Any]:
-    stored = to_item(fold(parse_event(e, key) for e in events), ItemSettings())
-    return {**stored, "version": version}
-
-
-def change(before: list[dict], added: list[dict], key: str | None = None) -> StatusChange | None:
-    old = item(before, 1, key) if before else None
-    return status_change(old, item(before + added, 2 if before else 1, key))
 
 
 # --- when an event is published ---------------------------------------------------------------
@@ -92,6 +85,33 @@ def test_finality_alone_is_a_change() -> None:
         "SENT",
         True,
     )
+
+
+def test_only_the_change_that_makes_a_message_final_says_it_became_final() -> None:
+    """became_final: the one event per message a "tell me when it is done" rule wants."""
+    send = [ses("Send", "m", T)]
+    delivered = [ses("Delivery", "m", T + 1, sent_ms=T)]
+    assert became_final([], send) is False
+    assert became_final(send, delivered) is True
+    assert became_final(send + delivered, [ses("Open", "m", T + 2, sent_ms=T)]) is False
+    assert became_final([], delivered) is True, "final from its first event"
+    sent = sms_v2("TEXT_SUCCESSFUL", "s", T, is_final=False)
+    assert became_final([sent], [sms_v2("TEXT_SUCCESSFUL", "s", T + 1, is_final=True)]) is True
+    # the second recipient of a mail already final: a recipient change only
+    bounced = [
+        ses("Send", "team", T, destination=TEAM),
+        ses("Bounce", "team", T + 1, destination=TEAM, named=TEAM[:1], sent_ms=T),
+    ]
+    late = [ses("Delivery", "team", T + 2, destination=TEAM, named=TEAM[1:], sent_ms=T)]
+    assert became_final(bounced, late) is False
+
+
+def became_final(before: list[dict], added: list[dict]) -> bool:
+    published = change(before, added)
+    assert published is not None
+    detail = published.detail()
+    assert detail["became_final"] is published.became_final
+    return published.became_final
 
 
 def test_each_recipient_whose_status_changed_is_named() -> None:
@@ -138,6 +158,51 @@ def test_pointer_items_and_removals_publish_nothing(event_name: str) -> None:
         assert status_change(None, pointer) is None
     else:
         assert status_change(message, None) is None
+
+
+# --- quiet writes (msgstatus backfill) --------------------------------------------------------
+
+
+def quiet(stored: dict[str, Any]) -> dict[str, Any]:
+    """``stored`` as a quiet store writes it: the marker holds the version it wrote."""
+    return {**stored, QUIET_MARKER: stored["version"]}
+
+
+def test_a_quiet_write_publishes_nothing_even_when_the_status_rises() -> None:
+    sent = [ses("Send", "m", T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
+    assert status_change(None, quiet(item(sent))) is None
+    assert status_change(quiet(item(sent)), quiet(item(delivered, 2))) is None
+    assert status_change(item(sent), quiet(item(delivered, 2))) is None
+
+
+def test_a_live_write_after_a_quiet_one_is_published_against_the_backfilled_image() -> None:
+    sent = [ses("Send", "m", T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
+    published = status_change(quiet(item(sent)), item(delivered, 2))
+    assert published is not None
+    assert (published.previous_status, published.status, published.version) == (
+        model.Status.SENT,
+        model.Status.DELIVERED,
+        2,
+    )
+
+
+def test_a_marker_of_another_version_silences_nothing() -> None:
+    """Were a later write ever to keep an old marker, its change would still go out."""
+    sent = [ses("Send", "m", T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
+    kept_marker = {**item(delivered, 2), QUIET_MARKER: 1}
+    assert status_change(quiet(item(sent)), kept_marker) is not None
+
+
+def test_the_mappings_filter_keeps_quiet_writes_from_invoking_the_function() -> None:
+    sent = [ses("Send", "m", T)]
+    delivered = [*sent, ses("Delivery", "m", T + 1000, sent_ms=T)]
+    mapping = MappingSettings(filters=(json.dumps(MODULE_FILTER),))
+    assert not mapping.accepts(record_of(None, quiet(item(sent)), 1))
+    assert not mapping.accepts(record_of(item(sent), quiet(item(delivered, 2)), 2))
+    assert mapping.accepts(record_of(quiet(item(sent)), item(delivered, 2), 3))
 
 
 def test_an_unreadable_image_is_an_error_not_a_silent_skip() -> None:
@@ -209,21 +274,6 @@ def test_batches_hold_ten_entries_and_256_kb_at_most(detail_sizes: list[int]) ->
 PATTERNS = ROOT / "docs" / "events" / "patterns"
 
 
-def envelope(published: StatusChange) -> dict[str, Any]:
-    """The event as EventBridge delivers it to a rule."""
-    return {
-        "version": "0",
-        "id": "00000000-0000-0000-0000-000000000000",
-        "detail-type": DETAIL_TYPE,
-        "source": "message-status",
-        "account": "123456789012",
-        "time": "2027-01-15T08:00:00Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": published.detail(),
-    }
-
-
 def matches(pattern_file: str, published: StatusChange | None) -> bool:
     assert published is not None
     pattern = EventPattern.load((PATTERNS / pattern_file).read_text())
@@ -249,6 +299,15 @@ def test_final_sms_failures_pattern() -> None:
     assert not matches("sms-final-failures.json", change(queued, delivered))
     email_bounce = [ses("Bounce", "m", T)]
     assert not matches("sms-final-failures.json", change([], email_bounce))
+
+
+def test_settled_outcome_pattern_hears_each_message_once() -> None:
+    send = [ses("Send", "m", T)]
+    delivered = [ses("Delivery", "m", T + 1, sent_ms=T)]
+    assert not matches("settled-outcome.json", change([], send))
+    assert matches("settled-outcome.json", change(send, delivered))
+    opened = [ses("Open", "m", T + 2, sent_ms=T)]
+    assert not matches("settled-outcome.json", change(send + delivered, opened))
 
 
 def test_one_correlation_id_pattern() -> None:

@@ -49,38 +49,12 @@ from devkit.calls import call_api, run_firehose
 from devkit.emulator import Emulator, free_port, moto_server
 from devkit.events import ses, sms_v2
 from devkit.local_api import LocalApi
+from devkit.ses_suppression import suppress
+from tests.support.cli import Result, Terminal, assert_one_error_line, run
 
 NOW = (int(time.time()) - 3600) * 1000  # an hour ago: inside every default window
 ANA = "ana@example.com"
 BEN = "ben@example.org"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
-def run(*argv: str, **runtime: Any) -> Result:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(list(argv), Runtime(stdout=stdout, stderr=stderr, **runtime))
-    return Result(code, stdout.getvalue(), stderr.getvalue())
-
-
-def assert_one_error_line(result: Result, *fragments: str) -> None:
-    assert result.code == 2, result
-    assert result.out == ""
-    assert len(result.err_lines) == 1, result.err
-    line = result.err_lines[0]
-    assert line.startswith("msgstatus: error: "), line
-    assert "Traceback" not in result.err
-    for fragment in fragments:
-        assert fragment in line, line
 
 
 ################################################################################
@@ -309,6 +283,258 @@ def test_a_bad_search_is_one_clean_line(api: Api) -> None:
     assert "status" in result.err_lines[0].split("400: ", 1)[1]
 
 
+# --- recipient ----------------------------------------------------------------------------------
+
+
+def test_recipient_shows_the_suppression_its_cause_and_her_own_outcomes(api: Api) -> None:
+    suppress(BEN, message_id="m-bounced", feedback_id="fb-1", at=1_796_000_000)
+
+    result = run("recipient", *api.args("Ben@Example.org"))
+
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert lines[:7] == [
+        "recipient  ben@example.org (email)",
+        "  suppression  SUPPRESSED (BOUNCE) since 2026-11-30T00:53:20.000Z, on the "
+        "account-level suppression list",
+        "               listed as ben@example.org",
+        "               caused by message m-bounced: HARD_BOUNCED (final)",
+        lines[4],
+        "  counts       0 delivered, 2 not delivered, 0 not final (2 messages on this page)",
+        "  messages     newest first, each with this recipient's own status",
+    ]
+    assert lines[4].startswith("               checked 20")
+    rows = [line.split("\t") for line in lines[7:]]
+    assert rows[0] == ["message_id", "channel", "status", "final", "sent_at", "last_event_at"]
+    assert [row[:4] for row in rows[1:]] == [
+        ["m-two", "email", "HARD_BOUNCED", "yes"],
+        ["m-bounced", "email", "HARD_BOUNCED", "yes"],
+    ]
+    [request] = [r for r in api.requests if r["routeKey"] == "GET /recipients/{address}"]
+    assert request["queryStringParameters"] is None
+
+
+def test_recipient_counts_her_own_outcome_not_the_messages(api: Api) -> None:
+    """m-two bounced for ben but reached ana: on ana's page it is delivered."""
+    result = run("recipient", *api.args(ANA, "--limit", "2"))
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert lines[1] == "  suppression  not suppressed: not on the account-level suppression list"
+    rows = [line.split("\t") for line in lines[5:]]
+    assert [row[:4] for row in rows[1:]] == [
+        ["m-pending", "email", "SENT", "no"],
+        ["m-two", "email", "DELIVERED", "yes"],
+    ]
+    assert lines[3] == (
+        "  counts       1 delivered, 0 not delivered, 1 not final (2 messages on this page)"
+    )
+    hint = result.err_lines[-1]
+    assert hint.startswith("more messages: add --cursor ")
+
+
+def test_recipient_json_is_the_apis_page(api: Api) -> None:
+    result = run("recipient", *api.args("+1 (206) 555-0100", "--json"))
+    assert result.code == 0, result
+    page = json.loads(result.out)
+    status, answered = call_api(api.query, "GET", "/recipients/%2B12065550100")
+    assert status == 200
+    assert page == answered
+    assert page["suppression"]["state"] == "not_applicable"
+
+
+def test_recipient_with_a_tenant_reads_the_tenants_list(api: Api) -> None:
+    suppress(ANA, "COMPLAINT", tenant="acme")
+    on_account = run("recipient", *api.args(ANA))
+    on_tenant = run("recipient", *api.args(ANA, "--tenant", "acme"))
+    assert "not suppressed" in on_account.out.splitlines()[1]
+    assert on_tenant.out.splitlines()[1].startswith("  suppression  SUPPRESSED (COMPLAINT)")
+    assert "on tenant acme's suppression list" in on_tenant.out.splitlines()[1]
+    assert "no cause recorded" in on_tenant.out
+
+
+@dataclass
+class FakeSes:
+    """The operator's own AWS clients: STS names them, SES v2 removes what it is asked."""
+
+    removed: list[dict[str, Any]]
+    regions: list[str | None]
+    error: Exception | None = None
+
+    def __call__(self, service: str, region: str | None) -> Any:
+        self.regions.append(region)
+        return self
+
+    def get_caller_identity(self) -> dict[str, str]:
+        return {"Arn": "arn:aws:sts::123456789012:assumed-role/Support/jo"}
+
+    def delete_suppressed_destination(self, **request: Any) -> dict[str, Any]:
+        if self.error is not None:
+            raise self.error
+        self.removed.append(request)
+        return {}
+
+
+@pytest.fixture
+def ses_operator() -> FakeSes:
+    return FakeSes(removed=[], regions=[])
+
+
+REMOVAL_ENV = {"AWS_REGION": "eu-west-1", "AWS_PROFILE": "support"}
+
+
+def test_removal_names_whose_credentials_and_where_then_asks_and_removes_as_ses_spells_it(
+    api: Api, ses_operator: FakeSes
+) -> None:
+    suppress(BEN, message_id="m-bounced")
+    questions: list[str] = []
+
+    def answer_yes(question: str) -> str:
+        questions.append(question)
+        return "y\n"
+
+    result = run(
+        "recipient",
+        *api.args("Ben@Example.org", "--remove-from-suppression-list"),
+        env=REMOVAL_ENV,
+        aws_client=ses_operator,
+        ask=answer_yes,
+    )
+
+    assert result.code == 0, result
+    where = "the account-level suppression list in eu-west-1"
+    # SES matches case: the entry is removed as SES spells it, not as it was typed.
+    assert questions == [f"Remove {BEN} from {where}? [y/N] "]
+    assert ses_operator.removed == [{"EmailAddress": BEN}]
+    assert set(ses_operator.regions) == {"eu-west-1"}
+    assert (
+        f"msgstatus: this removes {BEN} from {where}, with your own AWS credentials: "
+        "arn:aws:sts::123456789012:assumed-role/Support/jo (profile support)"
+    ) in result.err_lines
+    assert result.out.splitlines()[-1] == f"removed {BEN} from {where}"
+    assert "up to a minute" in result.err_lines[-1]
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", "yes please\n", EOFError()])
+def test_removal_without_a_yes_removes_nothing(
+    api: Api, ses_operator: FakeSes, answer: Any
+) -> None:
+    suppress(BEN, message_id="m-bounced")
+
+    def ask(_question: str) -> str:
+        if isinstance(answer, Exception):
+            raise answer
+        return str(answer)
+
+    result = run(
+        "recipient", *api.args(BEN, "--remove-from-suppression-list"),
+        env=REMOVAL_ENV, aws_client=ses_operator, ask=ask,
+    )  # fmt: skip
+    assert result.code == 1, result
+    assert ses_operator.removed == []
+    assert result.err_lines[-1] == "msgstatus: nothing removed"
+
+
+def test_removal_with_yes_does_not_ask(api: Api, ses_operator: FakeSes) -> None:
+    suppress(BEN, message_id="m-bounced")
+
+    def never(_question: str) -> str:
+        raise AssertionError("asked")
+
+    result = run(
+        "recipient", *api.args(BEN, "--remove-from-suppression-list", "--yes"),
+        env=REMOVAL_ENV, aws_client=ses_operator, ask=never,
+    )  # fmt: skip
+    assert result.code == 0, result
+    assert ses_operator.removed == [{"EmailAddress": BEN}]
+
+
+def test_removal_from_a_tenants_list_names_the_tenant(api: Api, ses_operator: FakeSes) -> None:
+    suppress(BEN, tenant="acme")
+    result = run(
+        "recipient", *api.args(BEN, "--tenant", "acme", "--remove-from-suppression-list", "--yes"),
+        env=REMOVAL_ENV, aws_client=ses_operator,
+    )  # fmt: skip
+    assert result.code == 0, result
+    assert ses_operator.removed == [{"EmailAddress": BEN, "TenantName": "acme"}]
+    assert "tenant acme's suppression list in eu-west-1" in result.out
+
+
+def test_removal_really_removes_the_entry_on_the_emulator(api: Api, monkeypatch) -> None:
+    """The default clients (boto3, the caller's credentials), against moto's SES and STS."""
+    suppress(BEN, message_id="m-bounced")
+    result = run(
+        "recipient", *api.args(BEN, "--remove-from-suppression-list", "--yes"),
+        env={"AWS_REGION": "us-east-1"},
+    )  # fmt: skip
+    assert result.code == 0, result
+    assert "(the default credential chain)" in result.err
+    api.query.restart()  # the API reuses SES's answer for a minute: a cold start asks again
+    again = run("recipient", *api.args(BEN))
+    assert "not suppressed" in again.out.splitlines()[1]
+
+
+@pytest.mark.parametrize(
+    ("address", "note"),
+    [
+        (ANA, "msgstatus: nothing to remove: it is not on the account-level suppression list"),
+        ("+12065550100", "msgstatus: nothing to remove: a phone number is on no SES suppression"),
+    ],
+)
+def test_removal_of_an_address_that_is_not_suppressed_does_nothing(
+    api: Api, ses_operator: FakeSes, address: str, note: str
+) -> None:
+    result = run(
+        "recipient", *api.args(address, "--remove-from-suppression-list", "--yes"),
+        env=REMOVAL_ENV, aws_client=ses_operator,
+    )  # fmt: skip
+    assert result.code == 0, result
+    assert result.err_lines[-1].startswith(note)
+    assert ses_operator.regions == []
+
+
+def test_removal_refused_by_ses_is_one_clean_line(api: Api, ses_operator: FakeSes) -> None:
+    suppress(BEN)
+    ses_operator.error = botocore.exceptions.ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "Delete"
+    )
+    result = run(
+        "recipient", *api.args(BEN, "--remove-from-suppression-list", "--yes", "--json"),
+        env=REMOVAL_ENV, aws_client=ses_operator,
+    )  # fmt: skip
+    assert result.code == 2, result
+    assert result.err_lines[-1] == (
+        f"msgstatus: error: SES did not remove {BEN}: AccessDeniedException: not allowed"
+    )
+
+
+def test_removal_when_the_state_is_unknown_removes_nothing(api: Api, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", f"http://127.0.0.1:{free_port()}")
+    api.query.restart()
+    result = run("recipient", *api.args(BEN, "--remove-from-suppression-list", "--yes"))
+    assert result.code == 2, result
+    assert result.out.splitlines()[1].startswith(
+        "  suppression  UNKNOWN: Amazon SES could not be asked (EndpointConnectionError)"
+    )
+    assert result.err_lines[-1] == (
+        "msgstatus: error: the API could not read the suppression state "
+        "(EndpointConnectionError): nothing removed; try again in a minute"
+    )
+
+
+def test_yes_alone_is_a_usage_error(api: Api) -> None:
+    assert_one_error_line(
+        run("recipient", *api.args(BEN, "--yes")), "--yes applies to --remove-from-suppression-list"
+    )
+
+
+def test_an_api_without_the_recipient_route_says_to_upgrade() -> None:
+    with LocalApi(
+        lambda _event: {"statusCode": 404, "body": '{"message": "no"}'}, free_port()
+    ) as old:
+        result = run("recipient", "--api-url", old.url, "--no-sign", BEN)
+    assert_one_error_line(result, "the API has no /recipients route", "upgrade the module")
+
+
 def test_an_unreachable_api_is_one_clean_line() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = run("get", "--api-url", url, "--no-sign", "m-1")
@@ -503,11 +729,6 @@ def test_watch_rides_out_a_few_503s_but_not_a_403() -> None:
         ),
         "the API answered 403: Forbidden",
     )
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
 
 
 def test_search_draws_a_table_on_a_terminal() -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import pytest
 from message_status import model
 from message_status.model import Channel, Finality, Group, Kind, Status
+from message_status.recipient_page import Outcome as RecipientOutcome
+from message_status.suppression import State
+from msgstatus import render
 from msgstatus.errors import CliError
 from msgstatus.main import build_parser
 from msgstatus.outcome import EXIT_CODES, Outcome, classify
@@ -102,3 +105,27 @@ def test_every_final_status_is_delivered_or_failed_unless_its_source_decides(
 def test_the_console_has_a_label_for_every_event_kind(kind: Kind) -> None:
     assert views.KIND_LABELS[kind]
     assert set(views.KIND_LABELS) == set(Kind)
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_every_suppression_state_has_its_words_in_the_console_and_the_client(state: State) -> None:
+    shown = views.SUPPRESSION_BADGES[state]
+    assert shown.status == state.value.replace("_", " ").upper()
+    assert shown.meaning
+    assert shown.tone in {"ok", "bad", "wait", "none"}
+    lines = {
+        other: render.suppression_lines({"state": other.value, "detail": "d"})[0] for other in State
+    }
+    assert lines[state].lower().startswith(state.value.replace("_", " "))
+    assert len(set(lines.values())) == len(State), "each state reads differently"
+
+
+@pytest.mark.parametrize("outcome", list(RecipientOutcome))
+def test_every_recipient_outcome_is_counted_in_the_console_and_the_client(
+    outcome: RecipientOutcome,
+) -> None:
+    counts = {"messages": 7, "by_outcome": {o.value: 0 for o in RecipientOutcome}}
+    counts["by_outcome"][outcome.value] = 7
+    words = outcome.value.replace("_", " ")
+    assert f"7 {words}" in render.counts_line(counts)
+    assert f"7 {words}" in views.counts_sentence(counts)

@@ -39,6 +39,7 @@ from devkit.calls import run_firehose
 from devkit.emulator import free_port
 from devkit.events import ses, sms_v2
 from devkit.local_api import LocalApi
+from devkit.ses_suppression import suppress
 
 CHROMIUM = os.environ.get("MSGSTATUS_TEST_CHROMIUM", "/usr/bin/chromium")
 NOW = (int(time.time()) - 3600) * 1000  # an hour ago: inside every default window
@@ -251,11 +252,13 @@ def test_search_by_recipient_then_a_message_in_full(page: Page) -> None:
     search(page, "  Ana@Example.com ")
 
     heading = page.get_by_role("heading", level=1)
-    expect(heading).to_have_text("Messages for recipient Ana@Example.com")
+    expect(heading).to_have_text("Recipient ana@example.com")
     expect(heading).to_be_focused()  # a screen reader starts with what was found
     expect(page.locator(".searched")).to_contain_text("Searched by recipient")
+    expect(page.locator(".suppression .badge")).to_have_text("NOT SUPPRESSED")
+    # Each row by ana's own outcome: m-two bounced for ben, but reached ana.
     assert table_rows(page) == {
-        "m-two": "HARD_BOUNCED",
+        "m-two": "DELIVERED",
         "m-bounced": "HARD_BOUNCED",
         "m-delivered": "DELIVERED",
     }
@@ -284,9 +287,98 @@ def test_search_by_recipient_then_a_message_in_full(page: Page) -> None:
     expect(page.get_by_role("link", name=ORDER)).to_be_visible()
 
     page.get_by_role("link", name="Back to the list").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Messages for recipient Ana@Example.com"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recipient ana@example.com")
+
+
+def test_a_suppressed_recipient_shows_since_when_why_and_the_message_that_caused_it(
+    page: Page,
+) -> None:
+    suppress(BEN, message_id="m-two", feedback_id="fb-1", at=1_796_000_000)
+    search(page, "Ben@Example.org")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Recipient {BEN}")
+    panel = page.get_by_role("region", name="Amazon SES suppression list")
+    expect(panel.locator(".status-line")).to_have_text(
+        "SUPPRESSED Amazon SES does not deliver to this address"
     )
+    terms, values = panel.locator("dt").all_inner_texts(), panel.locator("dd").all_inner_texts()
+    facts = dict(zip(terms, values, strict=True))
+    assert facts["List"] == "account-level (this account and Region)"
+    assert (facts["Reason"], facts["Since"], facts["Listed as"]) == (
+        "BOUNCE",
+        "2026-11-30T00:53:20.000Z",
+        BEN,
+    )
+    assert facts["Caused by"] == "m-two HARD_BOUNCED"
+    expect(page.get_by_role("status")).to_have_text(
+        "On this page: 0 delivered, 1 not delivered, 0 not final, of 1 message, each by this "
+        "recipient's own outcome."
+    )
+    assert table_rows(page) == {"m-two": "HARD_BOUNCED"}
+    expect(page.get_by_role("columnheader", name="Status for this recipient")).to_be_visible()
+
+    panel.get_by_role("link", name="m-two").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Message m-two")
+    page.get_by_role("link", name="Back to the list").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Recipient {BEN}")
+
+
+def test_a_cause_we_never_stored_and_an_unreachable_ses_are_said_plainly(
+    page: Page, console: RunningConsole, query: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suppress(ANA, "COMPLAINT", message_id="sent-before-the-module")
+    page.goto(f"{console.url}find?q={ANA}")
+    panel = page.get_by_role("region", name="Amazon SES suppression list")
+    expect(panel.locator(".cause dd")).to_have_text(
+        "sent-before-the-module not in the status table (sent before it, or expired)"
+    )
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", f"http://127.0.0.1:{free_port()}")
+    query.restart()  # a cold start: its SES client goes nowhere
+    page.goto(f"{console.url}find?q={ANA}")
+    expect(panel.locator(".status-line")).to_have_text(
+        "UNKNOWN Amazon SES could not be asked: try again in a minute"
+    )
+    expect(panel).to_contain_text("EndpointConnectionError")
+    assert len(table_rows(page)) == 3, "the messages are listed all the same"
+
+    page.goto(f"{console.url}find?q=%2B1%20(425)%20555-0100")
+    expect(panel.locator(".status-line")).to_have_text(
+        "NOT APPLICABLE a phone number: SES lists hold emails"
+    )
+
+
+def test_the_recipient_page_reads_well_in_every_state(
+    page: Page, console: RunningConsole, query: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Contrast (4.5:1) and keyboard on the new panel: suppressed, then unknown."""
+    suppress(BEN, message_id="m-two")
+    page.goto(f"{console.url}find?q={BEN}")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="m-two").first).to_be_focused()  # the cause first
+    low = [(what, round(ratio, 2)) for what, ratio in page.evaluate(CONTRAST) if ratio < 4.5]
+    assert low == []
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", f"http://127.0.0.1:{free_port()}")
+    query.restart()
+    for address in (ANA, "+14255550100"):
+        page.goto(f"{console.url}find?" + urlencode({"q": address}))
+        low = [(what, round(ratio, 2)) for what, ratio in page.evaluate(CONTRAST) if ratio < 4.5]
+        assert low == [], address
+
+
+def test_a_suppression_entry_holding_markup_is_shown_as_text(
+    page: Page, console: RunningConsole
+) -> None:
+    suppress(HOSTILE_RECIPIENT, message_id=HOSTILE, feedback_id=HOSTILE)
+    page.goto(f"{console.url}find?" + urlencode({"q": HOSTILE_RECIPIENT, "by": "recipient"}))
+    panel = page.get_by_role("region", name="Amazon SES suppression list")
+    expect(panel.locator(".status-line .badge")).to_have_text("SUPPRESSED")
+    expect(panel).to_contain_text(HOSTILE_RECIPIENT.lower())
+    expect(panel.locator(".cause dd")).to_contain_text(HOSTILE)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("#main script, #main img, #main svg").count() == 0
 
 
 def test_a_message_that_becomes_final_is_shown_without_a_reload(
@@ -337,8 +429,12 @@ def test_export_of_the_listed_messages_as_csv(page: Page, tmp_path: Path) -> Non
 
     assert re.fullmatch(r"messages-\d{8}T\d{6}Z\.csv", download.value.suggested_filename)
     rows = list(csv.DictReader(saved.read_text(encoding="utf-8").splitlines()))
-    assert {row["message_id"]: row["status"] for row in rows} == listed
     assert [row["message_id"] for row in rows] == list(listed)  # in the listed order
+    # The file holds each message's own status (the page shows ana's), and each recipient's.
+    assert {row["message_id"]: row["status"] for row in rows} == {
+        **listed,
+        "m-two": "HARD_BOUNCED",
+    }
     two = next(row for row in rows if row["message_id"] == "m-two")
     assert two["is_final"] == "true"
     assert two["correlation_id"] == ORDER
@@ -406,7 +502,7 @@ def test_keyboard_screen_reader_and_narrow_window(page: Page, console: RunningCo
     ).to_be_focused()
     page.keyboard.type(ANA)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name=f"Messages for recipient {ANA}")).to_be_focused()
+    expect(page.get_by_role("heading", name=f"Recipient {ANA}")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="m-two")).to_be_focused()
     page.keyboard.press("Enter")
@@ -462,7 +558,10 @@ def test_pages_follow_the_apis_cursor(api: str, browser: Browser) -> None:
     with started("--api-url", api, "--no-sign", "--page-size", "2") as (console, _):
         page.goto(console.sign_in_url)
         search(page, ANA)
-        expect(page.get_by_role("status")).to_have_text("2 messages on this page; there are more.")
+        expect(page.get_by_role("status")).to_have_text(
+            "On this page: 1 delivered, 1 not delivered, 0 not final, of 2 messages, each by "
+            "this recipient's own outcome. There are more on the next page."
+        )
         first = table_rows(page)
         page.get_by_role("link", name="Next page").click()
         expect(page.get_by_role("link", name="First page")).to_be_visible()

@@ -1,5 +1,6 @@
 """When DynamoDB fails, the shipped functions answer before their timeout: the query with its
-documented JSON 503, the transform with its records back in Firehose's error output.
+documented JSON 503, the transform with its records back in Firehose's error output. When
+SES fails, the recipient page answers 200 in time, its suppression state unknown.
 
 Each function runs as Lambda runs it (devkit.lambdas), pointed at an endpoint
 that throttles, fails, resets connections, hangs, or is not there at all.
@@ -14,7 +15,8 @@ from contextlib import contextmanager, nullcontext
 import pytest
 
 from devkit.calls import call_api, results, run_firehose
-from devkit.emulator import FAKE_CREDENTIALS, free_port
+from devkit.dynamo import table_definition
+from devkit.emulator import FAKE_CREDENTIALS, free_port, moto_server
 from devkit.events import ses
 from devkit.lambdas import built_function
 from tests.support.faultproxy import fault_endpoint
@@ -73,3 +75,34 @@ def test_the_transform_fails_its_records_before_its_timeout(mode: str) -> None:
     assert results(response) == ["ProcessingFailed", "ProcessingFailed"]
     assert elapsed < timeout_s - 2, f"{mode}: answered after {elapsed:.1f} s"
     assert json.dumps(response)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_recipient_page_answers_in_time_whatever_ses_does(mode: str) -> None:
+    """The table on a moto server, SES throttling, failing, resetting, hanging or absent."""
+    timeout_s = 10
+    with moto_server() as emulator, endpoint(mode) as ses_url:
+        env = {
+            **function_env(emulator.endpoint_url, timeout_s),
+            "AWS_ENDPOINT_URL_SESV2": ses_url,
+            "TABLE_NAME": f"recipient-page-{mode}",  # moto's backends outlive its server
+        }
+        dynamodb = emulator.client("dynamodb")
+        dynamodb.create_table(**table_definition(env["TABLE_NAME"]))
+        try:
+            with built_function("query", env) as query:
+                started = time.monotonic()
+                status, body = call_api(
+                    lambda event: query.invoke(event, timeout_s=timeout_s),
+                    "GET",
+                    "/recipients/jane@example.com",
+                )
+                elapsed = time.monotonic() - started
+        finally:
+            dynamodb.delete_table(TableName=env["TABLE_NAME"])
+    assert status == 200, body
+    validate_response("/recipients/{address}", "GET", 200, body)
+    assert body["suppression"]["state"] == "unknown"
+    assert body["suppression"]["error_code"]
+    # One SES attempt of at most 2.5 s, whatever SES does, and the function's start.
+    assert elapsed < timeout_s / 2, f"{mode}: answered after {elapsed:.1f} s"

@@ -67,6 +67,17 @@ def test_the_readme_answer_is_what_the_api_answers() -> None:
     assert set(example["recipients"]) == set(example["destination"])
 
 
+def test_the_recipient_page_examples_are_valid_answers() -> None:
+    """docs/openapi.yaml's examples of GET /recipients/{address}, by the document's own schema."""
+    responses = document()["paths"]["/recipients/{address}"]["get"]["responses"]
+    examples = responses["200"]["content"]["application/json"]["examples"]
+    assert set(examples) == {"suppressed", "unknown", "phone"}
+    for example in examples.values():
+        validate_response("/recipients/{address}", "GET", 200, example["value"])
+    states = {example["value"]["suppression"]["state"] for example in examples.values()}
+    assert states == {"suppressed", "unknown", "not_applicable"}
+
+
 def test_the_event_schema_is_valid_and_its_statuses_are_the_models() -> None:
     schema = json.loads(
         (ROOT / "docs" / "events" / "message-status-changed.schema.json").read_text()

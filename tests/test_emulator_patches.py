@@ -8,11 +8,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from devkit.stack import athena_named_queries_like_athena
+from devkit.ses_suppression import suppress, suppression_list_like_ses
+from devkit.stack import athena_named_queries_like_athena, delete_markers_deletable
 
 
 @pytest.fixture
-def athena(monkeypatch: pytest.MonkeyPatch):
+def aws(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -20,6 +21,10 @@ def athena(monkeypatch: pytest.MonkeyPatch):
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture
+def athena(aws: None):
     with mock_aws(), athena_named_queries_like_athena():
         yield boto3.client("athena")
 
@@ -35,3 +40,59 @@ def test_a_named_query_can_be_deleted_and_is_then_gone_as_athena_says(athena) ->
     # The provider reads exactly this as "already deleted" (not a 500 to retry).
     assert gone.value.response["Error"]["Code"] == "InvalidRequestException"
     assert "does not exist" in gone.value.response["Error"]["Message"]
+
+
+def test_a_bucket_whose_object_was_deleted_can_be_emptied_after_versioning_is_suspended(
+    aws: None,
+) -> None:
+    """What a destroy of the archive does after ``msgstatus replay`` moved an object."""
+    with mock_aws(), delete_markers_deletable():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="archive")
+        s3.put_bucket_versioning(Bucket="archive", VersioningConfiguration={"Status": "Enabled"})
+        s3.put_object(Bucket="archive", Key="errors/a.gz", Body=b"x")
+        s3.delete_object(Bucket="archive", Key="errors/a.gz")  # a delete marker
+        s3.put_bucket_versioning(Bucket="archive", VersioningConfiguration={"Status": "Suspended"})
+        listing = s3.list_object_versions(Bucket="archive")
+        versions = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in [*listing["Versions"], *listing["DeleteMarkers"]]
+        ]
+        s3.delete_objects(Bucket="archive", Delete={"Objects": versions, "Quiet": True})
+        assert "Versions" not in s3.list_object_versions(Bucket="archive")
+        s3.delete_bucket(Bucket="archive")
+
+
+@pytest.fixture
+def sesv2(monkeypatch: pytest.MonkeyPatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(), suppression_list_like_ses():
+        yield boto3.client("sesv2")
+
+
+def test_the_suppression_list_answers_as_ses_does_matching_case(sesv2) -> None:
+    suppress("Jane@Example.com", "COMPLAINT", message_id="m-1", feedback_id="f-1", at=1_796_000_000)
+    entry = sesv2.get_suppressed_destination(EmailAddress="Jane@Example.com")
+    assert entry["SuppressedDestination"]["Reason"] == "COMPLAINT"
+    assert entry["SuppressedDestination"]["Attributes"] == {"MessageId": "m-1", "FeedbackId": "f-1"}
+    assert entry["SuppressedDestination"]["LastUpdateTime"].timestamp() == 1_796_000_000
+    with pytest.raises(ClientError) as missing:
+        sesv2.get_suppressed_destination(EmailAddress="jane@example.com")
+    assert missing.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_a_tenant_list_is_apart_and_an_entry_can_be_removed_once(sesv2) -> None:
+    sesv2.put_suppressed_destination(EmailAddress="a@example.com", Reason="BOUNCE", TenantName="t")
+    with pytest.raises(ClientError):
+        sesv2.get_suppressed_destination(EmailAddress="a@example.com")
+    assert sesv2.get_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
+    sesv2.delete_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
+    with pytest.raises(ClientError) as gone:
+        sesv2.delete_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
+    assert gone.value.response["Error"]["Code"] == "NotFoundException"

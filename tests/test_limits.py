@@ -3,6 +3,7 @@
 * The transform's answer to the largest request Firehose can send, filled with
   the smallest records that parse (whose archive lines are larger than they are).
 * A batch lookup of 100 ids whose documents add up to far more than 6 MB.
+* A recipient's page of 100 such messages, with its suppression and counts beside them.
 """
 
 from __future__ import annotations
@@ -147,3 +148,23 @@ def test_a_batch_lookup_answers_what_fits_and_lists_the_rest(query, dynamodb) ->
     )
     assert status == 200
     assert again["messages"][0]["message_id"] == answer["unprocessed_ids"][0]
+
+
+def test_a_recipients_page_answers_what_fits_with_its_suppression_and_a_cursor(
+    query, dynamodb
+) -> None:
+    template = largest_item("big-000")
+    recipient = template["rcpt"]["S"]
+    for n in range(100):
+        dynamodb.put_item(
+            TableName=TABLE_NAME,
+            Item={**template, "message_id": {"S": f"big-{n:03d}"}, "sent": {"N": str(n)}},
+        )
+    response = query(http_event("GET", f"/recipients/{recipient}", {"limit": "100"}))
+    assert response["statusCode"] == 200
+    assert len(json.dumps(response)) < LAMBDA_LIMIT
+    assert len(json.dumps(response["body"])) <= MAX_BODY_BYTES
+    answer = json.loads(response["body"])
+    assert answer["suppression"]["state"] == "not_suppressed"
+    assert 0 < answer["counts"]["messages"] == len(answer["messages"]) < 100
+    assert answer["next_cursor"], "the rest is one cursor away"

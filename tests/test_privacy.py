@@ -21,6 +21,7 @@ from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
 from devkit.events import firehose_event, ses, sms_v2
 from devkit.lambdas import built_function
+from devkit.ses_suppression import suppress, suppression_list_like_ses
 from devkit.streams import StreamReader
 from tests.conftest import TABLE_NAME
 
@@ -85,7 +86,8 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The three functions, traced, after a realistic workload; what the daemon and stdout got."""
     daemon = XRayDaemon()
     output = tmp_path_factory.mktemp("privacy") / "functions.log"
-    with moto_server() as emulator:
+    with moto_server() as emulator, suppression_list_like_ses():
+        suppress(CC, message_id="pii-email-1", feedback_id="pii-feedback")
         dynamodb = emulator.client("dynamodb")
         dynamodb.create_table(
             **table_definition(TABLE_NAME),
@@ -155,6 +157,12 @@ def exercise(emulator: Emulator, env: dict, output: Path) -> dict:
                     None,
                     json.dumps({"message_ids": [RECIPIENT + "\u0001"]}),
                 ),
+                # Recipients' pages: SES is asked (and answers NotFoundException, whose
+                # message names the address), a suppressed one, a phone, a bad address.
+                ("GET", f"/recipients/{RECIPIENT.upper()}", None, None),
+                ("GET", f"/recipients/{CC}", None, None),
+                ("GET", f"/recipients/{PHONE}", None, None),
+                ("GET", f"/recipients/{RECIPIENT}@", None, None),
             ]
         ]
     return {
@@ -169,7 +177,15 @@ def test_the_workload_really_ran_traced(traced: dict) -> None:
     """Guard: the assertions below are about real traces of real answers."""
     assert results(traced["transform_response"]) == ["Ok", "Ok", "ProcessingFailed", "Ok"]
     statuses = [status for status, _ in traced["answers"]]
-    assert statuses == [200, 200, 200, 404, 200, 200, 200, 400, 400]
+    assert statuses == [200, 200, 200, 404, 200, 200, 200, 400, 400, 200, 200, 200, 400]
+    pages = [body for _, body in traced["answers"][9:12]]
+    assert [page["suppression"]["state"] for page in pages] == [
+        "not_suppressed",
+        "suppressed",
+        "not_applicable",
+    ]
+    assert pages[1]["suppression"]["cause"]["message"]["message_id"] == "pii-email-1"
+    assert [len(page["messages"]) for page in pages] == [1, 1, 1]
     found = [[m["message_id"] for m in body["messages"]] for _, body in traced["answers"][4:7]]
     assert found == [["pii-email-1"], ["pii-sms-1"], ["pii-email-1"]], "the searches found them"
     assert RECIPIENT in json.dumps(traced["answers"][0][1]), "the API does answer with it"

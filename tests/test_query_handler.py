@@ -323,6 +323,7 @@ def test_a_method_a_path_does_not_serve_is_405_with_allow(seeded, method, path, 
 PATH_PARTS = st.sampled_from(
     [
         *("messages", "batch-get", "email-1", "", "%00", "%ZZ", "%", "..", "é", "a b"),
+        *("recipients", "ana@example.com", "+14255550156", "A%40B.COM", "@", "+"),
         *("\x01", "\x7f", "\u2028", "\ud800", "%ff", "%ed%a0%80", "%2F", "\U0001f4e8", '"'),
     ]
 )
@@ -336,7 +337,7 @@ QUERY_VALUES = any_text(30) | st.sampled_from(["email-1", "x" * 300, "%0A", "a\u
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW"]),
     parts=st.lists(PATH_PARTS, max_size=4),
     query_string=st.dictionaries(
-        st.sampled_from(["message_id", "cursor", "x"]), QUERY_VALUES, max_size=2
+        st.sampled_from(["message_id", "cursor", "limit", "tenant", "x"]), QUERY_VALUES, max_size=2
     ),
     body=st.none()
     | st.text(max_size=200)

@@ -17,7 +17,16 @@ from tests.support.items import stored_document
 from tests.support.modules import imports, top_level
 
 # The modules that may touch the process's environment or AWS; the rest is the pure core.
-EDGES = {"settings", "store", "publisher", "budget", "call_errors", "dynamodb_json", "tracing"}
+EDGES = {
+    "settings",
+    "store",
+    "publisher",
+    "ses",
+    "budget",
+    "call_errors",
+    "dynamodb_json",
+    "tracing",
+}
 
 
 def test_an_unset_or_empty_setting_takes_its_default() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from message_status.changes import QUIET_MARKER
 from message_status.item import ItemSettings, pointer_items, to_item
 from message_status.parse import parse_event
 from message_status.record import fold
@@ -26,6 +27,7 @@ from devkit.streams import MappingSettings, drain, record_of, run_mapping
 from tests.support import faults
 
 T = 1_800_000_000_000
+BOOKKEEPING = ("version", QUIET_MARKER)
 
 
 class History:
@@ -36,15 +38,18 @@ class History:
         self.items: dict[str, dict[str, Any]] = {}
         self.records: list[dict[str, Any]] = []
 
-    def write(self, message_id: str, *new_events: dict) -> None:
-        """One transform write of ``message_id`` (skipped, as the transform skips it, if equal)."""
+    def write(self, message_id: str, *new_events: dict, quiet: bool = False) -> None:
+        """One transform write of ``message_id`` (skipped, as the transform skips it, if equal);
+        ``quiet``: a backfill's write, as the store makes it (changes.QUIET_MARKER)."""
         events = self.events.setdefault(message_id, []) + list(new_events)
         self.events[message_id] = events
         old = self.items.get(message_id)
         fresh = to_item(fold(parse_event(e) for e in events), ItemSettings())
-        if old is not None and {k: v for k, v in old.items() if k != "version"} == fresh:
+        if old is not None and {k: v for k, v in old.items() if k not in BOOKKEEPING} == fresh:
             return
         fresh["version"] = (old or {}).get("version", 0) + 1
+        if quiet:
+            fresh[QUIET_MARKER] = fresh["version"]
         if old is None:
             for pointer in pointer_items(fresh):
                 self.records.append(record_of(None, pointer, self._next()))
@@ -129,6 +134,20 @@ def test_a_replayed_batch_publishes_again_with_the_same_versions(stream, status_
     events = summary(drain(sqs(), status_queue))
     assert len(events) == 2 * len(EXPECTED)
     assert sorted(set(events), key=events.index) == EXPECTED
+
+
+def test_backfilled_writes_publish_nothing_and_the_next_live_write_is_published(
+    stream, status_queue
+) -> None:
+    """The function alone (no mapping filter): quiet writes are skipped, not published."""
+    history = History()
+    history.write("m1", ses("Send", "m1", T), quiet=True)
+    history.write("m1", ses("Delivery", "m1", T + 1000), quiet=True)
+    history.write("m2", ses("Send", "m2", T), quiet=True)
+    history.write("m1", ses("Open", "m1", T + 60_000))  # live traffic after the backfill
+    history.write("m2", ses("Send", "m2", T))  # live, but nothing new: no write at all
+    assert stream({"Records": history.records}) == {"batchItemFailures": []}
+    assert summary(drain(sqs(), status_queue)) == [("m1", "DELIVERED", "OPENED", 3)]
 
 
 def test_changes_go_out_ten_to_a_put_events_request(stream, status_queue) -> None:

@@ -80,6 +80,11 @@ output "query_function_arn" {
   value       = module.message_status.query_function_arn
 }
 
+output "vpc_endpoint_services" {
+  description = "Per function, the VPC endpoint service names its code reaches with lambda_vpc_config: create an endpoint for each in the functions' subnets (DynamoDB's can be a free gateway endpoint) or route them through NAT. X-Ray carries traces only. Empty when create is false."
+  value       = module.message_status.vpc_endpoint_services
+}
+
 output "log_group_names" {
   description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
   value       = module.message_status.log_group_names
@@ -243,4 +248,9 @@ output "athena_named_query_ids" {
 output "analytics_query_policy_json" {
   description = "An IAM policy document that lets a user or role run queries in the workgroup over the table (Athena, Glue, the archive's events/ and athena-results/ prefixes, and the KMS key): attach it to your analysts. Null without analytics."
   value       = module.message_status.analytics_query_policy_json
+}
+
+output "kms_key_policy_statements_json" {
+  description = "The key-policy statements the services that encrypt for the module need on the kms_key_arn key, as a policy document to merge into the key's policy (source_policy_documents): CloudWatch Logs for the module's log groups, and EventBridge for a created bus and the webhooks' dead-letter queues, each bound to those resources by an encryption context. Only the features that are on; known at plan time and independent of kms_key_arn, so the key and the module can be created in one apply. Null when create is false."
+  value       = module.message_status.kms_key_policy_statements_json
 }

@@ -2,20 +2,59 @@
 # define it: the most any role of this pipeline may ever do, whatever policy is
 # attached to it. The roles' own policies stay narrower.
 
+locals {
+  # The ARNs the module's roles act on, from the names it gives them.
+  in_this_account = "${local.region}:${local.account_id}"
+}
+
 data "aws_iam_policy_document" "boundary" {
   statement {
-    sid = "ThisPipelinesDataOnly"
+    sid = "ThisPipelinesTable"
     actions = [
       "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
+    ]
+    resources = [
+      "arn:${local.partition}:dynamodb:${local.in_this_account}:table/${var.name}",
+      "arn:${local.partition}:dynamodb:${local.in_this_account}:table/${var.name}/index/*",
+    ]
+  }
+
+  # The stream function's event-source mapping reads the table's change stream.
+  statement {
+    sid = "ThisPipelinesTableStream"
+    actions = [
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+    ]
+    resources = ["arn:${local.partition}:dynamodb:${local.in_this_account}:table/${var.name}/stream/*"]
+  }
+
+  statement {
+    sid = "ThisPipelinesStreamsFunctionsAndLogs"
+    actions = [
       "firehose:PutRecord",
       "firehose:PutRecordBatch",
       "lambda:GetFunctionConfiguration",
       "lambda:InvokeFunction",
       "logs:CreateLogStream",
       "logs:PutLogEvents",
+    ]
+    resources = [
+      "arn:${local.partition}:firehose:${local.in_this_account}:deliverystream/${var.name}-*",
+      "arn:${local.partition}:lambda:${local.in_this_account}:function:${var.name}-*",
+      "arn:${local.partition}:logs:${local.in_this_account}:log-group:/aws/lambda/${var.name}-*",
+      "arn:${local.partition}:logs:${local.in_this_account}:log-group:/aws/kinesisfirehose/${var.name}-*",
+    ]
+  }
+
+  statement {
+    sid = "ThisPipelinesArchive"
+    actions = [
       "s3:AbortMultipartUpload",
       "s3:GetBucketLocation",
       "s3:GetObject",
@@ -24,13 +63,36 @@ data "aws_iam_policy_document" "boundary" {
       "s3:PutObject",
     ]
     resources = [
-      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.name}",
-      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.name}/index/*",
-      "arn:${local.partition}:firehose:${local.region}:${local.account_id}:deliverystream/${var.name}-*",
-      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.name}-*",
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*${var.name}*",
       "arn:${local.partition}:s3:::${var.name}-${local.account_id}-${local.region}",
       "arn:${local.partition}:s3:::${var.name}-${local.account_id}-${local.region}/*",
+    ]
+  }
+
+  # Firehose reads the example's Kinesis data stream as one more consumer.
+  statement {
+    sid = "ThisExamplesKinesisSource"
+    actions = [
+      "kinesis:DescribeStream",
+      "kinesis:GetRecords",
+      "kinesis:GetShardIterator",
+      "kinesis:ListShards",
+    ]
+    resources = [aws_kinesis_stream.events.arn]
+  }
+
+  # Status events on the pipeline's bus, its webhooks' API destinations, and
+  # the queue Lambda describes unpublished batches in.
+  statement {
+    sid = "ThisPipelinesEventsAndWebhooks"
+    actions = [
+      "events:InvokeApiDestination",
+      "events:PutEvents",
+      "sqs:SendMessage",
+    ]
+    resources = [
+      "arn:${local.partition}:events:${local.in_this_account}:event-bus/${var.name}-status",
+      "arn:${local.partition}:events:${local.in_this_account}:api-destination/${var.name}-*",
+      "arn:${local.partition}:sqs:${local.in_this_account}:${var.name}-*",
     ]
   }
 
@@ -40,7 +102,8 @@ data "aws_iam_policy_document" "boundary" {
     resources = [aws_kms_key.this.arn]
   }
 
-  # For lambda_vpc_config: the module's roles narrow these to their subnets.
+  # For lambda_vpc_config: the module's roles create interfaces only in their
+  # subnets and security groups.
   statement {
     sid = "NetworkInterfacesInThisAccount"
     actions = [
@@ -50,18 +113,20 @@ data "aws_iam_policy_document" "boundary" {
       "ec2:UnassignPrivateIpAddresses",
     ]
     resources = [
-      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
-      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
-      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.in_this_account}:network-interface/*",
+      "arn:${local.partition}:ec2:${local.in_this_account}:security-group/*",
+      "arn:${local.partition}:ec2:${local.in_this_account}:subnet/*",
     ]
   }
 
-  # X-Ray segments and EC2's Describe* calls support no resource-level permissions.
+  # These support no resource-level permissions: "*" is their only resource.
   statement {
-    sid = "TracesAndDescriptions"
+    sid = "ActionsWithoutResources"
     actions = [
+      "dynamodb:ListStreams",
       "ec2:DescribeNetworkInterfaces",
       "ec2:DescribeSubnets",
+      "ses:GetSuppressedDestination", # the query's recipient page
       "xray:PutTelemetryRecords",
       "xray:PutTraceSegments",
     ]

@@ -1,6 +1,9 @@
-# One customer-managed key for the table, bucket, stream, log groups and the
-# functions' environment. The key policy lets the services that encrypt on the
-# module's behalf use it, each only from this account.
+# One customer-managed key for the table, bucket, stream, log groups, the
+# functions' environment, the status bus and the webhook's dead-letter queue.
+# Its policy lets the account's IAM policies use it (the module's roles have
+# their statements) and merges what the module's services need:
+# kms_key_policy_statements_json, built from names, so the key and the module
+# are created in one apply.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -16,6 +19,8 @@ data "aws_iam_policy_document" "key" {
   #checkov:skip=CKV_AWS_111:In a key policy, Resource "*" means this key only; the account's IAM policies decide who else may use it.
   #checkov:skip=CKV_AWS_356:In a key policy, Resource "*" means this key only.
   #checkov:skip=CKV_AWS_109:The account root administers its own key (the default key policy); delegation to IAM is intended.
+  source_policy_documents = [module.message_status.kms_key_policy_statements_json]
+
   statement {
     sid       = "AccountAdministersKey"
     actions   = ["kms:*"]
@@ -24,29 +29,6 @@ data "aws_iam_policy_document" "key" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid = "CloudWatchLogsEncryptsModuleLogGroups"
-    actions = [
-      "kms:Decrypt*",
-      "kms:Describe*",
-      "kms:Encrypt*",
-      "kms:GenerateDataKey*",
-      "kms:ReEncrypt*",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*${var.name}*"]
     }
   }
 }

@@ -1,7 +1,7 @@
 """Call budgets and deadlines: every AWS edge's calls fit the function's timeout by construction.
 
 Shared by every edge that calls AWS (DynamoDB in ``store``, EventBridge in
-``publisher``), and by any the functions gain: an edge takes a ``CallBudget``
+``publisher``, SES in ``ses``), and by any the functions gain: an edge takes a ``CallBudget``
 for its client and a ``Deadline`` per invocation, and depends on no other edge.
 
 ``sdk_config`` picks the timeouts and attempts so that one call's worst case
@@ -53,6 +53,13 @@ def query_call_budget(function_timeout_s: float) -> CallBudget:
     """The query answers within API Gateway's patience and its own timeout: one call may
     take the timeout less a margin (cold start, JSON, the response) of up to 3 s."""
     return sdk_config(function_timeout_s - min(3.0, 0.3 * function_timeout_s))
+
+
+def suppression_call_budget(function_timeout_s: float) -> CallBudget:
+    """The recipient page's SES lookup: a quarter of the query's timeout, at most 2.5 s, so
+    one attempt. The page answers without it (the state is then unknown), so a slow SES
+    costs little time and never the table's reads, which come first."""
+    return sdk_config(min(2.5, function_timeout_s / 4))
 
 
 def transform_call_budget(function_timeout_s: float) -> CallBudget:

@@ -6,9 +6,16 @@ item's content), so every edge logs the code alone: a ``ClientError``'s
 ``ThrottlingException``), botocore's exception class for transport errors
 (``ReadTimeoutError``, ``EndpointConnectionError``), and our own codes for a
 call that answered without doing all its work or could not start in time.
+
+Logs are not the only way out: the X-Ray SDK records every failed call's
+exception, message included, in the trace. ``without_error_messages`` keeps
+AWS's message out of a client's exceptions altogether (SES's NotFoundException
+names the address it was asked about).
 """
 
 from __future__ import annotations
+
+from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -34,3 +41,19 @@ def error_code(err: BaseException) -> str:
     if isinstance(err, IncompleteCall):
         return err.code
     return type(err).__name__
+
+
+MESSAGE_LEFT_OUT: Final = "(AWS's message left out: it may echo request values)"
+
+
+def _leave_message_out(parsed: dict[str, Any], **_: Any) -> None:
+    error = parsed.get("Error")
+    if isinstance(error, dict) and error.get("Message"):
+        error["Message"] = MESSAGE_LEFT_OUT
+
+
+def without_error_messages(client: Any) -> Any:
+    """``client``, whose ClientErrors carry AWS's error code but never its message: botocore
+    emits after-call before it raises, with the parsed answer the exception is made of."""
+    client.meta.events.register("after-call", _leave_message_out)
+    return client

@@ -8,6 +8,13 @@ finality changes, or when any recipient's status does.
 
 The merge never goes back (a status only rises in precedence), so neither
 can an event: tests/test_changes.py proves it over arbitrary event sets.
+
+A write can ask not to be published: ``msgstatus backfill`` loads history
+without announcing it (unless ``--publish-events``). The store then writes
+``QUIET_MARKER`` holding the version it wrote, and a new image whose marker
+equals its own version is no change to publish. Every write the store makes
+is a whole PutItem built from the events, so the next live write carries no
+marker: it is published, computed against the backfilled image as usual.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from .timefmt import to_iso
 
 DETAIL_TYPE: Final = "Message Status Changed"
 DEFAULT_EVENT_SOURCE: Final = "message-status"
+# The bookkeeping attribute of a write not to publish: the version it wrote (a number).
+QUIET_MARKER: Final = "q"
 # PutEvents takes at most 10 entries and 256 KB per request.
 MAX_ENTRIES_PER_PUT: Final = 10
 MAX_PUT_BYTES: Final = 256 * 1024
@@ -48,6 +57,7 @@ class StatusChange:
     previous_status: Status | None  # None: the first write of this message
     is_final: bool
     status_changed: bool  # the message's own status or finality changed
+    became_final: bool  # this change made the message final: once per message
     recipients: tuple[RecipientChange, ...]  # only those whose status changed
     sent_ms: int
     last_event_ms: int
@@ -65,6 +75,7 @@ class StatusChange:
             "previous_status": None if self.previous_status is None else self.previous_status.value,
             "is_final": self.is_final,
             "status_changed": self.status_changed,
+            "became_final": self.became_final,
             # The new statuses of the recipients below, for rule patterns: EventBridge
             # matches a list of values by any element ("any hard bounce").
             "recipient_statuses": sorted({change.status.value for change in self.recipients}),
@@ -97,6 +108,12 @@ def is_message_item(image: Mapping[str, Any] | None) -> bool:
     return "h" in image or is_legacy(image)
 
 
+def written_quietly(image: Mapping[str, Any]) -> bool:
+    """Whether ``image`` is a write that asked not to be published (its marker is its version)."""
+    marker = image.get(QUIET_MARKER)
+    return marker is not None and marker == image.get("version")
+
+
 def _recipient_changes(
     before: Mapping[str, Outcome], after: Mapping[str, Outcome]
 ) -> tuple[RecipientChange, ...]:
@@ -125,11 +142,12 @@ def status_change(
     old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> StatusChange | None:
     """The change from ``old`` to ``new`` (table images), or None when nothing a consumer
-    follows changed: a removal (TTL), a pointer item, an event that only added history.
+    follows changed: a removal (TTL), a pointer item, an event that only added history,
+    or a write that asked not to be published (``written_quietly``).
 
     ValueError when an image is not an item this code can read.
     """
-    if new is None or not is_message_item(new):
+    if new is None or not is_message_item(new) or written_quietly(new):
         return None
     try:
         after = from_item(new)
@@ -151,6 +169,7 @@ def status_change(
         previous_status=None if before is None else before.status,
         is_final=after.is_final,
         status_changed=message_changed,
+        became_final=after.is_final and (before is None or not before.is_final),
         recipients=recipients,
         sent_ms=after.sent_ms,
         last_event_ms=after.last_event_ms,

@@ -26,6 +26,8 @@ Materialized, because something other than this code reads them:
 ===============  =====================================================================
 ``expires_at``   DynamoDB TTL deletes the item then: ``sent`` + retention
 ``version``      the optimistic-locking condition of every write (added by the store)
+``q``            on a write not to publish (a backfill's), the version it wrote: the
+                 stream function skips it (changes.written_quietly; added by the store)
 ``rcpt``         partition key of the recipient index: the first recipient (the
                  others get pointer items, store.pointer_items)
 ``cid``          partition key of the correlation index: the caller's own id

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from .budget import Deadline
 from .call_errors import CALL_ERRORS, IncompleteCall, error_code
+from .changes import QUIET_MARKER
 from .dynamodb_json import deserialize, serialize
 from .events import NormalizedEvent
 from .item import ItemSettings, from_item, is_legacy, pointer_items, to_item
@@ -52,7 +53,7 @@ class StoreError(IncompleteCall):
 
 
 # Fields the store keeps for itself, beside the item's content.
-BOOKKEEPING_FIELDS = ("version", "updated_at")
+BOOKKEEPING_FIELDS = ("version", "updated_at", QUIET_MARKER)
 BATCH_WRITE_LIMIT = 25
 
 
@@ -220,6 +221,7 @@ class MessageStore(MessageReader):
         max_get_rounds: int = 8,
         write_concurrency: int = WRITE_CONCURRENCY,
         sleep: Callable[[float], None] = time.sleep,
+        quiet: bool = False,
     ) -> None:
         super().__init__(
             client, table_name, max_get_rounds=max_get_rounds, consistent_reads=True, sleep=sleep
@@ -227,12 +229,22 @@ class MessageStore(MessageReader):
         self.settings = settings
         self.max_write_attempts = max_write_attempts
         self.write_concurrency = write_concurrency
+        # Quiet writes (a backfill's) carry QUIET_MARKER: the stream publishes no change
+        # for them (changes.written_quietly). The transform never writes quietly.
+        self.quiet = quiet
 
     # --- writes ----------------------------------------------------------------
 
     def put_if_version(self, item: Mapping[str, Any], expected_version: int | None) -> None:
-        """Write ``item`` only if the stored version is still ``expected_version``."""
-        new_item = {**item, "version": (expected_version or 0) + 1}
+        """Write ``item`` only if the stored version is still ``expected_version``.
+
+        The whole item is put, so a marker of an earlier quiet write never survives
+        a later write: only a quiet store writes one, holding the version it wrote.
+        """
+        version = (expected_version or 0) + 1
+        new_item = {**item, "version": version}
+        if self.quiet:
+            new_item[QUIET_MARKER] = version
         self.deadline.require_call()
         condition: dict[str, Any]
         if expected_version is None:

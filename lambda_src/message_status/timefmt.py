@@ -27,6 +27,11 @@ def from_iso(text: str) -> int:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
         raise BadTimestamp("not an ISO-8601 timestamp") from err
+    return from_datetime(moment)
+
+
+def from_datetime(moment: datetime) -> int:
+    """A datetime (naive means UTC) as epoch milliseconds; BadTimestamp when out of range."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     # Integer arithmetic: float seconds would round some milliseconds wrongly.

@@ -10,6 +10,7 @@ identity, Region and partition): the session's moto server answers.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import tftest
 from devkit import terraform
 from devkit.emulator import Emulator
 from devkit.validate import examples
+from tests.support import known_arns
 
 EXAMPLES = tuple(examples())
 
@@ -53,6 +55,7 @@ class Workspace:
         self.tf = tftest.TerraformTest(str(path), env=env)
         self.tf.setup(upgrade=False)
         self._plans: dict[str, tftest.TerraformPlanOutput] = {}
+        self._known: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _var_file(self, tf_vars: dict[str, Any]) -> str | None:
         if not tf_vars:
@@ -68,6 +71,29 @@ class Workspace:
             finally:
                 (self.path / "test.auto.tfvars.json").unlink(missing_ok=True)
         return self._plans[key]
+
+    def known(self, **tf_vars: Any) -> dict[str, dict[str, Any]]:
+        """Address => values of every resource and data source for these variables, with
+        the ARNs AWS would give, so that every policy document is rendered (cached).
+
+        The plan says what would be created; a `terraform test` run then applies
+        the configuration with each of those resources overridden, its ARN as AWS
+        would set it, creating nothing (tests/support/known_arns.py).
+        """
+        key = "known:" + json.dumps(tf_vars, sort_keys=True)
+        if key not in self._known:
+            overrides = known_arns.arn_overrides(self.plan(**tf_vars)._raw)
+            folder = self.path / "known-arns"
+            folder.mkdir(exist_ok=True)
+            (folder / "known.tftest.hcl").write_text(known_arns.override_file(overrides, tf_vars))
+            try:
+                result = terraform.run(
+                    self.path, self.env, "test", "-test-directory=known-arns", "-json", "-verbose"
+                )
+            finally:
+                shutil.rmtree(folder)
+            self._known[key] = known_arns.state_of_the_run(result.stdout)
+        return self._known[key]
 
     def plan_error(self, **tf_vars: Any) -> str:
         """The error output of a plan that must fail."""

@@ -19,10 +19,11 @@ import pytest
 from message_status.events import ARCHIVE_LINE_COLUMNS
 from message_status.model import INDEXES
 
-from devkit import ROOT
+from devkit import ROOT, analyze
 from devkit.calls import call_api, results, run_firehose
 from devkit.emulator import REGION
 from devkit.events import iso, pinpoint_email, ses
+from devkit.ses_suppression import suppress
 from devkit.stack import AWS_LAYER_ACCOUNT, Stack, module_defaults
 from devkit.streams import MappingSettings, StreamReader, drain, run_mapping, sqs_sender
 
@@ -159,6 +160,7 @@ def test_api_routes_require_iam_auth(basic_stack: Stack) -> None:
         "GET /messages/{message_id}",
         "GET /messages",
         "POST /messages/batch-get",
+        "GET /recipients/{address}",
     }
     assert {route["AuthorizationType"] for route in routes} == {"AWS_IAM"}
 
@@ -228,6 +230,30 @@ def test_deployed_code_finds_a_message_by_each_of_its_recipients(basic_stack: St
     assert message["recipients"]["apply.ana@example.com"]["status"] == "DELIVERED"
 
 
+def test_deployed_code_answers_a_recipients_page_naming_the_bounce_that_suppressed_her(
+    basic_stack: Stack,
+) -> None:
+    """The deployed query reads the table, then SES's suppression list (the emulator's, taught
+    by devkit.ses_suppression), and links the entry to the stored bounce."""
+    address, sent = "apply.dana@example.com", 1_795_392_000_000
+    batch = [
+        ses("Send", "apply-dana-1", sent, destination=[address]),
+        ses("Bounce", "apply-dana-1", sent + 1000, destination=[address], named=[address]),
+    ]
+    quiet = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with basic_stack.function("transform_function_name", quiet) as transform:
+        assert results(run_firehose(transform, batch)) == ["Ok", "Ok"]
+    suppress(address, message_id="apply-dana-1", account_id=AWS_LAYER_ACCOUNT, region=REGION)
+    with basic_stack.function("query_function_name", quiet) as query:
+        status, body = call_api(query, "GET", "/recipients/Apply.Dana@Example.com")
+    assert status == 200, body
+    assert [m["message_id"] for m in body["messages"]] == ["apply-dana-1"]
+    suppression = body["suppression"]
+    assert suppression["state"] == "suppressed", suppression
+    assert suppression["checked"] == ["Apply.Dana@Example.com", address]
+    assert suppression["cause"]["message"]["status"] == "HARD_BOUNCED"
+
+
 def test_the_archive_is_catalogued_and_queryable_in_its_workgroup(basic_stack: Stack) -> None:
     outputs = basic_stack.outputs
     database = outputs["glue_database_name"]
@@ -253,7 +279,7 @@ def test_the_archive_is_catalogued_and_queryable_in_its_workgroup(basic_stack: S
     assert set(outputs["athena_named_query_ids"]) == names
     for name, query_id in outputs["athena_named_query_ids"].items():
         query = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
-        assert query["QueryString"] == (ROOT / "analytics" / f"{name}.sql").read_text()
+        assert query["QueryString"] == analyze.named_queries()[name]
         assert (query["Database"], query["WorkGroup"]) == (database, workgroup["Name"])
 
     policy = json.loads(outputs["analytics_query_policy_json"])
@@ -285,6 +311,9 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+UNSCOPABLE = {"dynamodb:ListStreams", "ses:GetSuppressedDestination"}
+
+
 @pytest.mark.parametrize("role", ["transform", "query", "stream", "firehose", "pinpoint-source"])
 def test_deployed_role_policies_are_scoped(basic_stack: Stack, role: str) -> None:
     iam = basic_stack.client("iam")
@@ -295,10 +324,11 @@ def test_deployed_role_policies_are_scoped(basic_stack: Stack, role: str) -> Non
         actions = _as_list(statement["Action"])
         assert not any("*" in action for action in actions), statement
         if "*" in _as_list(statement["Resource"]):
-            # X-Ray segments and ListStreams have no resource-level permissions
-            assert all(
-                action.startswith("xray:") or action == "dynamodb:ListStreams" for action in actions
-            ), statement
+            # X-Ray segments, ListStreams and the SES suppression list have no resource-level
+            # permissions
+            assert all(action.startswith("xray:") or action in UNSCOPABLE for action in actions), (
+                statement
+            )
     assert not any(
         action in {"dynamodb:Scan", "dynamodb:DeleteItem"}
         for statement in _statements(document)

@@ -11,11 +11,15 @@ plan-time rules are native `terraform test` runs (tests/module.tftest.hcl).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from message_status.model import INDEXES, OUTCOME_INDEX
 
+from devkit import ROOT
+from devkit.tfdocs import read_variables
+from tests.support.iam import RESOURCELESS_ACTIONS
 from tests.terraform.conftest import (
     Workspace,
     check_warnings,
@@ -28,9 +32,11 @@ ROUTES = {
     "GET /messages/{message_id}",
     "GET /messages",
     "POST /messages/batch-get",
+    "GET /recipients/{address}",
     # every other method reaches the function, which answers 405 with Allow
     "ANY /messages/{message_id}",
     "ANY /messages",
+    "ANY /recipients/{address}",
 }
 SES_EVENT_TYPES = {
     "SEND",
@@ -104,6 +110,17 @@ def test_api_uses_proxy_integration_v2_and_throttled_logged_stage(default_plan: 
     assert route_settings["throttling_rate_limit"] == 50
     (access_log,) = stage["access_log_settings"]
     assert set(json.loads(access_log["format"])) >= {"requestId", "routeKey", "status"}
+
+
+def test_the_access_log_records_no_path_since_a_path_can_hold_an_address(
+    default_plan: Any,
+) -> None:
+    """GET /recipients/{address} puts an email address or a phone number in the path."""
+    stage = one(default_plan, "aws_apigatewayv2_stage.this[0]")
+    (access_log,) = stage["access_log_settings"]
+    logged = json.loads(access_log["format"])
+    assert not [name for name, value in logged.items() if "$context.path" in value]
+    assert logged["routeKey"] == "$context.routeKey"
 
 
 # ---------------------------------------------------------------- Firehose
@@ -222,7 +239,7 @@ STACK_NAMES = {
 # Each function's own statements, after the basics every function has.
 OWN_STATEMENTS = {
     "transform": {"ReadAndWriteMessageRecords"},
-    "query": {"ReadMessageRecords", "SearchTheIndexes"},
+    "query": {"ReadMessageRecords", "SearchTheIndexes", "ReadSuppressionList"},
     "stream": {
         "ReadTheTableStream",
         "FindTheTableStream",
@@ -410,14 +427,8 @@ def test_bucket_name_fits_s3_limit_for_the_longest_name(root: Workspace) -> None
 # ---------------------------------------------------------------- IAM
 
 
-# Actions that support no resource-level permissions, so "*" is their only resource.
-RESOURCELESS_ACTIONS = {
-    "xray:PutTelemetryRecords",
-    "xray:PutTraceSegments",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
-    "dynamodb:ListStreams",  # the stream function's event-source mapping finds its stream
-}
+# Key policies, where resource "*" is the key the policy is attached to.
+KEY_POLICIES = {"data.aws_iam_policy_document.kms_key_services[0]"}
 
 
 def test_policies_have_no_wildcard_actions_and_star_only_where_aws_allows_nothing_else(
@@ -433,7 +444,7 @@ def test_policies_have_no_wildcard_actions_and_star_only_where_aws_allows_nothin
                 continue  # the bucket's deny of s3:* over plain HTTP
             assert statement["actions"], f"{address}: statement without actions"
             assert not any("*" in action for action in statement["actions"]), address
-            if "*" in statement["resources"]:
+            if "*" in statement["resources"] and address not in KEY_POLICIES:
                 assert set(statement["actions"]) <= RESOURCELESS_ACTIONS, address
 
 
@@ -454,14 +465,61 @@ def test_vpc_interface_permissions_are_scoped_to_the_subnets_and_security_groups
     create = statements["CreateInterfacesInTheseSubnets"]
     assert create["actions"] == ["ec2:CreateNetworkInterface"]
     assert sorted(create["resources"]) == sorted([interfaces, *subnets, *groups])
-    manage = statements["ManageInterfacesInTheseSubnets"]
-    assert manage["resources"] == [interfaces]
-    assert sorted(manage["condition"]["ArnEquals"]["ec2:Subnet"]) == sorted(subnets)
+    assign = statements["AssignAddressesInTheseSubnets"]
+    assert assign["resources"] == [interfaces]
+    assert sorted(assign["condition"]["ArnEquals"]["ec2:Subnet"]) == sorted(subnets)
+    # Cleaning up is not tied to the current subnets (test_plan_permissions says why).
+    clean_up = statements["CleanUpInterfacesInThisAccount"]
+    assert clean_up["resources"] == [interfaces]
+    assert clean_up["condition"] == {}
     vpc_json = one(plan, "data.aws_iam_policy_document.vpc_access[0]")["json"]
     # Each function's role takes them through its basics (the apply test reads them back).
     for function in ("transform", "query"):
         basics = one(plan, f'data.aws_iam_policy_document.function_basics["{function}"]')
         assert basics["source_policy_documents"] == [vpc_json], function
+
+
+# A boto3 client whose endpoint service is named otherwise (SES v2's API is email.<region>).
+ENDPOINT_OF_CLIENT = {"sesv2": "email"}
+
+
+def clients_created(function: str) -> set[str]:
+    """The AWS services a function's own code calls: its boto3 clients (lambda_src/<name>/)."""
+    code = "".join(p.read_text() for p in (ROOT / "lambda_src" / function).glob("*.py"))
+    clients = set(re.findall(r"boto3\.client\(\s*\"([a-z0-9-]+)\"", code))
+    return {ENDPOINT_OF_CLIENT.get(client, client) for client in clients}
+
+
+def test_each_function_in_a_vpc_needs_an_endpoint_for_each_service_its_code_calls(
+    root: Workspace,
+) -> None:
+    """vpc_endpoint_services lists, per function, the endpoints its code reaches from the
+    subnets: each boto3 client of its code, and X-Ray, which its traces go to (tracing
+    is Active). Logs, the stream's records and the on-failure queue are Lambda's own
+    calls, made outside the VPC."""
+    plan = root.plan(name="demo", status_events_enabled=True, lambda_vpc_config=VPC)
+    endpoints = plan.outputs["vpc_endpoint_services"]
+    assert set(endpoints) == set(FUNCTIONS)
+    for function, services in endpoints.items():
+        assert all(s.startswith("com.amazonaws.us-east-1.") for s in services), services
+        names = {s.removeprefix("com.amazonaws.us-east-1.") for s in services}
+        assert names == clients_created(function) | {"xray"}, function
+
+
+def test_the_vpc_docs_name_every_endpoint_a_function_needs(root: Workspace) -> None:
+    plan = root.plan(name="demo", status_events_enabled=True, lambda_vpc_config=VPC)
+    services = {
+        s.removeprefix("com.amazonaws.us-east-1.")
+        for listed in plan.outputs["vpc_endpoint_services"].values()
+        for s in listed
+    }
+    (description,) = [v.description for v in read_variables() if v.name == "lambda_vpc_config"]
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Running in a VPC", 1)[1].split("\n## ", 1)[0]
+    for service in services:
+        endpoint = f"com.amazonaws.<region>.{service}"
+        assert endpoint in description, f"the lambda_vpc_config description omits {endpoint}"
+        assert endpoint in section, f"the README's VPC section omits {endpoint}"
 
 
 def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> None:
@@ -483,6 +541,28 @@ def test_function_roles_read_write_only_what_they_need(sources_plan: Any) -> Non
     assert search["actions"] == ["dynamodb:Query"], "Query only where the indexes are"
     # The ARNs are known after apply (test_apply checks them): here, one per index.
     assert len(search["resources"]) == len(INDEXES)
+
+
+def test_the_query_may_read_the_suppression_list_and_call_no_other_ses_action(
+    sources_plan: Any,
+) -> None:
+    """The recipient page's one SES call; the action supports no resource-level permission."""
+    every = [
+        policy_statements(one(sources_plan, f'data.aws_iam_policy_document.function["{name}"]'))
+        for name in ("transform", "query")
+    ]
+    transform, query = ([a for s in statements for a in s["actions"]] for statements in every)
+    assert [a for a in query if not a.startswith(("dynamodb:", "logs:", "xray:", "kms:"))] == [
+        "ses:GetSuppressedDestination"
+    ]
+    (lookup,) = [s for s in every[1] if "ses:GetSuppressedDestination" in s["actions"]]
+    assert (lookup["sid"], lookup["actions"], lookup["resources"]) == (
+        "ReadSuppressionList",
+        ["ses:GetSuppressedDestination"],
+        ["*"],
+    )
+    assert "condition" not in lookup or not lookup["condition"]
+    assert not [a for a in transform if a.startswith("ses:")]
 
 
 def test_correlation_key_reaches_the_transform_only(root: Workspace) -> None:

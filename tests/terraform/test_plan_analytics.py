@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from message_status.events import ARCHIVE_LINE_COLUMNS
 
-from devkit import ROOT
+from devkit import ROOT, analyze
+from tests.support import iam
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
 
 pytestmark = [pytest.mark.terraform]
@@ -118,8 +119,18 @@ def test_every_sql_file_is_a_named_query_with_its_text(analytics_plan: Any) -> N
     assert sorted(by_name) == sorted(f"demo-{q.replace('_', '-')}" for q in QUERIES)
     for query in QUERIES:
         planned_query = by_name[f"demo-{query.replace('_', '-')}"]
-        assert planned_query["query"] == (ROOT / "analytics" / f"{query}.sql").read_text()
+        assert planned_query["query"] == analyze.named_queries()[query]
         assert planned_query["database"] == "demo"
+
+
+def test_the_named_queries_read_the_window_the_input_gives(root: Workspace) -> None:
+    """The default is devkit.analyze's (the window the DuckDB tests run the queries with)."""
+    plan = root.plan(name="demo", athena_query_window_days=7)
+    by_name = {q["name"]: q["query"] for q in planned(plan, "aws_athena_named_query").values()}
+    for query in QUERIES:
+        sql = by_name[f"demo-{query.replace('_', '-')}"]
+        assert sql == analyze.named_queries(window_days=7)[query]
+        assert "INTERVAL '7' DAY" in sql
 
 
 def test_query_policy_grants_the_workgroup_table_and_prefixes_only(analytics_plan: Any) -> None:
@@ -145,10 +156,67 @@ def test_query_policy_grants_the_workgroup_table_and_prefixes_only(analytics_pla
     assert {s["sid"] for s in statements} == {
         "RunQueriesInTheWorkgroup",
         "ReadTheCatalogTable",
+        "FindTheBucket",
         "ListTheArchiveAndResults",
         "ReadTheArchive",
         "WriteAndReadResults",
     }
+
+
+# The condition keys each S3 action takes, from the Service Authorization Reference
+# (Amazon S3, "Actions defined by Amazon S3"), for the actions the query policy uses.
+S3_ACTION_CONDITION_KEYS = {
+    "s3:ListBucket": {"s3:prefix", "s3:delimiter", "s3:max-keys"},
+    "s3:GetBucketLocation": set(),
+    "s3:ListBucketMultipartUploads": set(),
+    "s3:GetObject": set(),
+    "s3:PutObject": {"s3:x-amz-server-side-encryption", "s3:x-amz-acl"},
+    "s3:AbortMultipartUpload": set(),
+    "s3:ListMultipartUploadParts": set(),
+}
+BUCKET_ARN = f"arn:aws:s3:::demo-{ACCOUNT}-us-east-1"
+
+
+@pytest.fixture(scope="module")
+def query_policy(root: Workspace) -> list[dict[str, Any]]:
+    """analytics_query_policy_json as it will be, with the workgroup's ARN known."""
+    policy = root.known(name="demo")["output.analytics_query_policy_json"]["value"]
+    return iam.statements(policy)
+
+
+def test_every_condition_key_of_the_query_policy_applies_to_each_action_of_its_statement(
+    query_policy: list[dict[str, Any]],
+) -> None:
+    """A key an action's requests never carry makes the statement deny that action."""
+    for statement in query_policy:
+        keys = {key for operator in statement.get("Condition", {}).values() for key in operator}
+        for action in iam.as_list(statement["Action"]):
+            if action.startswith("s3:"):
+                assert keys <= S3_ACTION_CONDITION_KEYS[action], (statement["Sid"], action, keys)
+
+
+def test_the_query_policy_allows_what_athena_asks_of_s3(
+    query_policy: list[dict[str, Any]],
+) -> None:
+    """Athena's own results policy (AmazonAthenaFullAccess) asks for these on the results
+    location; reading the table lists and reads its location."""
+    day = "events/2026/12/01/"
+    for action, resource, context in (
+        ("s3:GetBucketLocation", BUCKET_ARN, {}),
+        ("s3:ListBucket", BUCKET_ARN, {"s3:prefix": day}),
+        ("s3:ListBucket", BUCKET_ARN, {"s3:prefix": "athena-results/"}),
+        ("s3:ListBucketMultipartUploads", BUCKET_ARN, {}),
+        ("s3:GetObject", f"{BUCKET_ARN}/{day}events-1.gz", {}),
+        ("s3:PutObject", f"{BUCKET_ARN}/athena-results/q.csv", {}),
+        ("s3:GetObject", f"{BUCKET_ARN}/athena-results/q.csv", {}),
+        ("s3:ListMultipartUploadParts", f"{BUCKET_ARN}/athena-results/q.csv", {}),
+        ("s3:AbortMultipartUpload", f"{BUCKET_ARN}/athena-results/q.csv", {}),
+    ):
+        assert iam.allows(query_policy, action, resource, context), (action, resource)
+    # and nothing beyond the two prefixes
+    assert not iam.allows(query_policy, "s3:ListBucket", BUCKET_ARN, {"s3:prefix": "raw/"})
+    assert not iam.allows(query_policy, "s3:GetObject", f"{BUCKET_ARN}/raw/x.gz")
+    assert not iam.allows(query_policy, "s3:PutObject", f"{BUCKET_ARN}/events/x.gz")
 
 
 def test_analytics_can_be_switched_off(root: Workspace) -> None:

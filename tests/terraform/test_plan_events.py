@@ -7,12 +7,17 @@ settings and the IAM of what would be created, with and without webhooks.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
-from message_status.model import Channel
+from message_status.model import Channel, Status
+from moto.events.models import EventPattern
 
+from devkit import ROOT
+from devkit.events import ses, sms_v2
 from devkit.streams import MODULE_FILTER
+from tests.support.changes import change, envelope
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
 
 pytestmark = [pytest.mark.terraform]
@@ -177,6 +182,85 @@ def test_a_webhook_role_trusts_its_rule_and_invokes_its_destination_only(
     (invoke,) = policy_statements(one(webhook_plan, 'data.aws_iam_policy_document.webhook["ops"]'))
     assert invoke["actions"] == ["events:InvokeApiDestination"]
     assert len(invoke["resources"]) == 1
+
+
+# --- which changes a webhook hears ----------------------------------------------------------
+
+T = 1_800_000_000_000
+TEAM = ["ana@example.com", "ben@example.org"]
+SEND = [ses("Send", "m", T)]
+DELIVERED = [*SEND, ses("Delivery", "m", T + 1, sent_ms=T)]
+OPENED = [*DELIVERED, ses("Open", "m", T + 2, sent_ms=T)]
+COMPLAINED = [*DELIVERED, ses("Complaint", "m", T + 3, sent_ms=T)]
+
+
+def hears(pattern: str, before: list[dict], after: list[dict]) -> bool:
+    """Whether a rule with ``pattern`` matches the event the stream publishes for the
+    events ``after`` that follow ``before`` (moto's implementation of EventBridge's
+    matching, as tests/test_changes.py uses it for docs/events/patterns)."""
+    published = change(before, after[len(before) :])
+    assert published is not None
+    return bool(EventPattern.load(pattern).matches_event(envelope(published)))
+
+
+def webhook_pattern(root: Workspace, **hook: Any) -> str:
+    plan = root.plan(
+        name="demo",
+        webhooks={"ops": {**WEBHOOK, "statuses": [], "channels": [], **hook}},
+        webhook_secrets={"ops": "s3cret"},
+    )
+    return str(one(plan, 'aws_cloudwatch_event_rule.webhook["ops"]')["event_pattern"])
+
+
+def test_final_only_hears_once_per_message_when_it_becomes_final(root: Workspace) -> None:
+    pattern = webhook_pattern(root, final_only=True)
+    assert not hears(pattern, [], SEND)
+    assert hears(pattern, SEND, DELIVERED)
+    assert not hears(pattern, DELIVERED, OPENED), "an open of a delivered mail"
+    assert not hears(pattern, DELIVERED, COMPLAINED), "a later change of a final mail"
+    sent = [sms_v2("TEXT_SUCCESSFUL", "s", T, is_final=False)]
+    assert hears(pattern, sent, [*sent, sms_v2("TEXT_SUCCESSFUL", "s", T + 1, is_final=True)])
+    bounced = [
+        ses("Send", "team", T, destination=TEAM),
+        ses("Bounce", "team", T + 1, destination=TEAM, named=TEAM[:1], sent_ms=T),
+    ]
+    late = [ses("Delivery", "team", T + 2, destination=TEAM, named=TEAM[1:], sent_ms=T)]
+    assert not hears(pattern, bounced, bounced + late), "a recipient change only"
+
+
+def test_final_only_with_statuses_hears_a_final_message_reaching_one(root: Workspace) -> None:
+    """A complaint comes after the delivery that made the mail final: it still counts."""
+    pattern = webhook_pattern(root, final_only=True, statuses=["COMPLAINED", "HARD_BOUNCED"])
+    assert hears(pattern, DELIVERED, COMPLAINED)
+    assert not hears(pattern, SEND, DELIVERED)
+    assert not hears(pattern, DELIVERED, OPENED)
+
+
+def test_statuses_hear_each_message_reaching_one(root: Workspace) -> None:
+    pattern = webhook_pattern(root, statuses=["DELIVERED"])
+    assert hears(pattern, SEND, DELIVERED)
+    assert not hears(pattern, DELIVERED, OPENED)
+    assert not hears(pattern, [], SEND)
+
+
+def test_a_status_the_model_does_not_know_is_refused(root: Workspace) -> None:
+    hook = {**WEBHOOK, "statuses": ["DELIVERD"]}
+    error = " ".join(
+        root.plan_error(name="demo", webhooks={"ops": hook}, webhook_secrets={"ops": "x"}).split()
+    )
+    assert "statuses must be among" in error
+    assert "DELIVERED" in error
+
+
+def test_the_statuses_a_webhook_may_name_are_the_models() -> None:
+    """Terraform cannot import the model: variables.tf lists its statuses, and this keeps
+    the list (and its error message) in step with message_status.model.Status."""
+    block = re.search(r'variable "webhooks" \{.*?\n\}\n', (ROOT / "variables.tf").read_text(), re.S)
+    assert block is not None
+    (listed,) = re.findall(r"contains\(\[([^\]]*)\], status\)", block.group(0))
+    assert re.findall(r'"([A-Z_]+)"', listed) == [s.value for s in Status]
+    (message,) = re.findall(r"statuses must be among ([A-Z_, ]+)", block.group(0))
+    assert message.strip().split(", ") == [s.value for s in Status]
 
 
 def test_a_webhook_without_a_secret_is_refused(root: Workspace) -> None:

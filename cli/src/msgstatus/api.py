@@ -183,7 +183,7 @@ def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
 
 
 class ApiClient:
-    """The three routes of the API, as Python calls."""
+    """The API's routes, as Python calls."""
 
     def __init__(self, base_url: str, auth: Auth, transport: Transport) -> None:
         self.base_url = base_url
@@ -254,6 +254,23 @@ class ApiClient:
                     unprocessed = []
                 pending = unprocessed
         return found, missing
+
+    def recipient(self, address: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """GET /recipients/{address}: the recipient's suppression state and latest messages."""
+        response = self.call("GET", "/recipients/" + quote(address, safe=""), query=params)
+        if response.status == 404:
+            raise CliError(
+                "the API has no /recipients route: it was deployed by a module older than the "
+                "recipient page; upgrade the module, or use search --recipient"
+            )
+        document = self.json_body(response)
+        if (
+            not isinstance(document, dict)
+            or not isinstance(document.get("suppression"), dict)
+            or not isinstance(document.get("messages"), list)
+        ):
+            raise CliError("the API answered with JSON that is not a recipient's page")
+        return document
 
     def search(self, params: Mapping[str, str]) -> dict[str, Any]:
         """One page of GET /messages: {"messages": [...], "next_cursor": ...}."""

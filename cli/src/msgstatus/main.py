@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from message_status.model import Channel
 
 from msgstatus import __version__
@@ -30,6 +30,7 @@ from msgstatus.api import (
     make_auth,
 )
 from msgstatus.api import urllib3_transport as default_transport
+from msgstatus.backfill_command import add_backfill
 from msgstatus.config import (
     TOKEN_ENV,
     TerraformRunner,
@@ -45,7 +46,10 @@ from msgstatus.output import Output
 from msgstatus.render import (
     SEARCH_COLUMNS,
     change_line,
+    list_name,
     outcome_line,
+    recipient_lines,
+    recipient_row,
     search_row,
     timeline_lines,
 )
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
 
 EXIT_NOT_FOUND = 1
 EXIT_REPLAY_FAILING = 1
+EXIT_NOT_REMOVED = 1
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_TRANSIENT_FAILURES = 5
 PROGRESS_EVERY_OBJECTS = 100
@@ -75,6 +80,17 @@ def serve_console(console: RunningConsole) -> None:
     console.serve_forever()
 
 
+def ask_on_terminal(prompt: str) -> str:
+    """A question on stderr (stdout keeps the results), its answer from stdin; EOFError at
+    the end of input, which counts as no."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    if not answer:
+        raise EOFError
+    return answer
+
+
 @dataclass
 class Runtime:
     """Everything a command touches outside itself, so that tests can replace it."""
@@ -91,6 +107,7 @@ class Runtime:
     run_terraform: TerraformRunner = run_terraform_output
     open_browser: Callable[[str], bool] = webbrowser.open
     serve_console: Callable[[RunningConsole], None] = serve_console
+    ask: Callable[[str], str] = ask_on_terminal
 
 
 ################################################################################
@@ -198,6 +215,34 @@ def add_search(commands: Any, common: Parser) -> None:
     search.set_defaults(handler=cmd_search)
 
 
+def add_recipient(commands: Any, common: Parser) -> None:
+    recipient = commands.add_parser(
+        "recipient",
+        parents=[common],
+        help="a recipient's page: suppressed by SES? since when, why; latest messages",
+        description="Show whether Amazon SES suppresses an address (its suppression list, read by "
+        "the API), since when and because of which message, then the recipient's latest "
+        "messages with this recipient's own status, newest first.",
+    )
+    recipient.add_argument("address", metavar="ADDRESS", help="an email address or phone number")
+    recipient.add_argument(
+        "--tenant", metavar="NAME", help="read this SES tenant's own suppression list"
+    )
+    recipient.add_argument("--limit", type=page_size, metavar="N", help="messages per page")
+    recipient.add_argument("--cursor", metavar="C", help="continue from an earlier page")
+    recipient.add_argument("--json", action="store_true", help="print the API's JSON page")
+    recipient.add_argument(
+        "--remove-from-suppression-list",
+        action="store_true",
+        help="remove the address from SES's suppression list with your own AWS credentials "
+        "(not the API's), after asking",
+    )
+    recipient.add_argument(
+        "--yes", action="store_true", help="with --remove-from-suppression-list: do not ask"
+    )
+    recipient.set_defaults(handler=cmd_recipient)
+
+
 def port_number(text: str) -> int:
     try:
         value = int(text)
@@ -279,8 +324,8 @@ def add_replay(commands: Any) -> None:
 def build_parser() -> Parser:
     parser = Parser(
         prog="msgstatus",
-        description="Look up, watch and search messages in the message status API; "
-        "replay Firehose error objects.",
+        description="Look up, watch and search messages in the message status API, show a "
+        "recipient's page; replay Firehose error objects; load history from S3.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -288,8 +333,10 @@ def build_parser() -> Parser:
     add_get(commands, common)
     add_watch(commands, common)
     add_search(commands, common)
+    add_recipient(commands, common)
     add_ui(commands, common)
     add_replay(commands)
+    add_backfill(commands)
     return parser
 
 
@@ -412,6 +459,111 @@ def cmd_search(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
     if cursor is not None and not args.all:
         out.note(f"more messages: add --cursor {shlex.quote(cursor)} (or --all)")
     return 0
+
+
+def cmd_recipient(args: argparse.Namespace, runtime: Runtime, out: Output) -> int:
+    if args.yes and not args.remove_from_suppression_list:
+        raise CliError("--yes applies to --remove-from-suppression-list only")
+    client = api_client(args, runtime)
+    params = {"limit": args.limit, "cursor": args.cursor, "tenant": args.tenant}
+    page = client.recipient(args.address, {k: str(v) for k, v in params.items() if v is not None})
+    address = str(page.get("address"))
+    if args.json:
+        out.json(page)
+    else:
+        for line in recipient_lines(page):
+            out.line(line)
+        messages = [m for m in page["messages"] if isinstance(m, dict)]
+        if messages:
+            out.line("  messages     newest first, each with this recipient's own status")
+            out.table(SEARCH_COLUMNS, [recipient_row(m, address) for m in messages])
+        else:
+            out.note("no messages found")
+    cursor = page.get("next_cursor")
+    if isinstance(cursor, str) and cursor:
+        out.note(f"more messages: add --cursor {shlex.quote(cursor)}")
+    if args.remove_from_suppression_list:
+        return remove_from_suppression_list(args, runtime, out, page)
+    return 0
+
+
+def caller_identity(runtime: Runtime, region: str) -> str:
+    """Whose AWS credentials a call will use: the ARN STS names, and the profile."""
+    profile = runtime.env.get("AWS_PROFILE")
+    source = f"profile {profile}" if profile else "the default credential chain"
+    try:
+        arn = runtime.aws_client("sts", region).get_caller_identity()["Arn"]
+    except NoCredentialsError as err:
+        raise CliError(f"no AWS credentials to remove the address with ({source})") from err
+    except (ClientError, BotoCoreError) as err:
+        arn = f"an identity STS did not name ({type(err).__name__})"
+    return f"{arn} ({source})"
+
+
+def remove_from_suppression_list(
+    args: argparse.Namespace, runtime: Runtime, out: Output, page: dict[str, Any]
+) -> int:
+    """DeleteSuppressedDestination with the operator's own credentials, after asking.
+
+    The API never removes anything: its role may only read one entry. The entry is
+    removed as SES spells it (``listed_as``: SES matches case), in the API's Region,
+    where the list it read lives.
+    """
+    suppression = page["suppression"]
+    state = suppression.get("state")
+    if state == "unknown":
+        raise CliError(
+            f"the API could not read the suppression state ({suppression.get('error_code')}): "
+            "nothing removed; try again in a minute"
+        )
+    if state != "suppressed":
+        where = (
+            "a phone number is on no SES suppression list"
+            if state == "not_applicable"
+            else f"it is not on {list_name(suppression)}"
+        )
+        out.note(f"msgstatus: nothing to remove: {where}")
+        return 0
+    url = resolve_api_url(args.api_url, runtime.env, args.terraform_dir, runtime.run_terraform)
+    region = resolve_region(args.region, url, runtime.env)
+    if not region:
+        raise CliError("no region for SES: pass --region (the Region the module is deployed in)")
+    listed_as = str(suppression["listed_as"])
+    where = f"{list_name(suppression)} in {region}"
+    out.note(
+        f"msgstatus: this removes {listed_as} from {where}, with your own AWS credentials: "
+        f"{caller_identity(runtime, region)}"
+    )
+    if not args.yes and not confirmed(runtime, f"Remove {listed_as} from {where}? [y/N] "):
+        out.note("msgstatus: nothing removed")
+        return EXIT_NOT_REMOVED
+    tenant = suppression.get("tenant")
+    request = {"EmailAddress": listed_as, **({"TenantName": str(tenant)} if tenant else {})}
+    try:
+        runtime.aws_client("sesv2", region).delete_suppressed_destination(**request)
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code") or "Unknown")
+        if code == "NotFoundException":
+            out.note(f"msgstatus: {listed_as} was no longer on {where}")
+            return 0
+        message = err.response.get("Error", {}).get("Message") or ""
+        raise CliError(f"SES did not remove {listed_as}: {code}: {message}") from err
+    except BotoCoreError as err:
+        raise CliError(f"SES did not remove {listed_as}: {err}") from err
+    out.line(f"removed {listed_as} from {where}")
+    out.note(
+        "msgstatus: the API may still show it as suppressed for up to a minute "
+        "(each function container reuses SES's answer for 60 s)"
+    )
+    return 0
+
+
+def confirmed(runtime: Runtime, question: str) -> bool:
+    try:
+        answer = runtime.ask(question)
+    except EOFError:  # no terminal, or the input ended: not a yes
+        return False
+    return answer.strip().lower() in {"y", "yes"}
 
 
 def replay_targets(args: argparse.Namespace, runtime: Runtime) -> tuple[str, str | None]:

@@ -102,3 +102,88 @@ def outcome_line(message_id: str, document: Mapping[str, Any]) -> str:
     if classify(dict(document)) is Outcome.DELIVERED:
         return f"{message_id}: {status}, delivered"
     return f"{message_id}: {status}, final and not delivered"
+
+
+# --- a recipient's page ------------------------------------------------------------------------
+
+LIST_NAMES = {"account": "the account-level suppression list"}
+
+
+def list_name(suppression: Mapping[str, Any]) -> str:
+    if suppression.get("list") == "tenant":
+        return f"tenant {text(suppression.get('tenant'))}'s suppression list"
+    return LIST_NAMES["account"]
+
+
+def cause_line(cause: Mapping[str, Any]) -> str:
+    """The message SES says put the address on its list, and what we know of it."""
+    line = f"message {text(cause.get('message_id'))}"
+    message = cause.get("message")
+    if cause.get("stored") is True and isinstance(message, Mapping):
+        return f"{line}: {text(message.get('status'))} ({finality(message)})"
+    if cause.get("stored") is False:
+        return f"{line} (not in the status table)"
+    return f"{line} (the status table could not be read: {text(cause.get('lookup_error'))})"
+
+
+def suppression_lines(suppression: Mapping[str, Any]) -> list[str]:
+    """The suppression state, first line labelled, the rest indented under it."""
+    state = suppression.get("state")
+    if state == "suppressed":
+        lines = [
+            f"SUPPRESSED ({text(suppression.get('reason'))}) since "
+            f"{text(suppression.get('since'))}, on {list_name(suppression)}",
+            f"listed as {text(suppression.get('listed_as'))}",
+        ]
+        cause = suppression.get("cause")
+        if isinstance(cause, Mapping):
+            lines.append("caused by " + cause_line(cause))
+        else:
+            lines.append("no cause recorded (added by hand or by an import)")
+    elif state == "not_suppressed":
+        lines = [f"not suppressed: not on {list_name(suppression)}"]
+    elif state == "unknown":
+        lines = [
+            f"UNKNOWN: Amazon SES could not be asked ({text(suppression.get('error_code'))}); "
+            "try again in a minute"
+        ]
+    else:
+        return ["not applicable: " + text(suppression.get("detail"))]
+    lines.append(f"checked {text(suppression.get('checked_at'))}")
+    return lines
+
+
+def counts_line(counts: Mapping[str, Any]) -> str:
+    outcomes = counts.get("by_outcome")
+    outcomes = outcomes if isinstance(outcomes, Mapping) else {}
+    n = counts.get("messages", 0)
+    return (
+        f"{outcomes.get('delivered', 0)} delivered, {outcomes.get('not_delivered', 0)} not "
+        f"delivered, {outcomes.get('not_final', 0)} not final "
+        f"({n} message{'' if n == 1 else 's'} on this page)"
+    )
+
+
+def recipient_lines(page: Mapping[str, Any]) -> list[str]:
+    """The head of a recipient's page: the address, its suppression, the page's counts."""
+    suppression = page.get("suppression")
+    suppression = suppression if isinstance(suppression, Mapping) else {}
+    counts = page.get("counts")
+    counts = counts if isinstance(counts, Mapping) else {}
+    state = suppression_lines(suppression)
+    return [
+        f"recipient  {text(page.get('address'))} ({text(page.get('channel'))})",
+        f"  suppression  {state[0]}",
+        *(f"               {line}" for line in state[1:]),
+        f"  counts       {counts_line(counts)}",
+    ]
+
+
+def recipient_row(document: Mapping[str, Any], address: str) -> tuple[str, ...]:
+    """A search row, with this recipient's own status and finality (the message's when the
+    document does not list the recipient)."""
+    recipients = document.get("recipients")
+    own = recipients.get(address) if isinstance(recipients, Mapping) else None
+    if isinstance(own, Mapping):
+        document = {**document, "status": own.get("status"), "is_final": own.get("is_final")}
+    return search_row(document)

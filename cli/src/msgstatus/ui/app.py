@@ -3,7 +3,7 @@
 | route | what |
 |---|---|
 | ``GET /`` | the search box and the window form |
-| ``GET /find?q=...[&by=...][&cursor=...]`` | what a search box entry finds |
+| ``GET /find?q=...[&by=...][&cursor=...]`` | what a search box entry finds; a recipient page |
 | ``GET /window?status=...&range=...[&since&until&channel&cursor]`` | messages by outcome |
 | ``GET /messages/{id}`` | one message: status, recipients, timeline |
 | ``GET /live/{id}`` | the changing part of that page, which its script fetches until final |
@@ -17,7 +17,7 @@ Starlette runs in its thread pool. Guard (guard.py) checks every request first.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,6 +177,13 @@ class Console:
         if found.message is not None:
             return self.message_page(request, found.message, form, found.steps)
         listing = found_listing(entry, found)
+        if found.recipient is not None:
+            view = views.recipient_view(found.recipient)
+            listing = replace(listing, heading=f"Recipient {entry.text}", rows=view.rows)
+            return self.render(
+                request, "recipient.html", form=form, listing=listing, view=view,
+                here=here(request),
+            )  # fmt: skip
         return self.render(request, "list.html", form=form, listing=listing, here=here(request))
 
     def window(self, request: Request) -> Response:

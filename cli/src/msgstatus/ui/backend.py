@@ -125,12 +125,14 @@ class Page:
 
 @dataclass(frozen=True)
 class Found:
-    """What a search box entry found: one message by its id, or a page of a search."""
+    """What a search box entry found: one message by its id, a recipient's page (its
+    suppression and a page of its messages), or a page of a search."""
 
     steps: tuple[Step, ...]
     by: By
     page: Page
     message: dict[str, Any] | None = None
+    recipient: dict[str, Any] | None = None
 
 
 def count(messages: Sequence[Any], more: bool) -> str:
@@ -174,11 +176,23 @@ class Backend:
     def search(self, params: dict[str, str]) -> Page:
         return as_page(self.call(lambda client: client.search(params)))
 
+    def recipient(self, address: str, cursor: str | None) -> dict[str, Any]:
+        """GET /recipients/{address}: its suppression state and a page of its messages."""
+        params = {"limit": str(self.page_size), **({"cursor": cursor} if cursor else {})}
+        return self.call(lambda client: client.recipient(address, params))
+
     def find(self, find: Find) -> Found:
         """Try each search the entry's shape suggests until one finds something."""
         steps: list[Step] = []
         searches = plan(find)
         for by in searches:
+            if by is By.RECIPIENT:
+                answer = self.recipient(find.text, find.cursor)
+                page = as_page(answer)
+                steps.append(
+                    Step(by, find.text, count(page.messages, page.next_cursor is not None))
+                )
+                return Found(tuple(steps), by, page, recipient=answer)
             if by is By.MESSAGE_ID:
                 document = self.message(find.text)
                 if document is not None:

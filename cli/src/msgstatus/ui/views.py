@@ -10,10 +10,12 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+
+from message_status.suppression import State
 
 from msgstatus.outcome import Outcome, classify
 
@@ -255,6 +257,125 @@ def message_view(document: Mapping[str, Any]) -> MessageView:
         timeline=tuple(moment(entry, document.get("sent_at")) for entry in entries),
         truncated=truncation_note(document),
         state=state_key(document),
+    )
+
+
+################################################################################
+# A recipient's page
+################################################################################
+
+# The suppression state as a badge: its word, a tone (colour is only a second cue) and
+# what it means.
+SUPPRESSION_BADGES: dict[str, Badge] = {
+    State.SUPPRESSED: Badge("SUPPRESSED", "bad", "Amazon SES does not deliver to this address"),
+    State.NOT_SUPPRESSED: Badge("NOT SUPPRESSED", "ok", "not on the suppression list read"),
+    State.UNKNOWN: Badge("UNKNOWN", "wait", "Amazon SES could not be asked: try again in a minute"),
+    State.NOT_APPLICABLE: Badge("NOT APPLICABLE", "none", "a phone number: SES lists hold emails"),
+}
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The message SES says put the address on its list, and what we know of it."""
+
+    message_id: str
+    href: str | None  # the console's page of the message, when the table has it
+    badge: Badge | None
+    note: str
+
+
+@dataclass(frozen=True)
+class SuppressionView:
+    badge: Badge
+    facts: tuple[tuple[str, str], ...]
+    cause: Cause | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    address: str
+    channel: str
+    suppression: SuppressionView
+    counts: str
+    rows: list[Row]
+
+
+def list_label(suppression: Mapping[str, Any]) -> str:
+    if suppression.get("list") == "tenant":
+        return f"tenant {text(suppression.get('tenant'))}"
+    return "account-level (this account and Region)"
+
+
+def cause(suppression: Mapping[str, Any]) -> Cause | None:
+    found = suppression.get("cause")
+    if not isinstance(found, Mapping):
+        return None
+    message_id = text(found.get("message_id"))
+    message = found.get("message")
+    if found.get("stored") is True and isinstance(message, Mapping):
+        return Cause(message_id, message_href(message_id), badge(message), "")
+    if found.get("stored") is False:
+        return Cause(message_id, None, None, "not in the status table (sent before it, or expired)")
+    error = text(found.get("lookup_error"))
+    return Cause(message_id, None, None, f"the status table could not be read ({error})")
+
+
+def suppression_view(suppression: Mapping[str, Any]) -> SuppressionView:
+    state = str(suppression.get("state"))
+    shown = SUPPRESSION_BADGES.get(state, Badge(text(state).upper(), "none", ""))
+    facts: list[tuple[str, str]] = []
+    if state != State.NOT_APPLICABLE:
+        facts.append(("List", list_label(suppression)))
+    for label, key in (
+        ("Reason", "reason"),
+        ("Since", "since"),
+        ("Listed as", "listed_as"),
+        ("Error code", "error_code"),
+        ("Checked", "checked_at"),
+    ):
+        if suppression.get(key):
+            facts.append((label, str(suppression[key])))
+    if suppression.get("cause") is None and state == State.SUPPRESSED:
+        facts.append(("Caused by", "no message recorded (added by hand or by an import)"))
+    return SuppressionView(shown, tuple(facts), cause(suppression), text(suppression.get("detail")))
+
+
+def own_row(document: Mapping[str, Any], address: str) -> Row:
+    """A list row whose badge is this recipient's own status in the message."""
+    recipients = document.get("recipients")
+    own = recipients.get(address) if isinstance(recipients, Mapping) else None
+    listed = row(document)
+    if not isinstance(own, Mapping):
+        return listed
+    return replace(listed, badge=badge(own))
+
+
+def counts_sentence(counts: Mapping[str, Any]) -> str:
+    outcomes = counts.get("by_outcome")
+    outcomes = outcomes if isinstance(outcomes, Mapping) else {}
+    n = counts.get("messages", 0)
+    return (
+        f"On this page: {outcomes.get('delivered', 0)} delivered, "
+        f"{outcomes.get('not_delivered', 0)} not delivered, {outcomes.get('not_final', 0)} not "
+        f"final, of {n} message{'' if n == 1 else 's'}, each by this recipient's own outcome."
+    )
+
+
+def recipient_view(page: Mapping[str, Any]) -> RecipientView:
+    address = text(page.get("address"))
+    suppression = page.get("suppression")
+    counts = page.get("counts")
+    messages = page.get("messages")
+    documents = (
+        [m for m in messages if isinstance(m, Mapping)] if isinstance(messages, list) else []
+    )
+    return RecipientView(
+        address=address,
+        channel=text(page.get("channel")),
+        suppression=suppression_view(suppression if isinstance(suppression, Mapping) else {}),
+        counts=counts_sentence(counts if isinstance(counts, Mapping) else {}),
+        rows=[own_row(document, address) for document in documents],
     )
 
 

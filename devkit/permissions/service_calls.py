@@ -1,0 +1,439 @@
+"""The calls AWS services make on the module's behalf, as declared data.
+
+Each rule reads the planned resources that make a service call (a delivery
+stream, an event-source mapping, a rule's target...) by type and attributes,
+and declares the IAM requests the service then makes, with the page of AWS's
+documentation that says so. The proof then checks each one against the
+policies that AWS evaluates for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from devkit.permissions.documents import Deployment
+from devkit.permissions.evaluate import Principal
+
+# The pages each declaration comes from.
+FIREHOSE_ACCESS = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
+SES_FIREHOSE = (
+    "https://docs.aws.amazon.com/ses/latest/dg/event-publishing-add-event-destination-firehose.html"
+)
+SMS_FIREHOSE = "https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-kinesis-creating-role.html"
+LAMBDA_DDB_STREAMS = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+    "iam-policy-example-lamda-process-dynamodb-streams.html"
+)
+LAMBDA_ON_FAILURE = "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html"
+LAMBDA_EXECUTION_ROLE = (
+    "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
+)
+LAMBDA_VPC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
+SQS_KMS = (
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
+    "sqs-key-management.html"
+)
+EVENTS_API_DESTINATIONS = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html"
+)
+EVENTS_DLQ = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
+EVENTS_BUS_KMS = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html"
+)
+LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
+CLOUDWATCH_SNS = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"
+)
+APIGATEWAY_LAMBDA = "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html"
+S3_KMS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One IAM request a service makes: as a service principal (trust and resource
+    policies decide) or with a role it was given (that role's policies decide)."""
+
+    who: str  # "Firehose (msgstatus-events)"
+    principal: Principal
+    action: str
+    resource: str
+    doc: str
+    context: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.who}: {self.action} on {self.resource} as {self.principal}"
+
+
+def _one(values: Any) -> dict[str, Any]:
+    """The single nested block Terraform plans as a list of one."""
+    return dict(values[0]) if values else {}
+
+
+def _source(d: Deployment, arn: str) -> dict[str, str]:
+    return {"aws:SourceAccount": d.account, "aws:SourceArn": arn}
+
+
+def _key_of(d: Deployment, type_: str, arn: str, attribute: str, arn_attribute: str = "arn") -> str:
+    for values in d.of_type(type_):
+        if values.get(arn_attribute) == arn and values.get(attribute):
+            return str(values[attribute])
+    return ""
+
+
+def _kms(  # noqa: PLR0917 - one declaration's fields, in ServiceCall's order
+    who: str, principal: Principal, key: str, actions: list[str], doc: str, context: dict[str, str]
+) -> list[ServiceCall]:
+    if not key.startswith("arn:"):  # no customer managed key: AWS's own key needs no policy
+        return []
+    return [ServiceCall(who, principal, action, key, doc, context) for action in actions]
+
+
+def _function_role(d: Deployment, function: str) -> Principal:
+    for f in d.of_type("aws_lambda_function"):
+        if function in (f["arn"], f["function_name"]) or function.startswith(f"{f['arn']}:"):
+            return Principal(arn=f["role"])
+    raise LookupError(f"no function {function}")
+
+
+# --- Firehose -----------------------------------------------------------------------------
+
+
+def firehose(d: Deployment) -> Iterator[ServiceCall]:
+    for stream in d.of_type("aws_kinesis_firehose_delivery_stream"):
+        who = f"Firehose ({stream['name']})"
+        s3 = _one(stream.get("extended_s3_configuration"))
+        role = Principal(arn=s3["role_arn"])
+        service = Principal(service="firehose.amazonaws.com")
+        yield ServiceCall(
+            who,
+            service,
+            "sts:AssumeRole",
+            s3["role_arn"],
+            FIREHOSE_ACCESS,
+            _source(d, stream["arn"]),
+        )
+        for processor in _one(s3.get("processing_configuration")).get("processors", []):
+            for parameter in processor.get("parameters", []):
+                if parameter["parameter_name"] == "LambdaArn":
+                    for action in ("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"):
+                        yield ServiceCall(
+                            who, role, action, parameter["parameter_value"], FIREHOSE_ACCESS
+                        )
+        bucket = s3["bucket_arn"]
+        for prefix in {s3.get("prefix") or "", s3.get("error_output_prefix") or ""}:
+            static = prefix.split("!{")[0]
+            for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"):
+                yield ServiceCall(who, role, action, f"{bucket}/{static}object", FIREHOSE_ACCESS)
+        for action in ("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"):
+            yield ServiceCall(who, role, action, bucket, FIREHOSE_ACCESS)
+        backup = _one(s3.get("s3_backup_configuration"))
+        if backup:
+            static = (backup.get("prefix") or "").split("!{")[0]
+            yield ServiceCall(
+                who, role, "s3:PutObject", f"{bucket}/{static}object", FIREHOSE_ACCESS
+            )
+        key = _bucket_key(d, bucket)
+        yield from _kms(
+            who,
+            role,
+            key,
+            ["kms:GenerateDataKey", "kms:Decrypt"],
+            FIREHOSE_ACCESS,
+            {
+                "kms:ViaService": f"s3.{d.region}.amazonaws.com",
+                "kms:EncryptionContext:aws:s3:arn": bucket,
+            },
+        )
+        logging = _one(s3.get("cloudwatch_logging_options"))
+        if logging.get("enabled"):
+            yield ServiceCall(
+                who,
+                role,
+                "logs:PutLogEvents",
+                d.arn_of_log_stream(logging["log_group_name"], logging["log_stream_name"]),
+                FIREHOSE_ACCESS,
+            )
+        source = _one(stream.get("kinesis_source_configuration"))
+        if source:
+            yield from _kinesis_source(d, who, Principal(arn=source["role_arn"]), source)
+
+
+def _bucket_key(d: Deployment, bucket_arn: str) -> str:
+    name = bucket_arn.rsplit(":", 1)[-1]
+    for sse in d.of_type("aws_s3_bucket_server_side_encryption_configuration"):
+        if sse["bucket"] == name:
+            default = _one(_one(sse.get("rule")).get("apply_server_side_encryption_by_default"))
+            return str(default.get("kms_master_key_id") or "")
+    return ""
+
+
+def _kinesis_source(
+    d: Deployment, who: str, role: Principal, source: dict[str, Any]
+) -> Iterator[ServiceCall]:
+    stream = source["kinesis_stream_arn"]
+    for action in (
+        "kinesis:DescribeStream",
+        "kinesis:GetShardIterator",
+        "kinesis:GetRecords",
+        "kinesis:ListShards",
+    ):
+        yield ServiceCall(who, role, action, stream, FIREHOSE_ACCESS)
+    key = _key_of(d, "aws_kinesis_stream", stream, "kms_key_id")
+    yield from _kms(
+        who,
+        role,
+        key,
+        ["kms:Decrypt"],
+        FIREHOSE_ACCESS,
+        {
+            "kms:ViaService": f"kinesis.{d.region}.amazonaws.com",
+            "kms:EncryptionContext:aws:kinesis:arn": stream,
+        },
+    )
+
+
+# --- the sources: SES and SMS put records with the role they were given --------------------
+
+
+def _roles_trusting(d: Deployment, service: str) -> list[str]:
+    return [
+        role.arn
+        for role in d.roles.values()
+        if any(
+            service in str(s.get("Principal", {}).get("Service", ""))
+            for s in role.trust.get("Statement", [])
+        )
+    ]
+
+
+def sources(d: Deployment, variables: dict[str, Any]) -> Iterator[ServiceCall]:
+    # The sources put into the direct stream: the one that reads no Kinesis stream.
+    (stream,) = [
+        s["arn"]
+        for s in d.of_type("aws_kinesis_firehose_delivery_stream")
+        if not s.get("kinesis_source_configuration")
+    ]
+    ses_sets = [c["configuration_set_name"] for c in d.of_type("aws_sesv2_configuration_set")]
+    sms_sets = list(variables.get("sms_configuration_set_names", {}).get("value", []))
+    for service, action, names, kind, doc in (
+        ("ses.amazonaws.com", "firehose:PutRecordBatch", ses_sets, "ses", SES_FIREHOSE),
+        ("sms-voice.amazonaws.com", "firehose:PutRecord", sms_sets, "sms-voice", SMS_FIREHOSE),
+    ):
+        for role in _roles_trusting(d, service):
+            for name in names:
+                arn = f"arn:{d.partition}:{kind}:{d.region}:{d.account}:configuration-set/{name}"
+                who = f"{service} ({name})"
+                yield ServiceCall(
+                    who, Principal(service=service), "sts:AssumeRole", role, doc, _source(d, arn)
+                )
+                yield ServiceCall(who, Principal(arn=role), action, stream, doc)
+
+
+# --- Lambda: the event-source mapping, logs, traces and network interfaces -------------------
+
+
+def event_source_mappings(d: Deployment) -> Iterator[ServiceCall]:
+    for mapping in d.of_type("aws_lambda_event_source_mapping"):
+        role = _function_role(d, mapping["function_name"])
+        who = f"Lambda event-source mapping ({mapping['event_source_arn']})"
+        stream = mapping["event_source_arn"]
+        for action in (
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+        ):
+            yield ServiceCall(who, role, action, stream, LAMBDA_DDB_STREAMS)
+        yield ServiceCall(who, role, "dynamodb:ListStreams", "*", LAMBDA_DDB_STREAMS)
+        failure = _one(_one(mapping.get("destination_config")).get("on_failure"))
+        if failure.get("destination_arn"):
+            queue = failure["destination_arn"]
+            yield ServiceCall(who, role, "sqs:SendMessage", queue, LAMBDA_ON_FAILURE)
+            key = _key_of(d, "aws_sqs_queue", queue, "kms_master_key_id")
+            yield from _kms(who, role, key, ["kms:GenerateDataKey", "kms:Decrypt"], SQS_KMS, {})
+
+
+def function_runtime(d: Deployment) -> Iterator[ServiceCall]:
+    """What Lambda does with each function's role: its logs, its traces, its interfaces."""
+    for f in d.of_type("aws_lambda_function"):
+        who = f"Lambda ({f['function_name']})"
+        role = Principal(arn=f["role"])
+        group = (
+            _one(f.get("logging_config")).get("log_group") or f"/aws/lambda/{f['function_name']}"
+        )
+        stream = d.arn_of_log_stream(group, "2026/12/04/[$LATEST]0123456789abcdef")
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            yield ServiceCall(who, role, action, stream, LAMBDA_EXECUTION_ROLE)
+        if _one(f.get("tracing_config")).get("mode") == "Active":
+            for action in ("xray:PutTraceSegments", "xray:PutTelemetryRecords"):
+                yield ServiceCall(who, role, action, "*", LAMBDA_EXECUTION_ROLE)
+        vpc = _one(f.get("vpc_config"))
+        if vpc.get("subnet_ids"):
+            yield from _network_interfaces(d, who, role, vpc)
+
+
+def _network_interfaces(
+    d: Deployment, who: str, role: Principal, vpc: dict[str, Any]
+) -> Iterator[ServiceCall]:
+    def ec2(resource: str) -> str:
+        return f"arn:{d.partition}:ec2:{d.region}:{d.account}:{resource}"
+
+    interface = ec2("network-interface/eni-0123456789abcdef0")
+    subnet = sorted(vpc["subnet_ids"])[0]
+    on_subnet = {"ec2:Subnet": ec2(f"subnet/{subnet}")}
+    for resource in [
+        interface,
+        ec2(f"subnet/{subnet}"),
+        *(ec2(f"security-group/{g}") for g in vpc["security_group_ids"]),
+    ]:
+        yield ServiceCall(who, role, "ec2:CreateNetworkInterface", resource, LAMBDA_VPC, on_subnet)
+    for action in (
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ):
+        yield ServiceCall(who, role, action, interface, LAMBDA_VPC, on_subnet)
+    for action in ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"):
+        yield ServiceCall(who, role, action, "*", LAMBDA_VPC)
+
+
+# --- EventBridge: API destinations, dead letters, an encrypted bus -------------------------
+
+
+def _rule_arn(d: Deployment, rule: str, bus: str) -> str:
+    for r in d.of_type("aws_cloudwatch_event_rule"):
+        if r["name"] == rule and (r.get("event_bus_name") or "default") == (bus or "default"):
+            return str(r["arn"])
+    raise LookupError(f"no rule {rule} on {bus}")
+
+
+def event_targets(d: Deployment) -> Iterator[ServiceCall]:
+    events = Principal(service="events.amazonaws.com")
+    for target in d.of_type("aws_cloudwatch_event_target"):
+        rule = _rule_arn(d, target["rule"], target.get("event_bus_name") or "default")
+        who = f"EventBridge ({rule})"
+        if target.get("role_arn"):
+            yield ServiceCall(
+                who,
+                events,
+                "sts:AssumeRole",
+                target["role_arn"],
+                EVENTS_API_DESTINATIONS,
+                _source(d, rule),
+            )
+            if ":api-destination/" in target["arn"]:
+                yield ServiceCall(
+                    who,
+                    Principal(arn=target["role_arn"]),
+                    "events:InvokeApiDestination",
+                    target["arn"],
+                    EVENTS_API_DESTINATIONS,
+                )
+        dead_letter = _one(target.get("dead_letter_config")).get("arn")
+        if dead_letter:
+            yield ServiceCall(
+                who, events, "sqs:SendMessage", dead_letter, EVENTS_DLQ, _source(d, rule)
+            )
+            key = _key_of(d, "aws_sqs_queue", dead_letter, "kms_master_key_id")
+            yield from _kms(
+                who,
+                events,
+                key,
+                ["kms:GenerateDataKey", "kms:Decrypt"],
+                EVENTS_DLQ,
+                _source(d, rule),
+            )
+
+
+def event_buses(d: Deployment) -> Iterator[ServiceCall]:
+    for bus in d.of_type("aws_cloudwatch_event_bus"):
+        context = {
+            **_source(d, bus["arn"]),
+            "kms:EncryptionContext:aws:events:event-bus:arn": bus["arn"],
+        }
+        yield from _kms(
+            f"EventBridge ({bus['arn']})",
+            Principal(service="events.amazonaws.com"),
+            str(bus.get("kms_key_identifier") or ""),
+            ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
+            EVENTS_BUS_KMS,
+            context,
+        )
+
+
+# --- CloudWatch: alarms to SNS; Logs with a customer managed key ---------------------------
+
+
+def alarm_topics(d: Deployment) -> Iterator[ServiceCall]:
+    cloudwatch = Principal(service="cloudwatch.amazonaws.com")
+    topics = {t["arn"]: t for t in d.of_type("aws_sns_topic")}
+    for alarm in d.of_type("aws_cloudwatch_metric_alarm"):
+        for topic in sorted(set(alarm.get("alarm_actions") or []) & set(topics)):
+            context = _source(d, alarm["arn"])
+            who = f"CloudWatch alarm ({alarm['alarm_name']})"
+            yield ServiceCall(who, cloudwatch, "sns:Publish", topic, CLOUDWATCH_SNS, context)
+            key = str(topics[topic].get("kms_master_key_id") or "")
+            yield from _kms(
+                who,
+                cloudwatch,
+                key,
+                ["kms:GenerateDataKey", "kms:Decrypt"],
+                CLOUDWATCH_SNS,
+                context,
+            )
+
+
+def log_groups(d: Deployment) -> Iterator[ServiceCall]:
+    for group in d.of_type("aws_cloudwatch_log_group"):
+        arn = group["arn"].removesuffix(":*")
+        yield from _kms(
+            f"CloudWatch Logs ({group['name']})",
+            Principal(service=f"logs.{d.region}.amazonaws.com"),
+            str(group.get("kms_key_id") or ""),
+            ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            LOGS_KMS,
+            {"kms:EncryptionContext:aws:logs:arn": arn},
+        )
+
+
+# --- API Gateway invokes the query function ------------------------------------------------
+
+
+def api_integrations(d: Deployment) -> Iterator[ServiceCall]:
+    apigateway = Principal(service="apigateway.amazonaws.com")
+    for api in d.of_type("aws_apigatewayv2_api"):
+        for route in d.of_type("aws_apigatewayv2_route"):
+            method, path = route["route_key"].split(" ", 1)
+            method = "GET" if method == "ANY" else method  # the request's own method
+            for integration in d.of_type("aws_apigatewayv2_integration"):
+                source = f"{api['execution_arn']}/$default/{method}{path}"
+                # arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations
+                uri = integration["integration_uri"]
+                function = uri.split("/functions/", 1)[-1].removesuffix("/invocations")
+                yield ServiceCall(
+                    f"API Gateway ({route['route_key']})",
+                    apigateway,
+                    "lambda:InvokeFunction",
+                    function,
+                    APIGATEWAY_LAMBDA,
+                    _source(d, source),
+                )
+
+
+RULES: list[Callable[[Deployment], Iterator[ServiceCall]]] = [
+    firehose,
+    event_source_mappings,
+    function_runtime,
+    event_targets,
+    event_buses,
+    alarm_topics,
+    log_groups,
+    api_integrations,
+]
+
+
+def service_calls(d: Deployment, variables: dict[str, Any]) -> list[ServiceCall]:
+    """Every call the services make on the deployment's behalf."""
+    found = [call for rule in RULES for call in rule(d)]
+    return found + list(sources(d, variables))

@@ -458,13 +458,17 @@ def test_the_scan_finds_every_client_call_of_the_functions_and_the_cli() -> None
         ("dynamodb", "PutItem"),
         ("dynamodb", "Query"),
         ("events", "PutEvents"),
+        ("sesv2", "GetSuppressedDestination"),  # the recipient page's suppression lookup
     }
     assert operations_called([root / "cli" / "src"]) == {
         ("firehose", "PutRecordBatch"),
+        ("lambda", "GetFunctionConfiguration"),  # backfill: the deployed transform's settings
         ("s3", "CopyObject"),
         ("s3", "DeleteObject"),
         ("s3", "GetObject"),
         ("s3", "ListObjectsV2"),
+        ("sesv2", "DeleteSuppressedDestination"),  # recipient --remove-from-suppression-list
+        ("sts", "GetCallerIdentity"),  # recipient: names the operator's credentials
     }
 
 

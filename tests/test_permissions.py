@@ -27,7 +27,13 @@ from devkit.permissions.evaluate import (
     condition_holds,
     decide,
 )
-from devkit.permissions.reference import check_document, resource_types_of
+from devkit.permissions.reference import (
+    RESOURCELESS_ACTIONS,
+    check_document,
+    expand_action,
+    requires_a_resource,
+    resource_types_of,
+)
 from devkit.permissions.scan import operations_called
 
 ACCOUNT = "123456789012"
@@ -349,6 +355,15 @@ def test_a_condition_key_the_action_never_carries_is_a_finding() -> None:
             ),
         }
     ) == [("condition-key", "S", "s3:prefix")]
+
+
+def test_the_actions_listed_as_taking_only_star_require_no_resource_in_the_reference() -> None:
+    for action in sorted(RESOURCELESS_ACTIONS):
+        assert expand_action(action), f"{action} is not in the reference"
+        assert not requires_a_resource(action), action
+    # What the list must not hold: a data action, whose requests always name their resource.
+    assert requires_a_resource("dynamodb:GetItem")
+    assert requires_a_resource("ses:SendEmail")  # its identity
 
 
 def test_log_stream_and_index_arns_are_typed_by_the_reference() -> None:

@@ -39,7 +39,7 @@ from devkit.events import firehose_kinesis_event, pinpoint_email
 from devkit.firehose import Destination, deliver, read_error_records
 from devkit.permissions.calls import Call, UnmappedOperation
 from devkit.permissions.documents import Deployment, read_plan, real_plan
-from devkit.permissions.evaluate import Principal
+from devkit.permissions.evaluate import Principal, allowed_requests, allows, statements_of
 from devkit.permissions.exercise import Recorded, exercise
 from devkit.permissions.proof import (
     Verdict,
@@ -53,7 +53,6 @@ from devkit.permissions.scan import operations_called
 from devkit.permissions.service_calls import service_calls
 from devkit.permissions.waivers import WAIVERS, waived
 from devkit.stack import Stack, deployed, emulator_files
-from tests.support import iam as policy_evaluator
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
@@ -263,7 +262,7 @@ def test_the_deployed_boundary_allows_everything_the_deployed_roles_may_do(stack
     version = iam.get_policy_version(
         PolicyArn=boundary["Arn"], VersionId=boundary["DefaultVersionId"]
     )["PolicyVersion"]["Document"]
-    cap = policy_evaluator.statements(version)
+    cap = statements_of(version)
     refused = []
     for suffix in ROLES:
         role = f"{NAME}-{suffix}"
@@ -271,10 +270,8 @@ def test_the_deployed_boundary_allows_everything_the_deployed_roles_may_do(stack
             document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
             refused += [
                 (role, action, resource)
-                for action, resource in policy_evaluator.allowed_requests(
-                    policy_evaluator.statements(document)
-                )
-                if not policy_evaluator.allows(cap, action, resource)
+                for action, resource in allowed_requests(document)
+                if not allows(cap, action, resource)
             ]
     assert refused == []
 

@@ -441,6 +441,41 @@ def _stop() -> None:
             Call("events", "PutEvents", {"EventBusNames": ["default"]}),
             [("events:PutEvents", f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default")],
         ),
+        # The account's suppression list is no resource; a tenant's is its tenant.
+        (
+            Call("sesv2", "GetSuppressedDestination", {"EmailAddress": "a@example.com"}),
+            [("ses:GetSuppressedDestination", "*")],
+        ),
+        (
+            Call(
+                "sesv2",
+                "DeleteSuppressedDestination",
+                {"EmailAddress": "a@example.com", "TenantName": "acme"},
+            ),
+            [
+                (
+                    "ses:DeleteSuppressedDestination",
+                    f"arn:aws:ses:us-east-1:{ACCOUNT}:tenant/acme/*",
+                )
+            ],
+        ),
+        (
+            Call("lambda", "GetFunctionConfiguration", {"FunctionName": "t"}),
+            [("lambda:GetFunctionConfiguration", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:t")],
+        ),
+        (
+            Call(
+                "lambda",
+                "GetFunctionConfiguration",
+                {"FunctionName": "arn:aws:lambda:eu-west-1:999999999999:function:t"},
+            ),
+            [
+                (
+                    "lambda:GetFunctionConfiguration",
+                    "arn:aws:lambda:eu-west-1:999999999999:function:t",
+                )
+            ],
+        ),
     ],
 )
 def test_each_operation_maps_to_the_action_and_arn_iam_authorizes(
@@ -454,6 +489,29 @@ def test_list_objects_carries_its_prefix_as_a_condition_key() -> None:
         Call("s3", "ListObjectsV2", {"Bucket": "b", "Prefix": "errors/"}), WHERE
     )
     assert auth.context["s3:prefix"] == "errors/"
+
+
+def test_a_write_that_asks_for_its_consumed_capacity_carries_it_as_a_condition_key() -> None:
+    """The backfill's paced writes ask for it; a policy may deny what does."""
+    (paced,) = authorizations(
+        Call("dynamodb", "PutItem", {"TableName": "t", "ReturnConsumedCapacity": "TOTAL"}), WHERE
+    )
+    (plain,) = authorizations(Call("dynamodb", "PutItem", {"TableName": "t"}), WHERE)
+    assert paced.context["dynamodb:ReturnConsumedCapacity"] == "TOTAL"
+    assert "dynamodb:ReturnConsumedCapacity" not in plain.context
+    refuses_paced = policy(
+        allow("dynamodb:PutItem"),
+        deny(
+            "dynamodb:PutItem",
+            Condition={"StringEquals": {"dynamodb:ReturnConsumedCapacity": "TOTAL"}},
+        ),
+    )
+    assert decide(
+        Request(ROLE, plain.action, plain.resource, plain.context), identity=[refuses_paced]
+    )
+    assert not decide(
+        Request(ROLE, paced.action, paced.resource, paced.context), identity=[refuses_paced]
+    )
 
 
 def test_an_operation_the_table_does_not_know_fails_loudly() -> None:
@@ -473,13 +531,18 @@ def test_the_scan_finds_every_client_call_of_the_functions_and_the_cli() -> None
         ("dynamodb", "PutItem"),
         ("dynamodb", "Query"),
         ("events", "PutEvents"),
+        ("sesv2", "GetSuppressedDestination"),  # the query's recipient page
     }
+    # The CLI's table writes (backfill) are the core's store's calls, found above.
     assert operations_called([root / "cli" / "src"]) == {
-        ("firehose", "PutRecordBatch"),
+        ("firehose", "PutRecordBatch"),  # replay
+        ("lambda", "GetFunctionConfiguration"),  # backfill: the transform's settings
         ("s3", "CopyObject"),
         ("s3", "DeleteObject"),
-        ("s3", "GetObject"),
+        ("s3", "GetObject"),  # replay and backfill
         ("s3", "ListObjectsV2"),
+        ("sesv2", "DeleteSuppressedDestination"),  # recipient --remove-from-suppression-list
+        ("sts", "GetCallerIdentity"),  # ... names whose credentials remove it
     }
 
 

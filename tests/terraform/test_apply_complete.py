@@ -649,19 +649,41 @@ def test_every_call_of_the_code_the_cli_and_the_services_is_allowed(
         name: {(c.service, c.operation) for c in calls}
         for name, calls in recorded.functions.items()
     }
-    # The defects of the functions' own calls are observed in the run, not assumed.
+    # What each path calls is observed in the run, not assumed.
     assert ("dynamodb", "BatchWriteItem") in made[f"{NAME}-transform"]  # pointer items
     assert ("events", "PutEvents") in made[f"{NAME}-stream"]
-    assert {("s3", "ListObjectsV2"), ("firehose", "PutRecordBatch")} <= {
-        (c.service, c.operation) for c in recorded.operator
-    }  # msgstatus replay
+    assert ("sesv2", "GetSuppressedDestination") in made[f"{NAME}-query"]  # a recipient's page
+    operator = {(c.service, c.operation) for c in recorded.operator}
+    assert {("s3", "ListObjectsV2"), ("firehose", "PutRecordBatch")} <= operator  # replay
+    assert {("sts", "GetCallerIdentity"), ("sesv2", "DeleteSuppressedDestination")} <= operator, (
+        "msgstatus recipient --remove-from-suppression-list"
+    )
+    assert {
+        ("lambda", "GetFunctionConfiguration"),
+        ("dynamodb", "BatchGetItem"),
+        ("dynamodb", "BatchWriteItem"),
+        ("dynamodb", "PutItem"),
+    } <= operator, "msgstatus backfill: the transform's settings, then items and pointers"
+    assert any(
+        c.params.get("ReturnConsumedCapacity") == "TOTAL"
+        for c in recorded.operator
+        if c.operation == "PutItem"
+    ), "the backfill's paced writes ask what they consumed"
+    assert any(path.startswith("/recipients/") for _, path in recorded.api_requests)
     verdicts = assert_every_call_allowed(deployment, recorded)
     assert {v.action for v in verdicts} >= {
         "dynamodb:Query",
         "events:InvokeApiDestination",  # EventBridge, declared
         "kms:GenerateDataKey",
+        "lambda:GetFunctionConfiguration",
+        "ses:DeleteSuppressedDestination",
+        "ses:GetSuppressedDestination",
         "sts:AssumeRole",
     }
+    # API Gateway may invoke the query for the recipient's page (declared from the routes).
+    assert [
+        v.decision.allowed for v in verdicts if v.who == "API Gateway (GET /recipients/{address})"
+    ] == [True]
 
 
 def test_every_client_call_in_the_code_is_recorded(recorded: Recorded) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from devkit.permissions import waivers
 from devkit.permissions.calls import (
     Call,
     CallRecorder,
@@ -35,6 +36,7 @@ from devkit.permissions.reference import (
     resource_types_of,
 )
 from devkit.permissions.scan import operations_called
+from devkit.permissions.waivers import waived
 
 ACCOUNT = "123456789012"
 ROLE = Principal(arn=f"arn:aws:iam::{ACCOUNT}:role/app")
@@ -364,6 +366,19 @@ def test_the_actions_listed_as_taking_only_star_require_no_resource_in_the_refer
     # What the list must not hold: a data action, whose requests always name their resource.
     assert requires_a_resource("dynamodb:GetItem")
     assert requires_a_resource("ses:SendEmail")  # its identity
+
+
+def test_a_waiver_covers_the_findings_it_names_and_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waiver = ("condition-key", "LogsUseTheKey", "kms:EncryptionContext:*")
+    monkeypatch.setattr(waivers, "WAIVERS", {waiver: "the reason"})
+    assert waived(("condition-key", "LogsUseTheKey", "kms:EncryptionContext:aws:logs:arn")) == (
+        waiver
+    )
+    assert waived(("condition-key", "OtherStatement", "kms:EncryptionContext:x")) is None
+    assert waived(("unknown-action", "LogsUseTheKey", "kms:EncryptionContext:x")) is None
+    assert waived(("condition-key", "LogsUseTheKey", "kms:ViaService")) is None
 
 
 def test_log_stream_and_index_arns_are_typed_by_the_reference() -> None:

@@ -544,37 +544,13 @@ def test_second_plan_is_empty(stack: Stack) -> None:
 # gets them (a plan of the real example, devkit.permissions.documents), that every
 # document is valid and every call of the code and of the services is allowed.
 
-# Defects the proof finds on today's code (issue 19), each checked both ways: when one
-# is fixed its entries must go, and any other failure is new. Keys: (problem, Sid,
-# subject) for the reference check; (principal, action, resource type) for calls.
-KNOWN_REFERENCE_DEFECTS = {
-    # 3: s3:prefix is a key of list requests only, so GetBucketLocation is never allowed.
-    ("condition-key", "ListTheArchiveAndResults", "s3:prefix"): 3,
-}
-KNOWN_CALL_DEFECTS = {
-    # 1: the example's boundary leaves out calls the pipeline makes.
-    ("msgstatus-complete-transform", "dynamodb:BatchWriteItem", "dynamodb:table"): 1,
-    ("msgstatus-complete-stream", "dynamodb:DescribeStream", "dynamodb:stream"): 1,
-    ("msgstatus-complete-stream", "dynamodb:GetRecords", "dynamodb:stream"): 1,
-    ("msgstatus-complete-stream", "dynamodb:GetShardIterator", "dynamodb:stream"): 1,
-    ("msgstatus-complete-stream", "dynamodb:ListStreams", "*"): 1,
-    ("msgstatus-complete-stream", "events:PutEvents", "events:event-bus"): 1,
-    ("msgstatus-complete-stream", "sqs:SendMessage", "sqs:queue"): 1,
-    (
-        "msgstatus-complete-webhook-failures",
-        "events:InvokeApiDestination",
-        "events:api-destination",
-    ): 1,
-    ("msgstatus-complete-firehose", "kinesis:DescribeStream", "kinesis:stream"): 1,
-    ("msgstatus-complete-firehose", "kinesis:GetRecords", "kinesis:stream"): 1,
-    ("msgstatus-complete-firehose", "kinesis:GetShardIterator", "kinesis:stream"): 1,
-    ("msgstatus-complete-firehose", "kinesis:ListShards", "kinesis:stream"): 1,
-    # 2: the key policy lets only CloudWatch Logs use the key: EventBridge cannot
-    # encrypt the bus's events nor the dead letters it sends to the encrypted queue.
-    ("events.amazonaws.com", "kms:DescribeKey", "kms:key"): 2,
-    ("events.amazonaws.com", "kms:GenerateDataKey", "kms:key"): 2,
-    ("events.amazonaws.com", "kms:Decrypt", "kms:key"): 2,
-}
+# Defects the proof finds that are not fixed yet, each with its issue number, checked both
+# ways: when one is fixed its entry must go, and any failure not listed is new. Keys:
+# (problem, Sid, subject) for the reference check; (principal, action, resource type)
+# for calls. Empty: the defects of issue 19 are fixed. A defect found before its fix
+# lands goes here, so that the proof stays green and still fails on anything else.
+KNOWN_REFERENCE_DEFECTS: dict[tuple[str, str, str], int] = {}
+KNOWN_CALL_DEFECTS: dict[tuple[str, str, str], int] = {}
 
 
 @pytest.fixture(scope="module")
@@ -618,11 +594,15 @@ def all_verdicts(deployment: Deployment, recorded: Recorded) -> list[Verdict]:
     return verdicts + prove_service_calls(deployment, declared)
 
 
-def assert_every_call_allowed(deployment: Deployment, recorded: Recorded) -> list[Verdict]:
+def assert_every_call_allowed(
+    deployment: Deployment,
+    recorded: Recorded,
+    known: dict[tuple[str, str, str], int] = KNOWN_CALL_DEFECTS,
+) -> list[Verdict]:
     """The proof of the calls: every one allowed but the known defects, which must fail."""
     verdicts = all_verdicts(deployment, recorded)
     denials = {key: found[0] for key, found in denied(verdicts).items()}
-    assert_known(denials, KNOWN_CALL_DEFECTS)
+    assert_known(denials, known)
     return verdicts
 
 
@@ -715,19 +695,30 @@ def test_a_call_that_no_policy_allows_fails_the_proof(
         assert_every_call_allowed(deployment, unknown)
 
 
-def test_a_fixed_defect_left_in_the_known_list_fails_the_proof(
-    deployment: Deployment, recorded: Recorded
-) -> None:
-    # Defect #1's first part fixed: the boundary lets the transform write pointer items.
-    fixed = copy.deepcopy(deployment)
-    (role,) = [r for r in fixed.roles.values() if r.name == f"{NAME}-transform"]
+def without_action(deployment: Deployment, role_name: str, action: str) -> Deployment:
+    """A copy of the deployment whose boundary no longer allows ``action`` to any role."""
+    changed = copy.deepcopy(deployment)
+    (role,) = [r for r in changed.roles.values() if r.name == role_name]
     assert role.boundary_arn, "the example's roles have a boundary"
-    table = f"arn:aws:dynamodb:{fixed.region}:{fixed.account}:table/{NAME}"
-    fixed.managed[role.boundary_arn].document["Statement"].append(
-        {"Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": table}
-    )
+    for statement in changed.managed[role.boundary_arn].document["Statement"]:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        statement["Action"] = [a for a in actions if a != action]
+    return changed
+
+
+def test_known_defects_are_checked_both_ways(deployment: Deployment, recorded: Recorded) -> None:
+    """A listed defect must still fail, and any failure not listed is new."""
+    key = (f"{NAME}-transform", "dynamodb:BatchWriteItem", "dynamodb:table")
+    # A boundary that leaves out the transform's pointer writes (issue 19's defect #1).
+    broken = without_action(deployment, f"{NAME}-transform", "dynamodb:BatchWriteItem")
+    with pytest.raises(AssertionError, match=r"(?s)new failures:.*dynamodb:BatchWriteItem"):
+        assert_every_call_allowed(broken, recorded, known={})
+    assert_every_call_allowed(broken, recorded, known={key: 1})  # listed: the proof passes
+    # Fixed, and left in the list.
     with pytest.raises(AssertionError, match=r"(?s)no longer fail.*dynamodb:BatchWriteItem"):
-        assert_every_call_allowed(fixed, recorded)
+        assert_every_call_allowed(deployment, recorded, known={key: 1})
 
 
 def assert_known(found: dict[Any, Any], known: dict[Any, int]) -> None:

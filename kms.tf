@@ -35,12 +35,14 @@ data "aws_iam_policy_document" "kms_key_services" {
   # CloudWatch Logs encrypts a log group's data with the key it is given
   # (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using
   # AWS KMS": the service principal of the Region, bound to the log groups by
-  # the aws:logs:arn encryption context). The guide's wildcards, written out.
+  # the aws:logs:arn encryption context). The guide's wildcards, written out,
+  # but for its kms:Describe*: DescribeKey carries no encryption context
+  # (Service Authorization Reference), so under this condition it would grant
+  # nothing, as it grants nothing in the guide's own policy.
   statement {
     sid = "CloudWatchLogsEncryptsTheModulesLogGroups"
     actions = [
       "kms:Decrypt",
-      "kms:DescribeKey",
       "kms:Encrypt",
       "kms:GenerateDataKey",
       "kms:GenerateDataKeyWithoutPlaintext",

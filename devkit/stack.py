@@ -32,6 +32,10 @@ Two things are prepared in the emulator first, without touching the module:
 * moto 5.2 answers no SES suppression-list call, which the recipient page
   makes: the emulator learns them (devkit.ses_suppression) while a stack is
   deployed.
+* moto 5.2 cannot update an HTTP API's stage (UpdateStage is not implemented:
+  a 500, which the provider retries until its timeout), so an apply that
+  changes the stage (its access-log format, in an upgrade) never ended; the
+  emulator's stages learn to be updated while a stack is deployed.
 
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
@@ -55,10 +59,13 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.athena.responses import AthenaResponse
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
@@ -215,6 +222,44 @@ def delete_markers_deletable() -> Iterator[None]:
             del FakeDeleteMarker.dispose  # type: ignore[attr-defined]
 
 
+# UpdateStage's request fields (API Gateway v2's camelCase) => the emulator stage's attributes.
+STAGE_FIELDS = {
+    "accessLogSettings": "access_log_settings",
+    "autoDeploy": "auto_deploy",
+    "clientCertificateId": "client_certificate_id",
+    "defaultRouteSettings": "default_route_settings",
+    "description": "description",
+    "routeSettings": "route_settings",
+    "stageVariables": "stage_variables",
+}
+
+
+def _update_stage(self: Any) -> tuple[int, dict[str, str], str]:
+    """UpdateStage as API Gateway answers it: the fields given replace the stage's, and the
+    stage is returned."""
+    api_id, stage_name = self.path.split("/")[-3], unquote(self.path.split("/")[-1])
+    stage = self.apigatewayv2_backend.get_stage(api_id, stage_name)
+    request = json.loads(self.body or "{}")
+    for name, attribute in STAGE_FIELDS.items():
+        if name in request:
+            setattr(stage, attribute, request[name])
+    stage.updated = datetime.now()
+    return 200, {}, json.dumps(stage.to_json())
+
+
+@contextmanager
+def api_stages_updatable() -> Iterator[None]:
+    """UpdateStage, which moto 5.2's API Gateway v2 lacks."""
+    added = not hasattr(ApiGatewayV2Response, "update_stage")
+    if added:
+        ApiGatewayV2Response.update_stage = _update_stage  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if added:
+            del ApiGatewayV2Response.update_stage  # type: ignore[attr-defined]
+
+
 @dataclass
 class Stack:
     """An example applied to the emulator."""
@@ -352,6 +397,7 @@ def deployed(
         athena_named_queries_like_athena(),
         delete_markers_deletable(),
         suppression_list_like_ses(),
+        api_stages_updatable(),
     ):
         on_step("terraform init")
         stack.terraform("init", "-input=false", "-no-color")

@@ -9,7 +9,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from devkit.ses_suppression import suppress, suppression_list_like_ses
-from devkit.stack import athena_named_queries_like_athena, delete_markers_deletable
+from devkit.stack import (
+    api_stages_updatable,
+    athena_named_queries_like_athena,
+    delete_markers_deletable,
+)
 
 
 @pytest.fixture
@@ -96,3 +100,26 @@ def test_a_tenant_list_is_apart_and_an_entry_can_be_removed_once(sesv2) -> None:
     with pytest.raises(ClientError) as gone:
         sesv2.delete_suppressed_destination(EmailAddress="a@example.com", TenantName="t")
     assert gone.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_an_http_api_stage_can_be_updated_as_api_gateway_does(aws: None) -> None:
+    """An upgrade that changes the stage's access-log format updates it in place."""
+    with mock_aws(), api_stages_updatable():
+        client = boto3.client("apigatewayv2")
+        api_id = client.create_api(Name="api", ProtocolType="HTTP")["ApiId"]
+        logs = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/api"
+        client.create_stage(
+            ApiId=api_id,
+            StageName="$default",
+            AutoDeploy=True,
+            AccessLogSettings={"DestinationArn": logs, "Format": '{"path":"$context.path"}'},
+        )
+        updated = client.update_stage(
+            ApiId=api_id,
+            StageName="$default",
+            AccessLogSettings={"DestinationArn": logs, "Format": '{"route":"$context.routeKey"}'},
+        )
+        stage = client.get_stage(ApiId=api_id, StageName="$default")
+    assert updated["AccessLogSettings"]["Format"] == '{"route":"$context.routeKey"}'
+    assert stage["AccessLogSettings"]["Format"] == '{"route":"$context.routeKey"}'
+    assert stage["AutoDeploy"] is True  # what the update did not name is kept

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from devkit.permissions import waivers
 from devkit.permissions.calls import (
     Call,
     CallRecorder,
@@ -27,8 +28,15 @@ from devkit.permissions.evaluate import (
     condition_holds,
     decide,
 )
-from devkit.permissions.reference import check_document, resource_types_of
+from devkit.permissions.reference import (
+    RESOURCELESS_ACTIONS,
+    check_document,
+    expand_action,
+    requires_a_resource,
+    resource_types_of,
+)
 from devkit.permissions.scan import operations_called
+from devkit.permissions.waivers import waived
 
 ACCOUNT = "123456789012"
 ROLE = Principal(arn=f"arn:aws:iam::{ACCOUNT}:role/app")
@@ -351,6 +359,28 @@ def test_a_condition_key_the_action_never_carries_is_a_finding() -> None:
     ) == [("condition-key", "S", "s3:prefix")]
 
 
+def test_the_actions_listed_as_taking_only_star_require_no_resource_in_the_reference() -> None:
+    for action in sorted(RESOURCELESS_ACTIONS):
+        assert expand_action(action), f"{action} is not in the reference"
+        assert not requires_a_resource(action), action
+    # What the list must not hold: a data action, whose requests always name their resource.
+    assert requires_a_resource("dynamodb:GetItem")
+    assert requires_a_resource("ses:SendEmail")  # its identity
+
+
+def test_a_waiver_covers_the_findings_it_names_and_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waiver = ("condition-key", "LogsUseTheKey", "kms:EncryptionContext:*")
+    monkeypatch.setattr(waivers, "WAIVERS", {waiver: "the reason"})
+    assert waived(("condition-key", "LogsUseTheKey", "kms:EncryptionContext:aws:logs:arn")) == (
+        waiver
+    )
+    assert waived(("condition-key", "OtherStatement", "kms:EncryptionContext:x")) is None
+    assert waived(("unknown-action", "LogsUseTheKey", "kms:EncryptionContext:x")) is None
+    assert waived(("condition-key", "LogsUseTheKey", "kms:ViaService")) is None
+
+
 def test_log_stream_and_index_arns_are_typed_by_the_reference() -> None:
     assert "logs:log-stream" in resource_types_of(
         "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f:*"
@@ -426,6 +456,41 @@ def _stop() -> None:
             Call("events", "PutEvents", {"EventBusNames": ["default"]}),
             [("events:PutEvents", f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default")],
         ),
+        # The account's suppression list is no resource; a tenant's is its tenant.
+        (
+            Call("sesv2", "GetSuppressedDestination", {"EmailAddress": "a@example.com"}),
+            [("ses:GetSuppressedDestination", "*")],
+        ),
+        (
+            Call(
+                "sesv2",
+                "DeleteSuppressedDestination",
+                {"EmailAddress": "a@example.com", "TenantName": "acme"},
+            ),
+            [
+                (
+                    "ses:DeleteSuppressedDestination",
+                    f"arn:aws:ses:us-east-1:{ACCOUNT}:tenant/acme/*",
+                )
+            ],
+        ),
+        (
+            Call("lambda", "GetFunctionConfiguration", {"FunctionName": "t"}),
+            [("lambda:GetFunctionConfiguration", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:t")],
+        ),
+        (
+            Call(
+                "lambda",
+                "GetFunctionConfiguration",
+                {"FunctionName": "arn:aws:lambda:eu-west-1:999999999999:function:t"},
+            ),
+            [
+                (
+                    "lambda:GetFunctionConfiguration",
+                    "arn:aws:lambda:eu-west-1:999999999999:function:t",
+                )
+            ],
+        ),
     ],
 )
 def test_each_operation_maps_to_the_action_and_arn_iam_authorizes(
@@ -439,6 +504,29 @@ def test_list_objects_carries_its_prefix_as_a_condition_key() -> None:
         Call("s3", "ListObjectsV2", {"Bucket": "b", "Prefix": "errors/"}), WHERE
     )
     assert auth.context["s3:prefix"] == "errors/"
+
+
+def test_a_write_that_asks_for_its_consumed_capacity_carries_it_as_a_condition_key() -> None:
+    """The backfill's paced writes ask for it; a policy may deny what does."""
+    (paced,) = authorizations(
+        Call("dynamodb", "PutItem", {"TableName": "t", "ReturnConsumedCapacity": "TOTAL"}), WHERE
+    )
+    (plain,) = authorizations(Call("dynamodb", "PutItem", {"TableName": "t"}), WHERE)
+    assert paced.context["dynamodb:ReturnConsumedCapacity"] == "TOTAL"
+    assert "dynamodb:ReturnConsumedCapacity" not in plain.context
+    refuses_paced = policy(
+        allow("dynamodb:PutItem"),
+        deny(
+            "dynamodb:PutItem",
+            Condition={"StringEquals": {"dynamodb:ReturnConsumedCapacity": "TOTAL"}},
+        ),
+    )
+    assert decide(
+        Request(ROLE, plain.action, plain.resource, plain.context), identity=[refuses_paced]
+    )
+    assert not decide(
+        Request(ROLE, paced.action, paced.resource, paced.context), identity=[refuses_paced]
+    )
 
 
 def test_an_operation_the_table_does_not_know_fails_loudly() -> None:
@@ -458,17 +546,18 @@ def test_the_scan_finds_every_client_call_of_the_functions_and_the_cli() -> None
         ("dynamodb", "PutItem"),
         ("dynamodb", "Query"),
         ("events", "PutEvents"),
-        ("sesv2", "GetSuppressedDestination"),  # the recipient page's suppression lookup
+        ("sesv2", "GetSuppressedDestination"),  # the query's recipient page
     }
+    # The CLI's table writes (backfill) are the core's store's calls, found above.
     assert operations_called([root / "cli" / "src"]) == {
-        ("firehose", "PutRecordBatch"),
-        ("lambda", "GetFunctionConfiguration"),  # backfill: the deployed transform's settings
+        ("firehose", "PutRecordBatch"),  # replay
+        ("lambda", "GetFunctionConfiguration"),  # backfill: the transform's settings
         ("s3", "CopyObject"),
         ("s3", "DeleteObject"),
-        ("s3", "GetObject"),
+        ("s3", "GetObject"),  # replay and backfill
         ("s3", "ListObjectsV2"),
         ("sesv2", "DeleteSuppressedDestination"),  # recipient --remove-from-suppression-list
-        ("sts", "GetCallerIdentity"),  # recipient: names the operator's credentials
+        ("sts", "GetCallerIdentity"),  # ... names whose credentials remove it
     }
 
 

@@ -149,6 +149,25 @@ def _table_stream(w: Where, p: Mapping[str, Any]) -> list[str]:
     return [p["StreamArn"]]
 
 
+def _function(w: Where, p: Mapping[str, Any]) -> list[str]:
+    """FunctionName as Lambda takes it: a name (maybe with its qualifier), a partial ARN
+    (ACCOUNT:function:NAME) or an ARN."""
+    name = str(p["FunctionName"])
+    if name.startswith("arn:"):
+        return [name]
+    if ":function:" in name:
+        return [f"arn:{w.partition}:lambda:{w.region}:{name}"]
+    return [w.arn("lambda", f"function:{name}")]
+
+
+def _suppression_list(w: Where, p: Mapping[str, Any]) -> list[str]:
+    """The account's suppression list is no resource ("*"); a tenant's list is its tenant
+    (the reference's optional ``tenant`` type), whose ID the call does not carry: the
+    ARN keeps ``*`` there, which only a policy at least as wide matches."""
+    tenant = p.get("TenantName")
+    return [w.arn("ses", f"tenant/{tenant}/*")] if tenant else ["*"]
+
+
 def _nothing(w: Where, p: Mapping[str, Any]) -> list[str]:
     return []
 
@@ -161,19 +180,26 @@ def _list_prefix(p: Mapping[str, Any]) -> dict[str, str]:
     return {"s3:prefix": p.get("Prefix", "")}
 
 
+def _consumed_capacity(p: Mapping[str, Any]) -> dict[str, str]:
+    """dynamodb:ReturnConsumedCapacity, when the call asks for it (the backfill's paced
+    writes do): a policy may condition on it."""
+    asked = p.get("ReturnConsumedCapacity")
+    return {"dynamodb:ReturnConsumedCapacity": asked} if asked else {}
+
+
 Resources = Callable[[Where, Mapping[str, Any]], list[str]]
 Context = Callable[[Mapping[str, Any]], dict[str, str]]
 
 # (service, operation) => [(IAM action, its resources, its context keys)]. An action
 # with no resources is one IAM does not authorize (sts:GetCallerIdentity).
 OPERATIONS: dict[tuple[str, str], Sequence[tuple[str, Resources, Context | None]]] = {
-    ("dynamodb", "GetItem"): [("dynamodb:GetItem", _table, None)],
-    ("dynamodb", "PutItem"): [("dynamodb:PutItem", _table, None)],
-    ("dynamodb", "UpdateItem"): [("dynamodb:UpdateItem", _table, None)],
-    ("dynamodb", "DeleteItem"): [("dynamodb:DeleteItem", _table, None)],
-    ("dynamodb", "BatchGetItem"): [("dynamodb:BatchGetItem", _table, None)],
-    ("dynamodb", "BatchWriteItem"): [("dynamodb:BatchWriteItem", _table, None)],
-    ("dynamodb", "Query"): [("dynamodb:Query", _index_or_table, None)],
+    ("dynamodb", "GetItem"): [("dynamodb:GetItem", _table, _consumed_capacity)],
+    ("dynamodb", "PutItem"): [("dynamodb:PutItem", _table, _consumed_capacity)],
+    ("dynamodb", "UpdateItem"): [("dynamodb:UpdateItem", _table, _consumed_capacity)],
+    ("dynamodb", "DeleteItem"): [("dynamodb:DeleteItem", _table, _consumed_capacity)],
+    ("dynamodb", "BatchGetItem"): [("dynamodb:BatchGetItem", _table, _consumed_capacity)],
+    ("dynamodb", "BatchWriteItem"): [("dynamodb:BatchWriteItem", _table, _consumed_capacity)],
+    ("dynamodb", "Query"): [("dynamodb:Query", _index_or_table, _consumed_capacity)],
     ("dynamodbstreams", "DescribeStream"): [("dynamodb:DescribeStream", _table_stream, None)],
     ("dynamodbstreams", "GetShardIterator"): [("dynamodb:GetShardIterator", _table_stream, None)],
     ("dynamodbstreams", "GetRecords"): [("dynamodb:GetRecords", _table_stream, None)],
@@ -195,6 +221,15 @@ OPERATIONS: dict[tuple[str, str], Sequence[tuple[str, Resources, Context | None]
     ("kinesis", "GetShardIterator"): [("kinesis:GetShardIterator", _kinesis_stream, None)],
     ("kinesis", "DescribeStream"): [("kinesis:DescribeStream", _kinesis_stream, None)],
     ("kinesis", "ListShards"): [("kinesis:ListShards", _kinesis_stream, None)],
+    # The transform's settings, which a backfill's items follow.
+    ("lambda", "GetFunctionConfiguration"): [("lambda:GetFunctionConfiguration", _function, None)],
+    # SES API v2's suppression list: the query reads, an operator removes (msgstatus).
+    ("sesv2", "GetSuppressedDestination"): [
+        ("ses:GetSuppressedDestination", _suppression_list, None)
+    ],
+    ("sesv2", "DeleteSuppressedDestination"): [
+        ("ses:DeleteSuppressedDestination", _suppression_list, None)
+    ],
     # Anyone may ask who they are: IAM authorizes nothing.
     ("sts", "GetCallerIdentity"): [("sts:GetCallerIdentity", _nothing, None)],
 }

@@ -19,12 +19,19 @@ checks it against the guide's own examples:
   Bool, Null, the IfExists forms), with their rule for a missing key
   (reference_policies_elements_condition_operators.html), and NotAction and
   NotResource. Anything else raises, rather than guess.
+
+It is the one evaluator of the project: the proof decides each call with
+:func:`decide`, and the plan tests ask with :func:`allows` whether one
+document on its own (a role's policy, a boundary, a key policy's statements
+for one service) allows a request, and with :func:`allowed_requests` what a
+policy allows, to check it against another (a boundary).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,3 +276,45 @@ def decide(  # noqa: PLR0911 - one return per rule of the evaluation logic, in i
     if identity_allows:
         return Decision(True, f"identity policy allows it ({identity_allows[0].get('Sid')})")
     return Decision(False, "no identity policy allows it")
+
+
+# --- one policy on its own ----------------------------------------------------------------
+
+Policy = str | Mapping[str, Any] | Iterable[Mapping[str, Any]]
+
+
+def statements_of(policy: Policy) -> list[dict[str, Any]]:
+    """The statements of a policy: its JSON, the parsed document, or its statements."""
+    if isinstance(policy, str):
+        return statements(json.loads(policy))
+    if isinstance(policy, Mapping):
+        return statements(policy)
+    return [dict(statement) for statement in policy]
+
+
+def allows(policy: Policy, action: str, resource: str, context: Context | None = None) -> bool:
+    """Whether this one policy allows the request: an Allow applies and no Deny does.
+
+    The principals its statements name are not asked (give a key policy's
+    statements for one service); nor are other policies: :func:`decide` is
+    the whole evaluation."""
+    document = {"Statement": statements_of(policy)}
+    request = Request(Principal(), action, resource, context or {})
+    return bool(matching(document, request, "Allow")) and not matching(document, request, "Deny")
+
+
+def allowed_requests(policy: Policy) -> list[tuple[str, str]]:
+    """Every (action, resource) an Allow statement names, wildcards as written.
+
+    Checking another policy against these literal strings (a boundary's
+    ``log-group:*name*`` against a role's ``log-group:/aws/lambda/name:*``) asks
+    whether it allows at least everything the pattern stands for, as long as
+    its own wildcards are no narrower than the ones they meet.
+    """
+    return [
+        (action, resource)
+        for s in statements_of(policy)
+        if s.get("Effect", "Allow") == "Allow" and "NotAction" not in s
+        for action in as_list(s["Action"])
+        for resource in as_list(s.get("Resource", "*"))
+    ]

@@ -1,30 +1,41 @@
 """Every call path of the shipped code, run on a deployed stack with its calls recorded.
 
 The transform (a batch with a multi-recipient mail, so that pointer items go
-through BatchWriteItem), the query (each route and search), the stream
-function (on the table stream's records) and ``msgstatus`` (get and search
-through the API, replay through S3 and Firehose) run as they do in AWS; the
-functions in the worker with DEVKIT_RECORD_CALLS set, the CLI in process with
-a recorder on each client it creates and on its HTTP transport.
+through BatchWriteItem), the query (each route and search, and the page of a
+recipient SES suppressed, so that it reads the suppression list), the stream
+function (on the table stream's records) and ``msgstatus`` (get, search and
+recipient through the API; the recipient's removal from the suppression list
+with the operator's credentials; replay through S3 and Firehose; backfill of
+one hour of the archive's raw backup, history the table has not seen, so that
+it reads the transform's settings and writes items and pointers) run as they
+do in AWS; the functions in the worker with DEVKIT_RECORD_CALLS set, the CLI
+in process with a recorder on each client it creates and on its HTTP
+transport.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, quote, urlparse
 
+from botocore.exceptions import ClientError
 from msgstatus import api as msgapi
 from msgstatus.main import Runtime, default_aws_client, main
 
 from devkit.calls import call_api, run_firehose
 from devkit.emulator import patched_environ
 from devkit.events import firehose_event, http_event, ses
-from devkit.firehose import Destination, deliver
+from devkit.firehose import Destination, deliver, expand_prefix, object_key
 from devkit.permissions.calls import RECORD_ENV, Call, CallRecorder
+from devkit.ses_suppression import suppress
 from devkit.stack import Stack
 from devkit.streams import StreamReader
 
@@ -35,6 +46,9 @@ QUIET = {
 }
 SENT_MS = 1_795_500_000_000
 TEAM = ["proof.ann@example.com", "proof.bob@example.org", "proof.cy@example.net"]
+SUPPRESSED = TEAM[1]  # proof-1 bounced for her: SES put her on the suppression list
+HISTORY_SENT_MS = SENT_MS - 86_400_000  # a message from before the table: the backfill's
+REGION = "us-east-1"
 
 
 @dataclass
@@ -69,6 +83,9 @@ def exercise(stack: Stack) -> Recorded:
         DeliveryStreamName=outputs["delivery_stream_name"]
     )["DeliveryStreamDescription"]
     deliver(stack.client("s3"), Destination.of(description), event, response)
+    history = put_history(stack, description)
+    account = outputs["table_arn"].split(":")[4]
+    suppress(SUPPRESSED, message_id="proof-1", account_id=account, region=REGION)
 
     with stack.function("query_function_name", QUIET) as query:
         for method, path, params, body in [
@@ -77,11 +94,14 @@ def exercise(stack: Stack) -> Recorded:
             ("GET", "/messages", {"recipient": TEAM[1]}, None),
             ("GET", "/messages", {"correlation_id": "ORD-PROOF"}, None),
             ("GET", "/messages", {"status": "failed"}, None),
+            ("GET", f"/recipients/{quote(SUPPRESSED, safe='')}", None, None),
         ]:
             status, answer = call_api(query, method, path, params, body)
             assert status == 200, (path, params, answer)
+        assert answer["suppression"]["state"] == "suppressed", answer["suppression"]
         recorded.functions[outputs["query_function_name"]] = _calls(query)
-        recorded.operator, recorded.api_requests = _run_cli(stack, query)
+        recorded.operator, recorded.api_requests = _run_cli(stack, query, history)
+    assert_removed(stack, SUPPRESSED)
 
     records = reader.new_records()
     assert records, "the transform's writes are on the table's stream"
@@ -96,8 +116,44 @@ def _without_shard(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def _run_cli(stack: Stack, query: Any) -> tuple[list[Call], list[tuple[str, str]]]:
-    """msgstatus get, search and replay, as an operator runs them."""
+def put_history(stack: Stack, description: dict[str, Any]) -> str:
+    """A mail to the team from the day before, as Firehose's raw backup kept SES's events,
+    in the archive; the prefix of its hour (one object), for the backfill."""
+    when = datetime.fromtimestamp(HISTORY_SENT_MS / 1000, UTC)
+    s3 = description["Destinations"][0]["ExtendedS3DestinationDescription"]
+    prefix = expand_prefix(s3["S3BackupDescription"]["Prefix"], when)
+    key = object_key(prefix, description["DeliveryStreamName"], when)
+    events = [
+        ses("Send", "proof-history-1", HISTORY_SENT_MS, destination=TEAM),
+        ses(
+            "Delivery",
+            "proof-history-1",
+            HISTORY_SENT_MS + 900,
+            destination=TEAM,
+            named=TEAM,
+            sent_ms=HISTORY_SENT_MS,
+        ),
+    ]
+    body = b"".join(json.dumps(e).encode() + b"\n" for e in events)
+    bucket = stack.outputs["archive_bucket_name"]
+    stack.client("s3").put_object(Bucket=bucket, Key=key, Body=gzip.compress(body, mtime=0))
+    return f"s3://{bucket}/{key.rsplit('/', 1)[0]}/"
+
+
+def assert_removed(stack: Stack, address: str) -> None:
+    """The CLI's removal reached SES (the emulator's list)."""
+    try:
+        stack.client("sesv2").get_suppressed_destination(EmailAddress=address)
+        answer = "still listed"
+    except ClientError as err:
+        answer = err.response["Error"]["Code"]
+    if answer != "NotFoundException":
+        raise AssertionError(f"msgstatus recipient did not remove {address}: {answer}")
+
+
+def _run_cli(stack: Stack, query: Any, history: str) -> tuple[list[Call], list[tuple[str, str]]]:
+    """msgstatus get, search, recipient (with its removal), replay and backfill, as an
+    operator runs them."""
     recorder = CallRecorder()
     requests: list[tuple[str, str]] = []
 
@@ -117,25 +173,45 @@ def _run_cli(stack: Stack, query: Any) -> tuple[list[Call], list[tuple[str, str]
 
     out = io.StringIO()
     runtime = Runtime(stdout=out, stderr=out, aws_client=aws_client, transport=transport)
-    api = ["--api-url", "https://api.example.com", "--token", "proof-token"]
+    api = ["--api-url", "https://api.example.com", "--token", "proof-token", "--region", REGION]
     outputs = stack.outputs
-    argvs = [
-        ["get", *api, "proof-1"],
-        ["search", *api, "--recipient", TEAM[0]],
-        [
-            "replay",
-            "--bucket",
-            outputs["archive_bucket_name"],
-            "--stream",
-            outputs["delivery_stream_name"],
-            "--region",
-            "us-east-1",
-        ],
-    ]
-    with _environment(stack):
-        for argv in argvs:
+    with tempfile.TemporaryDirectory() as scratch, _environment(stack):
+        # (argv, the exit codes it may end with)
+        runs: list[tuple[list[str], tuple[int, ...]]] = [
+            (["get", *api, "proof-1"], (0,)),
+            (["search", *api, "--recipient", TEAM[0]], (0,)),
+            (["recipient", *api, SUPPRESSED, "--remove-from-suppression-list", "--yes"], (0,)),
+            (
+                [
+                    "replay",
+                    "--bucket",
+                    outputs["archive_bucket_name"],
+                    "--stream",
+                    outputs["delivery_stream_name"],
+                    "--region",
+                    REGION,
+                ],
+                (0, 1),  # 1: some records not put back; the proof needs the calls it made
+            ),
+            (
+                [
+                    "backfill",
+                    history,
+                    "--table",
+                    outputs["table_name"],
+                    "--function",
+                    outputs["transform_function_name"],
+                    "--region",
+                    REGION,
+                    "--checkpoint",
+                    str(Path(scratch) / "backfill.sqlite"),
+                ],
+                (0,),
+            ),
+        ]
+        for argv, codes in runs:
             code = main(argv, runtime)
-            assert code in (0, 1), f"msgstatus {argv[0]}: {out.getvalue()}"
+            assert code in codes, f"msgstatus {argv[0]} ended {code}: {out.getvalue()}"
     return recorder.calls, requests
 
 

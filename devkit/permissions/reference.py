@@ -259,6 +259,32 @@ def is_global_key(key: str) -> bool:
     return key in GLOBAL_CONDITION_KEYS or key.startswith(GLOBAL_CONDITION_KEY_PREFIXES)
 
 
+# Actions some of whose requests name no resource, so that "*" is their only resource.
+# Data, not derived from the reference: the reference marks a resource type optional
+# both where a request may name none (SES's account-level suppression list, beside a
+# tenant's) and where every request names one (events:PutEvents' bus). A test checks
+# that the reference requires no resource type of any of them.
+RESOURCELESS_ACTIONS = frozenset(
+    {
+        "dynamodb:ListStreams",  # the stream function's event-source mapping finds its stream
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ses:GetSuppressedDestination",  # the query's recipient page reads one list entry
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    }
+)
+
+
+def requires_a_resource(action: str) -> bool:
+    """Whether the reference requires a resource type of every request of this action."""
+    return any(
+        resource_type.get("required")
+        for entry in expand_action(action)
+        for resource_type in entry.get("resourceTypes", [])
+    )
+
+
 # --- checking -----------------------------------------------------------------------------
 
 

@@ -90,6 +90,14 @@ def _kms(  # noqa: PLR0917 - one declaration's fields, in ServiceCall's order
     return [ServiceCall(who, principal, action, key, doc, context) for action in actions]
 
 
+def _queue_data_key(queue: str) -> dict[str, str]:
+    """What SQS's KMS requests for an encrypted queue carry: each message's data key is
+    bound to the queue by the aws:sqs:arn encryption context (SQS_KMS). Nothing else is
+    assumed: the SNS guide warns that aws:SourceArn and aws:SourceAccount are missing
+    from those requests when a service sends (kms.tf says so for EventBridge)."""
+    return {"kms:EncryptionContext:aws:sqs:arn": queue}
+
+
 def _function_role(d: Deployment, function: str) -> Principal:
     for f in d.of_type("aws_lambda_function"):
         if function in (f["arn"], f["function_name"]) or function.startswith(f"{f['arn']}:"):
@@ -251,7 +259,14 @@ def event_source_mappings(d: Deployment) -> Iterator[ServiceCall]:
             queue = failure["destination_arn"]
             yield ServiceCall(who, role, "sqs:SendMessage", queue, LAMBDA_ON_FAILURE)
             key = _key_of(d, "aws_sqs_queue", queue, "kms_master_key_id")
-            yield from _kms(who, role, key, ["kms:GenerateDataKey", "kms:Decrypt"], SQS_KMS, {})
+            yield from _kms(
+                who,
+                role,
+                key,
+                ["kms:GenerateDataKey", "kms:Decrypt"],
+                SQS_KMS,
+                _queue_data_key(queue),
+            )
 
 
 def function_runtime(d: Deployment) -> Iterator[ServiceCall]:
@@ -341,24 +356,22 @@ def event_targets(d: Deployment) -> Iterator[ServiceCall]:
                 events,
                 key,
                 ["kms:GenerateDataKey", "kms:Decrypt"],
-                EVENTS_DLQ,
-                _source(d, rule),
+                SQS_KMS,
+                _queue_data_key(dead_letter),
             )
 
 
 def event_buses(d: Deployment) -> Iterator[ServiceCall]:
+    """EventBridge checks a bus's key (DescribeKey, which carries no encryption context),
+    then encrypts each event's data key bound to the bus."""
     for bus in d.of_type("aws_cloudwatch_event_bus"):
-        context = {
-            **_source(d, bus["arn"]),
-            "kms:EncryptionContext:aws:events:event-bus:arn": bus["arn"],
-        }
+        who, events = f"EventBridge ({bus['arn']})", Principal(service="events.amazonaws.com")
+        key = str(bus.get("kms_key_identifier") or "")
+        source = _source(d, bus["arn"])
+        yield from _kms(who, events, key, ["kms:DescribeKey"], EVENTS_BUS_KMS, source)
+        context = {**source, "kms:EncryptionContext:aws:events:event-bus:arn": bus["arn"]}
         yield from _kms(
-            f"EventBridge ({bus['arn']})",
-            Principal(service="events.amazonaws.com"),
-            str(bus.get("kms_key_identifier") or ""),
-            ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
-            EVENTS_BUS_KMS,
-            context,
+            who, events, key, ["kms:GenerateDataKey", "kms:Decrypt"], EVENTS_BUS_KMS, context
         )
 
 
@@ -391,7 +404,7 @@ def log_groups(d: Deployment) -> Iterator[ServiceCall]:
             f"CloudWatch Logs ({group['name']})",
             Principal(service=f"logs.{d.region}.amazonaws.com"),
             str(group.get("kms_key_id") or ""),
-            ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
             LOGS_KMS,
             {"kms:EncryptionContext:aws:logs:arn": arn},
         )

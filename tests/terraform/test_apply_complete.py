@@ -40,7 +40,7 @@ from devkit.events import firehose_kinesis_event, pinpoint_email
 from devkit.firehose import Destination, deliver, read_error_records
 from devkit.permissions.calls import Call, UnmappedOperation
 from devkit.permissions.documents import Deployment, read_plan, real_plan
-from devkit.permissions.evaluate import Principal
+from devkit.permissions.evaluate import Principal, allowed_requests, allows, statements_of
 from devkit.permissions.exercise import Recorded, exercise
 from devkit.permissions.proof import (
     Verdict,
@@ -54,7 +54,6 @@ from devkit.permissions.scan import operations_called
 from devkit.permissions.service_calls import service_calls
 from devkit.permissions.waivers import WAIVERS, waived
 from devkit.stack import Stack, deployed, emulator_files
-from tests.support import iam as policy_evaluator
 
 pytestmark = [pytest.mark.terraform, pytest.mark.apply]
 
@@ -272,7 +271,7 @@ def test_the_deployed_boundary_allows_everything_the_deployed_roles_may_do(stack
     version = iam.get_policy_version(
         PolicyArn=boundary["Arn"], VersionId=boundary["DefaultVersionId"]
     )["PolicyVersion"]["Document"]
-    cap = policy_evaluator.statements(version)
+    cap = statements_of(version)
     refused = []
     for suffix in ROLES:
         role = f"{NAME}-{suffix}"
@@ -280,10 +279,8 @@ def test_the_deployed_boundary_allows_everything_the_deployed_roles_may_do(stack
             document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
             refused += [
                 (role, action, resource)
-                for action, resource in policy_evaluator.allowed_requests(
-                    policy_evaluator.statements(document)
-                )
-                if not policy_evaluator.allows(cap, action, resource)
+                for action, resource in allowed_requests(document)
+                if not allows(cap, action, resource)
             ]
     assert refused == []
 
@@ -556,37 +553,13 @@ def test_second_plan_is_empty(stack: Stack) -> None:
 # gets them (a plan of the real example, devkit.permissions.documents), that every
 # document is valid and every call of the code and of the services is allowed.
 
-# Defects the proof finds on today's code (issue 19), each checked both ways: when one
-# is fixed its entries must go, and any other failure is new. Keys: (problem, Sid,
-# subject) for the reference check; (principal, action, resource type) for calls.
-KNOWN_REFERENCE_DEFECTS = {
-    # 3: s3:prefix is a key of list requests only, so GetBucketLocation is never allowed.
-    ("condition-key", "ListTheArchiveAndResults", "s3:prefix"): 3,
-}
-KNOWN_CALL_DEFECTS = {
-    # 1: the example's boundary leaves out calls the pipeline makes.
-    ("msgstatus-complete-transform", "dynamodb:BatchWriteItem", "dynamodb:table"): 1,
-    ("msgstatus-complete-stream", "dynamodb:DescribeStream", "dynamodb:stream"): 1,
-    ("msgstatus-complete-stream", "dynamodb:GetRecords", "dynamodb:stream"): 1,
-    ("msgstatus-complete-stream", "dynamodb:GetShardIterator", "dynamodb:stream"): 1,
-    ("msgstatus-complete-stream", "dynamodb:ListStreams", "*"): 1,
-    ("msgstatus-complete-stream", "events:PutEvents", "events:event-bus"): 1,
-    ("msgstatus-complete-stream", "sqs:SendMessage", "sqs:queue"): 1,
-    (
-        "msgstatus-complete-webhook-failures",
-        "events:InvokeApiDestination",
-        "events:api-destination",
-    ): 1,
-    ("msgstatus-complete-firehose", "kinesis:DescribeStream", "kinesis:stream"): 1,
-    ("msgstatus-complete-firehose", "kinesis:GetRecords", "kinesis:stream"): 1,
-    ("msgstatus-complete-firehose", "kinesis:GetShardIterator", "kinesis:stream"): 1,
-    ("msgstatus-complete-firehose", "kinesis:ListShards", "kinesis:stream"): 1,
-    # 2: the key policy lets only CloudWatch Logs use the key: EventBridge cannot
-    # encrypt the bus's events nor the dead letters it sends to the encrypted queue.
-    ("events.amazonaws.com", "kms:DescribeKey", "kms:key"): 2,
-    ("events.amazonaws.com", "kms:GenerateDataKey", "kms:key"): 2,
-    ("events.amazonaws.com", "kms:Decrypt", "kms:key"): 2,
-}
+# Defects the proof finds that are not fixed yet, each with its issue number, checked both
+# ways: when one is fixed its entry must go, and any failure not listed is new. Keys:
+# (problem, Sid, subject) for the reference check; (principal, action, resource type)
+# for calls. Empty: the defects of issue 19 are fixed. A defect found before its fix
+# lands goes here, so that the proof stays green and still fails on anything else.
+KNOWN_REFERENCE_DEFECTS: dict[tuple[str, str, str], int] = {}
+KNOWN_CALL_DEFECTS: dict[tuple[str, str, str], int] = {}
 
 
 @pytest.fixture(scope="module")
@@ -630,11 +603,15 @@ def all_verdicts(deployment: Deployment, recorded: Recorded) -> list[Verdict]:
     return verdicts + prove_service_calls(deployment, declared)
 
 
-def assert_every_call_allowed(deployment: Deployment, recorded: Recorded) -> list[Verdict]:
+def assert_every_call_allowed(
+    deployment: Deployment,
+    recorded: Recorded,
+    known: dict[tuple[str, str, str], int] = KNOWN_CALL_DEFECTS,
+) -> list[Verdict]:
     """The proof of the calls: every one allowed but the known defects, which must fail."""
     verdicts = all_verdicts(deployment, recorded)
     denials = {key: found[0] for key, found in denied(verdicts).items()}
-    assert_known(denials, KNOWN_CALL_DEFECTS)
+    assert_known(denials, known)
     return verdicts
 
 
@@ -661,19 +638,41 @@ def test_every_call_of_the_code_the_cli_and_the_services_is_allowed(
         name: {(c.service, c.operation) for c in calls}
         for name, calls in recorded.functions.items()
     }
-    # The defects of the functions' own calls are observed in the run, not assumed.
+    # What each path calls is observed in the run, not assumed.
     assert ("dynamodb", "BatchWriteItem") in made[f"{NAME}-transform"]  # pointer items
     assert ("events", "PutEvents") in made[f"{NAME}-stream"]
-    assert {("s3", "ListObjectsV2"), ("firehose", "PutRecordBatch")} <= {
-        (c.service, c.operation) for c in recorded.operator
-    }  # msgstatus replay
+    assert ("sesv2", "GetSuppressedDestination") in made[f"{NAME}-query"]  # a recipient's page
+    operator = {(c.service, c.operation) for c in recorded.operator}
+    assert {("s3", "ListObjectsV2"), ("firehose", "PutRecordBatch")} <= operator  # replay
+    assert {("sts", "GetCallerIdentity"), ("sesv2", "DeleteSuppressedDestination")} <= operator, (
+        "msgstatus recipient --remove-from-suppression-list"
+    )
+    assert {
+        ("lambda", "GetFunctionConfiguration"),
+        ("dynamodb", "BatchGetItem"),
+        ("dynamodb", "BatchWriteItem"),
+        ("dynamodb", "PutItem"),
+    } <= operator, "msgstatus backfill: the transform's settings, then items and pointers"
+    assert any(
+        c.params.get("ReturnConsumedCapacity") == "TOTAL"
+        for c in recorded.operator
+        if c.operation == "PutItem"
+    ), "the backfill's paced writes ask what they consumed"
+    assert any(path.startswith("/recipients/") for _, path in recorded.api_requests)
     verdicts = assert_every_call_allowed(deployment, recorded)
     assert {v.action for v in verdicts} >= {
         "dynamodb:Query",
         "events:InvokeApiDestination",  # EventBridge, declared
         "kms:GenerateDataKey",
+        "lambda:GetFunctionConfiguration",
+        "ses:DeleteSuppressedDestination",
+        "ses:GetSuppressedDestination",
         "sts:AssumeRole",
     }
+    # API Gateway may invoke the query for the recipient's page (declared from the routes).
+    assert [
+        v.decision.allowed for v in verdicts if v.who == "API Gateway (GET /recipients/{address})"
+    ] == [True]
 
 
 def test_every_client_call_in_the_code_is_recorded(recorded: Recorded) -> None:
@@ -705,19 +704,30 @@ def test_a_call_that_no_policy_allows_fails_the_proof(
         assert_every_call_allowed(deployment, unknown)
 
 
-def test_a_fixed_defect_left_in_the_known_list_fails_the_proof(
-    deployment: Deployment, recorded: Recorded
-) -> None:
-    # Defect #1's first part fixed: the boundary lets the transform write pointer items.
-    fixed = copy.deepcopy(deployment)
-    (role,) = [r for r in fixed.roles.values() if r.name == f"{NAME}-transform"]
+def without_action(deployment: Deployment, role_name: str, action: str) -> Deployment:
+    """A copy of the deployment whose boundary no longer allows ``action`` to any role."""
+    changed = copy.deepcopy(deployment)
+    (role,) = [r for r in changed.roles.values() if r.name == role_name]
     assert role.boundary_arn, "the example's roles have a boundary"
-    table = f"arn:aws:dynamodb:{fixed.region}:{fixed.account}:table/{NAME}"
-    fixed.managed[role.boundary_arn].document["Statement"].append(
-        {"Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": table}
-    )
+    for statement in changed.managed[role.boundary_arn].document["Statement"]:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        statement["Action"] = [a for a in actions if a != action]
+    return changed
+
+
+def test_known_defects_are_checked_both_ways(deployment: Deployment, recorded: Recorded) -> None:
+    """A listed defect must still fail, and any failure not listed is new."""
+    key = (f"{NAME}-transform", "dynamodb:BatchWriteItem", "dynamodb:table")
+    # A boundary that leaves out the transform's pointer writes (issue 19's defect #1).
+    broken = without_action(deployment, f"{NAME}-transform", "dynamodb:BatchWriteItem")
+    with pytest.raises(AssertionError, match=r"(?s)new failures:.*dynamodb:BatchWriteItem"):
+        assert_every_call_allowed(broken, recorded, known={})
+    assert_every_call_allowed(broken, recorded, known={key: 1})  # listed: the proof passes
+    # Fixed, and left in the list.
     with pytest.raises(AssertionError, match=r"(?s)no longer fail.*dynamodb:BatchWriteItem"):
-        assert_every_call_allowed(fixed, recorded)
+        assert_every_call_allowed(deployment, recorded, known={key: 1})
 
 
 def assert_known(found: dict[Any, Any], known: dict[Any, int]) -> None:

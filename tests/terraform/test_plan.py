@@ -18,8 +18,8 @@ import pytest
 from message_status.model import INDEXES, OUTCOME_INDEX
 
 from devkit import ROOT
+from devkit.permissions.reference import RESOURCELESS_ACTIONS
 from devkit.tfdocs import read_variables
-from tests.support.iam import RESOURCELESS_ACTIONS
 from tests.terraform.conftest import (
     Workspace,
     check_warnings,

@@ -10,7 +10,8 @@ import pytest
 from message_status.events import ARCHIVE_LINE_COLUMNS
 
 from devkit import ROOT, analyze
-from tests.support import iam
+from devkit.permissions.evaluate import allows, statements_of
+from devkit.permissions.reference import as_list
 from tests.terraform.conftest import Workspace, one, planned, policy_statements
 
 pytestmark = [pytest.mark.terraform]
@@ -181,7 +182,7 @@ BUCKET_ARN = f"arn:aws:s3:::demo-{ACCOUNT}-us-east-1"
 def query_policy(root: Workspace) -> list[dict[str, Any]]:
     """analytics_query_policy_json as it will be, with the workgroup's ARN known."""
     policy = root.known(name="demo")["output.analytics_query_policy_json"]["value"]
-    return iam.statements(policy)
+    return statements_of(policy)
 
 
 def test_every_condition_key_of_the_query_policy_applies_to_each_action_of_its_statement(
@@ -190,7 +191,7 @@ def test_every_condition_key_of_the_query_policy_applies_to_each_action_of_its_s
     """A key an action's requests never carry makes the statement deny that action."""
     for statement in query_policy:
         keys = {key for operator in statement.get("Condition", {}).values() for key in operator}
-        for action in iam.as_list(statement["Action"]):
+        for action in as_list(statement["Action"]):
             if action.startswith("s3:"):
                 assert keys <= S3_ACTION_CONDITION_KEYS[action], (statement["Sid"], action, keys)
 
@@ -212,11 +213,11 @@ def test_the_query_policy_allows_what_athena_asks_of_s3(
         ("s3:ListMultipartUploadParts", f"{BUCKET_ARN}/athena-results/q.csv", {}),
         ("s3:AbortMultipartUpload", f"{BUCKET_ARN}/athena-results/q.csv", {}),
     ):
-        assert iam.allows(query_policy, action, resource, context), (action, resource)
+        assert allows(query_policy, action, resource, context), (action, resource)
     # and nothing beyond the two prefixes
-    assert not iam.allows(query_policy, "s3:ListBucket", BUCKET_ARN, {"s3:prefix": "raw/"})
-    assert not iam.allows(query_policy, "s3:GetObject", f"{BUCKET_ARN}/raw/x.gz")
-    assert not iam.allows(query_policy, "s3:PutObject", f"{BUCKET_ARN}/events/x.gz")
+    assert not allows(query_policy, "s3:ListBucket", BUCKET_ARN, {"s3:prefix": "raw/"})
+    assert not allows(query_policy, "s3:GetObject", f"{BUCKET_ARN}/raw/x.gz")
+    assert not allows(query_policy, "s3:PutObject", f"{BUCKET_ARN}/events/x.gz")
 
 
 def test_analytics_can_be_switched_off(root: Workspace) -> None:

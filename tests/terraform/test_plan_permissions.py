@@ -1,8 +1,9 @@
 """What the module's roles may do, read from plans with every ARN known.
 
 The emulator enforces no policy, boundary or condition: these tests evaluate
-the planned documents themselves (tests/support/iam.py), with the ARNs the
-resources will have (tests/support/known_arns.py).
+the planned documents themselves (devkit.permissions.evaluate, the permission
+proof's evaluator), with the ARNs the resources will have
+(tests/support/known_arns.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import iam
+from devkit.permissions.evaluate import allowed_requests, allows, statements_of
+from devkit.permissions.reference import RESOURCELESS_ACTIONS, as_list
 from tests.terraform.conftest import Workspace, planned
 
 pytestmark = [pytest.mark.terraform]
@@ -35,7 +37,7 @@ def of_type(known: Known, type_: str, prefix: str = "") -> dict[str, dict[str, A
 def role_policies(known: Known, prefix: str = MODULE) -> dict[str, list[dict[str, Any]]]:
     """Each inline role policy under ``prefix``, by address, as statements."""
     return {
-        address: iam.statements(values["policy"])
+        address: statements_of(values["policy"])
         for address, values in of_type(known, "aws_iam_role_policy", prefix).items()
     }
 
@@ -59,33 +61,30 @@ def complete(request: pytest.FixtureRequest, workspaces: dict[str, Workspace]) -
 def test_the_complete_examples_boundary_allows_everything_its_roles_are_allowed(
     complete: Known,
 ) -> None:
-    cap = iam.statements(complete["aws_iam_policy.boundary"]["policy"])
+    cap = statements_of(complete["aws_iam_policy.boundary"]["policy"])
     policies = role_policies(complete)
     assert len(policies) == 7  # transform, query, stream, firehose, ses, sms, webhook
     refused = sorted(
         (address.removeprefix(MODULE), action, resource)
         for address, statements in policies.items()
-        for action, resource in iam.allowed_requests(statements)
-        if not iam.allows(cap, action, resource)
+        for action, resource in allowed_requests(statements)
+        if not allows(cap, action, resource)
     )
     assert refused == [], "the boundary refuses what the roles need:\n" + json.dumps(
         refused, indent=1
     )
 
 
-# Actions that support no resource-level permissions, so "*" is their only resource.
-
-
 def test_the_complete_examples_boundary_stays_a_cap_on_this_pipeline(complete: Known) -> None:
     """No wildcard action, "*" only where AWS allows nothing else, every other resource one
     of this pipeline's (its name), the example's key, or its account's network interfaces."""
     key_arn = complete["aws_kms_key.this"]["arn"]
-    for statement in iam.statements(complete["aws_iam_policy.boundary"]["policy"]):
+    for statement in statements_of(complete["aws_iam_policy.boundary"]["policy"]):
         assert statement["Effect"] == "Allow"
-        actions, resources = iam.as_list(statement["Action"]), iam.as_list(statement["Resource"])
+        actions, resources = as_list(statement["Action"]), as_list(statement["Resource"])
         assert not [a for a in actions if "*" in a], statement["Sid"]
         if resources == ["*"]:
-            assert set(actions) <= iam.RESOURCELESS_ACTIONS, statement["Sid"]
+            assert set(actions) <= RESOURCELESS_ACTIONS, statement["Sid"]
             continue
         for resource in resources:
             service, account = resource.split(":")[2], resource.split(":")[4]
@@ -121,8 +120,8 @@ def test_a_function_role_can_clean_up_interfaces_in_subnets_it_has_left(
     policy = role_policies(in_a_vpc, "")[f'aws_iam_role_policy.function["{function}"]']
     left = {"ec2:Subnet": f"{EC2}:subnet/subnet-0fedcba9876543210"}
     for action in ("ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"):
-        assert iam.allows(policy, action, INTERFACE, left), action
-    assert iam.allows(policy, "ec2:DescribeNetworkInterfaces", "*")
+        assert allows(policy, action, INTERFACE, left), action
+    assert allows(policy, "ec2:DescribeNetworkInterfaces", "*")
 
 
 @pytest.mark.parametrize("function", ["transform", "query", "stream"])
@@ -131,12 +130,12 @@ def test_a_function_role_creates_interfaces_only_in_its_subnets_and_groups(
 ) -> None:
     policy = role_policies(in_a_vpc, "")[f'aws_iam_role_policy.function["{function}"]']
     create = "ec2:CreateNetworkInterface"
-    assert iam.allows(policy, create, f"{EC2}:subnet/{VPC['subnet_ids'][0]}")
-    assert iam.allows(policy, create, f"{EC2}:security-group/{VPC['security_group_ids'][0]}")
-    assert iam.allows(policy, create, INTERFACE)
-    assert not iam.allows(policy, create, f"{EC2}:subnet/subnet-0fedcba9876543210")
-    assert not iam.allows(policy, create, f"{EC2}:security-group/sg-0fedcba9876543210")
-    assert not iam.allows(policy, create, "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1")
+    assert allows(policy, create, f"{EC2}:subnet/{VPC['subnet_ids'][0]}")
+    assert allows(policy, create, f"{EC2}:security-group/{VPC['security_group_ids'][0]}")
+    assert allows(policy, create, INTERFACE)
+    assert not allows(policy, create, f"{EC2}:subnet/subnet-0fedcba9876543210")
+    assert not allows(policy, create, f"{EC2}:security-group/sg-0fedcba9876543210")
+    assert not allows(policy, create, "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1")
 
 
 # ---------------------------------------------------------------- the key-policy helper
@@ -158,11 +157,11 @@ def key_statements(plan: Any) -> list[dict[str, Any]]:
     is written before the key exists, and the module's resources need the key."""
     value = plan.outputs["kms_key_policy_statements_json"]
     assert value is not None, "unknown at plan time, or null"
-    return iam.statements(value)
+    return statements_of(value)
 
 
 def for_service(statements: list[dict[str, Any]], service: str) -> list[dict[str, Any]]:
-    return [s for s in statements if service in iam.as_list(s["Principal"].get("Service"))]
+    return [s for s in statements if service in as_list(s["Principal"].get("Service"))]
 
 
 def test_the_key_policy_statements_let_cloudwatch_logs_encrypt_the_modules_log_groups(
@@ -170,7 +169,7 @@ def test_the_key_policy_statements_let_cloudwatch_logs_encrypt_the_modules_log_g
 ) -> None:
     plan = root.plan(name="demo")
     statements = key_statements(plan)
-    assert {service for s in statements for service in iam.as_list(s["Principal"]["Service"])} == {
+    assert {service for s in statements for service in as_list(s["Principal"]["Service"])} == {
         LOGS
     }, "without status events or webhooks, CloudWatch Logs only"
     logs = for_service(statements, LOGS)
@@ -179,9 +178,9 @@ def test_the_key_policy_statements_let_cloudwatch_logs_encrypt_the_modules_log_g
     for group in groups:
         context = {LOG_CONTEXT: f"{ACCOUNT_PREFIX.format('logs')}:log-group:{group}"}
         for action in ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"):
-            assert iam.allows(logs, action, "*", context), (group, action)
+            assert allows(logs, action, "*", context), (group, action)
     other = {LOG_CONTEXT: f"{ACCOUNT_PREFIX.format('logs')}:log-group:/aws/lambda/other"}
-    assert not iam.allows(logs, "kms:Decrypt", "*", other)
+    assert not allows(logs, "kms:Decrypt", "*", other)
 
 
 def test_the_key_policy_statements_let_eventbridge_use_a_created_bus_and_the_dead_letters(
@@ -201,13 +200,13 @@ def test_the_key_policy_statements_let_eventbridge_use_a_created_bus_and_the_dea
     queue = {QUEUE_CONTEXT: f"{ACCOUNT_PREFIX.format('sqs')}:demo-webhook-ops-dlq"}
     for context in (bus, queue):
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            assert iam.allows(events, action, "*", context), (context, action)
-    assert iam.allows(events, "kms:DescribeKey", "*"), "EventBridge checks the bus's key"
+            assert allows(events, action, "*", context), (context, action)
+    assert allows(events, "kms:DescribeKey", "*"), "EventBridge checks the bus's key"
     other_bus = {BUS_CONTEXT: f"{ACCOUNT_PREFIX.format('events')}:event-bus/default"}
-    assert not iam.allows(events, "kms:Decrypt", "*", other_bus)
+    assert not allows(events, "kms:Decrypt", "*", other_bus)
     other_queue = {QUEUE_CONTEXT: f"{ACCOUNT_PREFIX.format('sqs')}:demo-status-events-failed"}
-    assert not iam.allows(events, "kms:GenerateDataKey", "*", other_queue)
-    assert not iam.allows(events, "kms:Decrypt", "*"), "always under an encryption context"
+    assert not allows(events, "kms:GenerateDataKey", "*", other_queue)
+    assert not allows(events, "kms:Decrypt", "*"), "always under an encryption context"
 
 
 def test_the_key_policy_statements_name_only_the_features_that_are_on(root: Workspace) -> None:
@@ -218,7 +217,7 @@ def test_the_key_policy_statements_name_only_the_features_that_are_on(root: Work
     logs = for_service(statements, LOGS)
     for group in planned(plan, "aws_cloudwatch_log_group").values():
         arn = f"{ACCOUNT_PREFIX.format('logs')}:log-group:{group['name']}"
-        assert iam.allows(logs, "kms:GenerateDataKey", "*", {LOG_CONTEXT: arn}), group["name"]
+        assert allows(logs, "kms:GenerateDataKey", "*", {LOG_CONTEXT: arn}), group["name"]
     assert root.plan(name="demo", create=False).outputs["kms_key_policy_statements_json"] is None
 
 

@@ -1,8 +1,8 @@
 """Call budgets and deadlines: every AWS edge's calls fit the function's timeout by construction.
 
 Shared by every edge that calls AWS (DynamoDB in ``store``, EventBridge in
-``publisher``, SES in ``ses``), and by any the functions gain: an edge takes a ``CallBudget``
-for its client and a ``Deadline`` per invocation, and depends on no other edge.
+``publisher``, SES in ``ses``, S3 in ``objects``), and by any the functions gain: an edge
+takes a ``CallBudget`` for its client and a ``Deadline`` per invocation, and depends on no other edge.
 
 ``sdk_config`` picks the timeouts and attempts so that one call's worst case
 (every attempt timing out, plus botocore's backoff between them) fits a budget,
@@ -73,6 +73,29 @@ def stream_call_budget(function_timeout_s: float) -> CallBudget:
     """A third of the stream function's timeout, at most 10 s: a batch of changes takes a
     few PutEvents calls, each retried for its failed entries within the same deadline."""
     return sdk_config(min(10.0, function_timeout_s / 3))
+
+
+@dataclass(frozen=True)
+class HealBudgets:
+    """The heal function's two clients, and the time it keeps back from the store."""
+
+    store: CallBudget  # DynamoDB
+    objects: CallBudget  # S3
+    # What writing the outputs and settling the object may take after the last
+    # write: three S3 calls (parked records, archive lines, delete or carry-over).
+    finish_reserve_s: float
+
+
+def heal_call_budgets(function_timeout_s: float) -> HealBudgets:
+    """A quarter of the heal function's timeout per DynamoDB call (at most 20 s) and a sixth
+    per S3 call (at most 10 s): an object's records are written in chunks, none started
+    unless it can finish with the three S3 calls that settle the object still to come."""
+    objects = sdk_config(min(10.0, function_timeout_s / 6))
+    return HealBudgets(
+        store=sdk_config(min(20.0, function_timeout_s / 4)),
+        objects=objects,
+        finish_reserve_s=3 * objects.worst_s,
+    )
 
 
 class OutOfTime(Exception):

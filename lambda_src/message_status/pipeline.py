@@ -98,12 +98,16 @@ def group_by_message(
     return groups
 
 
-def archive_data(event: NormalizedEvent) -> str:
-    """One newline-terminated JSON line, base64-encoded for Firehose; null fields left out
+def archive_line_text(event: NormalizedEvent) -> str:
+    """One newline-terminated JSON line, as the archive holds it; null fields left out
     (Athena reads a missing key as null, and tiny events stay small)."""
     fields = {key: value for key, value in event.archive_line().items() if value is not None}
-    line = json.dumps(fields, separators=(",", ":"), sort_keys=True) + "\n"
-    return base64.b64encode(line.encode()).decode()
+    return json.dumps(fields, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def archive_data(event: NormalizedEvent) -> str:
+    """The archive line, base64-encoded for Firehose."""
+    return base64.b64encode(archive_line_text(event).encode()).decode()
 
 
 def record_result(

@@ -41,7 +41,7 @@ $(STAMP): requirements-dev.txt cli/pyproject.toml
 
 venv: $(STAMP) ## Create the virtualenv with the pinned test dependencies
 
-build: $(STAMP) ## Build dist/transform.zip, dist/query.zip and dist/stream.zip reproducibly
+build: $(STAMP) ## Build the functions' zips in dist/ (transform, query, stream, heal) reproducibly
 	$(RUN) -m devkit.build --out dist
 
 # tflint is not run: no registry this project installs from (PyPI, npm,

@@ -1,5 +1,6 @@
-"""Build dist/transform.zip, dist/query.zip and dist/stream.zip, byte-for-byte reproducibly,
-and dist/archive_columns.json, the archive line's columns that the Glue table declares.
+"""Build the functions' zips (dist/transform.zip, query.zip, stream.zip and heal.zip),
+byte-for-byte reproducibly, and dist/archive_columns.json, the archive line's columns that
+the Glue table declares.
 
 Entries are sorted, stored (not deflated, so the bytes do not depend on the
 local zlib), dated 1980-01-01 and mode 0644, with no directory entries and no
@@ -25,7 +26,8 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # regular file, rw-r--r--
 SHARED_PACKAGE = "message_status"
 # zip name -> the handler module that becomes app.py at the zip's root
-PACKAGES = {name: SRC / name / "app.py" for name in ("transform", "query", "stream")}
+FUNCTIONS = ("transform", "query", "stream", "heal")
+PACKAGES = {name: SRC / name / "app.py" for name in FUNCTIONS}
 
 
 def package_files(handler: Path) -> dict[str, bytes]:

@@ -11,7 +11,9 @@ Firehose would, as Firehose does:
   format (attemptsMade, arrivalTimestamp, errorCode, errorMessage,
   attemptEndingTimestamp, rawData, lambdaArn: "Handle failure in data
   transformation", Amazon Data Firehose Developer Guide), GZIP-compressed,
-  under ``errors/processing-failed/``.
+  under ``errors/processing-failed/``;
+* ``process``: an invocation that fails is retried three times (Firehose's
+  default NumberOfRetries), then the whole batch goes to the error output.
 
 Object names follow Firehose's pattern: the expanded prefix, then
 ``<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<random>``.
@@ -24,7 +26,7 @@ import gzip
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,18 @@ from typing import Any
 # What Firehose records as the error of a record its processor flagged.
 PROCESSING_FAILED_CODE = "Lambda.ProcessingFailed"
 PROCESSING_FAILED_MESSAGE = "The record was flagged as ProcessingFailed by Lambda."
+# A batch whose invocation failed every time: the documentation gives errorCode as "the
+# HTTP error code returned by Lambda" without listing the values; this one is the model's.
+INVOCATION_FAILED_CODE = "Lambda.InvokeFailed"
+INVOCATION_FAILED_MESSAGE = "The Lambda function invocation failed."
+# "If your Lambda function invocation fails because of a network timeout or because you've
+# reached the Lambda invocation limit, Amazon Data Firehose retries the invocation three
+# times by default. If the invocation does not succeed, Amazon Data Firehose then skips
+# that batch of records" (to the error output): NumberOfRetries.
+INVOCATION_RETRIES = 3
+# The module's prefixes (firehose.tf; tests/terraform/test_static.py keeps them in step).
+MODULE_PREFIX = "events/!{timestamp:yyyy/MM/dd}/"
+MODULE_ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
 
 
 def expand_prefix(prefix: str, when: datetime, error_type: str = "processing-failed") -> str:
@@ -67,6 +81,11 @@ class Destination:
     lambda_arn: str
 
     @classmethod
+    def module(cls, bucket: str, stream: str, lambda_arn: str = "") -> Destination:
+        """The module's destination for ``stream``, with its prefixes (firehose.tf)."""
+        return cls(bucket, stream, MODULE_PREFIX, MODULE_ERROR_PREFIX, lambda_arn)
+
+    @classmethod
     def of(cls, description: Mapping[str, Any]) -> Destination:
         """From DescribeDeliveryStream's DeliveryStreamDescription."""
         s3 = description["Destinations"][0]["ExtendedS3DestinationDescription"]
@@ -86,21 +105,32 @@ class Destination:
 
 
 def error_lines(
-    failed: Sequence[Mapping[str, Any]], lambda_arn: str, now_ms: int
+    failed: Sequence[Mapping[str, Any]],
+    lambda_arn: str,
+    now_ms: int,
+    *,
+    code: str = PROCESSING_FAILED_CODE,
+    message: str = PROCESSING_FAILED_MESSAGE,
+    attempts: int = 1,
 ) -> list[dict[str, Any]]:
     """Firehose's error documents for the failed records (each with its original data)."""
     return [
         {
-            "attemptsMade": 1,
+            "attemptsMade": attempts,
             "arrivalTimestamp": int(record.get("approximateArrivalTimestamp", now_ms)),
-            "errorCode": PROCESSING_FAILED_CODE,
-            "errorMessage": PROCESSING_FAILED_MESSAGE,
+            "errorCode": code,
+            "errorMessage": message,
             "attemptEndingTimestamp": now_ms,
             "rawData": record["data"],
             "lambdaArn": lambda_arn,
         }
         for record in failed
     ]
+
+
+def error_object(lines: Sequence[Mapping[str, Any]]) -> bytes:
+    """An error output object: one JSON document per line, GZIP-compressed."""
+    return gzip.compress("".join(json.dumps(line) + "\n" for line in lines).encode(), mtime=0)
 
 
 def deliver(
@@ -132,11 +162,46 @@ def deliver(
         written["Ok"] = key
     if failed:
         lines = error_lines(failed, destination.lambda_arn, now_ms)
-        body = "".join(json.dumps(line) + "\n" for line in lines).encode()
         key = object_key(expand_prefix(destination.error_prefix, when), destination.stream, when)
-        _put(s3, destination.bucket, key, gzip.compress(body, mtime=0), mirror)
+        _put(s3, destination.bucket, key, error_object(lines), mirror)
         written["ProcessingFailed"] = key
     return written
+
+
+def process(
+    s3: Any,
+    destination: Destination,
+    invoke: Callable[[dict[str, Any]], dict[str, Any]],
+    event: Mapping[str, Any],
+    *,
+    retries: int = INVOCATION_RETRIES,
+    when: datetime | None = None,
+) -> dict[str, str]:
+    """Invoke the processor with one batch as Firehose does, then write what it writes.
+
+    An invocation that fails (an error, a timeout) is tried ``retries`` more
+    times; when none succeeds, every record of the batch goes to the error
+    output with its original data. The keys written, by result.
+    """
+    for _ in range(retries + 1):
+        try:
+            response = invoke(dict(event))
+        except Exception:  # noqa: BLE001, S112 - any failed invocation is retried, as Firehose does
+            continue
+        return deliver(s3, destination, event, response, when=when)
+    when = when or datetime.now(UTC)
+    now_ms = int(when.timestamp() * 1000)
+    lines = error_lines(
+        event["records"],
+        destination.lambda_arn,
+        now_ms,
+        code=INVOCATION_FAILED_CODE,
+        message=INVOCATION_FAILED_MESSAGE,
+        attempts=retries + 1,
+    )
+    key = object_key(expand_prefix(destination.error_prefix, when), destination.stream, when)
+    _put(s3, destination.bucket, key, error_object(lines), None)
+    return {"ProcessingFailed": key}
 
 
 def _put(s3: Any, bucket: str, key: str, body: bytes, mirror: Path | None) -> None:

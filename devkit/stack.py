@@ -28,7 +28,8 @@ Two things are prepared in the emulator first, without touching the module:
 * moto 5.2 hands a table's stream records to a mapped function itself, through
   Docker, and empties the stream whatever happens; without Docker the records
   are simply lost. While a stack is deployed, the emulator's stream keeps its
-  records, as DynamoDB's does, and devkit.streams plays the mapping.
+  records, as DynamoDB's does, and devkit.streams plays the mapping. Likewise a
+  mapped queue (the heal queue) keeps its messages, and devkit.queues plays it.
 * moto 5.2 answers no SES suppression-list call, which the recipient page
   makes: the emulator learns them (devkit.ses_suppression) while a stack is
   deployed.
@@ -71,6 +72,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
 from moto.s3.models import FakeDeleteMarker
+from moto.sqs.models import Queue
 
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
@@ -260,6 +262,28 @@ def api_stages_updatable() -> Iterator[None]:
             del ApiGatewayV2Response.update_stage  # type: ignore[attr-defined]
 
 
+@contextmanager
+def queue_messages_kept() -> Iterator[None]:
+    """moto 5.2 hands a mapped queue's messages to the function itself, through Docker, as
+    they are sent; without Docker it returns them, counting a receive. While a stack is
+    deployed, a queue keeps its messages, as SQS does, and devkit.queues plays the mapping."""
+    original = Queue.add_message
+
+    def add_message(self: Any, message: Any) -> None:
+        mappings = self.lambda_event_source_mappings
+        self.lambda_event_source_mappings = {}  # nothing to deliver to: keep the message
+        try:
+            original(self, message)
+        finally:
+            self.lambda_event_source_mappings = mappings
+
+    Queue.add_message = add_message  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Queue.add_message = original  # type: ignore[method-assign]
+
+
 @dataclass
 class Stack:
     """An example applied to the emulator."""
@@ -394,6 +418,7 @@ def deployed(
     with (
         pinpoint_creation_date_as_string(),
         stream_records_kept(),
+        queue_messages_kept(),
         athena_named_queries_like_athena(),
         delete_markers_deletable(),
         suppression_list_like_ses(),

@@ -3,6 +3,9 @@ provider gets the answers AWS gives (and a destroy ends)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -13,6 +16,7 @@ from devkit.stack import (
     api_stages_updatable,
     athena_named_queries_like_athena,
     delete_markers_deletable,
+    queue_messages_kept,
 )
 
 
@@ -123,3 +127,36 @@ def test_an_http_api_stage_can_be_updated_as_api_gateway_does(aws: None) -> None
     assert updated["AccessLogSettings"]["Format"] == '{"route":"$context.routeKey"}'
     assert stage["AccessLogSettings"]["Format"] == '{"route":"$context.routeKey"}'
     assert stage["AutoDeploy"] is True  # what the update did not name is kept
+
+
+def function_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def lambda_handler(event, context):\n    return {}\n")
+    return buffer.getvalue()
+
+
+def test_a_mapped_queue_keeps_its_messages_for_devkit_to_play(aws: None) -> None:
+    """moto would hand the message to the function (through Docker) as it is sent."""
+    with mock_aws():
+        iam, awslambda, sqs = boto3.client("iam"), boto3.client("lambda"), boto3.client("sqs")
+        role = iam.create_role(RoleName="heal", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        function = awslambda.create_function(
+            FunctionName="heal",
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.lambda_handler",
+            Code={"ZipFile": function_zip()},
+        )["FunctionArn"]
+        url = sqs.create_queue(QueueName="heal")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        awslambda.create_event_source_mapping(
+            EventSourceArn=arn["QueueArn"], FunctionName=function, BatchSize=1
+        )
+        with queue_messages_kept():
+            sqs.send_message(QueueUrl=url, MessageBody="an S3 notification")
+        (message,) = sqs.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"])[
+            "Messages"
+        ]
+    assert message["Body"] == "an S3 notification"
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1", "never received before"

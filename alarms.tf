@@ -107,16 +107,6 @@ locals {
         threshold   = local.thresholds.records_invalid
         description = "More than ${local.thresholds.records_invalid} records in 5 minutes could not be parsed: a source sends something new, or something else writes to the stream. They are in errors/ with their data: read one, then replay once fixed."
       }
-      "messages-failed" = {
-        namespace   = var.metrics_namespace
-        metric      = "messages_failed"
-        dimensions  = { service = local.transform_service }
-        statistic   = "Sum"
-        extended    = null
-        comparison  = "GreaterThanThreshold"
-        threshold   = 0
-        description = "The transform could not write some messages (DynamoDB errors or throttling past its retries): their records are in errors/. Check DynamoDB, then replay errors/ with `msgstatus replay`."
-      }
       "query-errors" = {
         namespace   = "AWS/Lambda"
         metric      = "Errors"
@@ -214,6 +204,84 @@ resource "aws_cloudwatch_metric_alarm" "metric" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
   tags                = var.tags
+}
+
+################################################################################
+# messages-failed: records that need a person
+#
+# With healing, a message the transform could not write is a retry scheduled,
+# not a person's work: the alarm watches what is left after healing (records
+# given up after the last attempt, error objects the heal function cannot
+# read, notifications in its dead-letter queue) and a heal queue whose oldest
+# notification has waited past the give-up time (the function cannot poll).
+# Without healing, every message the transform could not write.
+################################################################################
+
+locals {
+  # Past this age, the oldest notification in the heal queue was never handled: no
+  # notification lives longer while the function receives them.
+  heal_stuck_seconds = local.heal_give_up_seconds + var.heal_retry_interval_seconds
+  # Metric query id => the metric it reads.
+  messages_failed_metrics = local.heal_enabled ? {
+    given_up     = { namespace = var.metrics_namespace, name = "records_given_up", dimensions = { service = local.heal_function_name }, stat = "Sum" }
+    unreadable   = { namespace = var.metrics_namespace, name = "objects_unreadable", dimensions = { service = local.heal_function_name }, stat = "Sum" }
+    dead_letters = { namespace = "AWS/SQS", name = "ApproximateNumberOfMessagesVisible", dimensions = { QueueName = local.heal_dead_letter_queue_name }, stat = "Maximum" }
+    oldest       = { namespace = "AWS/SQS", name = "ApproximateAgeOfOldestMessage", dimensions = { QueueName = local.heal_queue_name }, stat = "Maximum" }
+    } : {
+    failed = { namespace = var.metrics_namespace, name = "messages_failed", dimensions = { service = local.transform_service }, stat = "Sum" }
+  }
+  messages_failed_expression = (
+    local.heal_enabled
+    ? "FILL(given_up, 0) + FILL(unreadable, 0) + FILL(dead_letters, 0) + IF(FILL(oldest, 0) > ${local.heal_stuck_seconds}, 1, 0)"
+    : "FILL(failed, 0)"
+  )
+  messages_failed_description = (
+    local.heal_enabled
+    ? "Failed records need a person. The heal function gave up on some after ${var.heal_max_attempts} attempts over ${floor(local.heal_give_up_seconds / 60)} minutes (DynamoDB kept failing: their objects stay in errors/processing-failed/, their notifications in the ${local.heal_dead_letter_queue_name} queue), could not read an error object, or has not received the ${local.heal_queue_name} queue's notifications for ${floor(local.heal_stuck_seconds / 60)} minutes (check its log, role and key). Once DynamoDB is healthy, replay errors/processing-failed/ with `msgstatus replay`, then purge the dead-letter queue. Records the heal function healed never raise this."
+    : "The transform could not write some messages (DynamoDB errors or throttling past its retries): their records are in errors/ (healing is off). Check DynamoDB, then replay errors/ with `msgstatus replay`."
+  )
+}
+
+resource "aws_cloudwatch_metric_alarm" "messages_failed" {
+  count = local.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-messages-failed"
+  alarm_description   = local.messages_failed_description
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "needs_a_person"
+    expression  = local.messages_failed_expression
+    label       = local.heal_enabled ? "records and objects left for a person" : "messages failed"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = local.messages_failed_metrics
+
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        dimensions  = metric_query.value.dimensions
+        stat        = metric_query.value.stat
+        period      = 300
+      }
+    }
+  }
+}
+
+# It was one of the single-metric alarms above up to 0.1.0.
+moved {
+  from = aws_cloudwatch_metric_alarm.metric["messages-failed"]
+  to   = aws_cloudwatch_metric_alarm.messages_failed[0]
 }
 
 ################################################################################

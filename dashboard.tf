@@ -1,5 +1,5 @@
 ################################################################################
-# Dashboard: throughput, statuses, deliverability rates, errors, freshness
+# Dashboard: throughput, statuses, deliverability rates, errors, freshness, healing
 ################################################################################
 
 locals {
@@ -90,13 +90,14 @@ locals {
         metrics = concat(
           [
             [local.ns, "records_invalid", "service", local.transform_service, { label = "records invalid (to errors/)" }],
-            [".", "messages_failed", ".", ".", { label = "messages failed (to errors/)" }],
+            [".", "messages_failed", ".", ".", { label = local.heal_enabled ? "messages failed (to errors/, retries scheduled)" : "messages failed (to errors/)" }],
             ["AWS/Lambda", "Errors", "FunctionName", local.transform_function_name, { label = "transform errors" }],
             ["...", local.query_function_name, { label = "query errors" }],
             ["AWS/ApiGateway", "5xx", "ApiId", try(aws_apigatewayv2_api.this[0].id, ""), { label = "API 5xx" }],
             ["AWS/DynamoDB", "WriteThrottleEvents", "TableName", var.name, { label = "table write throttles" }],
           ],
           local.status_events ? [["AWS/Lambda", "Errors", "FunctionName", local.stream_function_name, { label = "stream errors" }]] : [],
+          local.heal_enabled ? [["AWS/Lambda", "Errors", "FunctionName", local.heal_function_name, { label = "heal errors" }]] : [],
         )
       }
     },
@@ -131,11 +132,32 @@ locals {
       }
     },
   ]
+
+  # Healing (heal.tf): what the transform failed, and what became of it.
+  heal_widgets = local.heal_enabled ? [
+    {
+      type = "metric", x = 0, y = 18, width = 24, height = 6
+      properties = {
+        title  = "Healing: failed by the transform, retried, healed, parked, given up"
+        region = local.region
+        stat   = "Sum"
+        period = 300
+        metrics = [
+          [local.ns, "messages_failed", "service", local.transform_service, { label = "messages failed by the transform (retries scheduled)" }],
+          [local.ns, "records_retried", "service", local.heal_function_name, { label = "records retried" }],
+          [".", "records_healed", ".", ".", { label = "records healed (in the table)" }],
+          [".", "records_parked", ".", ".", { label = "records parked (errors/parked/, never storable)" }],
+          [".", "records_given_up", ".", ".", { label = "records given up (errors/processing-failed/, for a person)" }],
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.heal_dead_letter_queue_name, { stat = "Maximum", label = "objects given up (dead-letter queue)", yAxis = "right" }],
+        ]
+      }
+    },
+  ] : []
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
   count = local.dashboard_enabled ? 1 : 0
 
   dashboard_name = var.name
-  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+  dashboard_body = jsonencode({ widgets = concat(local.dashboard_widgets, local.heal_widgets) })
 }

@@ -126,6 +126,79 @@ locals {
         ]
       }
     } : {},
+    local.heal_enabled ? {
+      # Heals the records the transform failed on a transient store fault (heal.tf).
+      heal = {
+        name                 = local.heal_function_name
+        description          = "Writes the records the transform failed on a transient DynamoDB fault from the archive's errors/ to the table."
+        zip                  = "${path.module}/dist/heal.zip"
+        memory_mb            = var.heal_memory_mb
+        timeout_seconds      = var.heal_timeout_seconds
+        reserved_concurrency = var.heal_reserved_concurrency
+        # The transform's item settings (the same items), the bucket, and the last attempt.
+        environment = merge({
+          TABLE_NAME        = aws_dynamodb_table.this[0].name
+          RETENTION_DAYS    = tostring(var.message_retention_days)
+          ARCHIVE_BUCKET    = aws_s3_bucket.archive[0].id
+          HEAL_MAX_ATTEMPTS = tostring(var.heal_max_attempts)
+        }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
+        # The queue's messages, the archive's objects and the table's items.
+        kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+        # Lambda itself polls the heal queue, outside the VPC; the code calls the
+        # table and the archive bucket.
+        vpc_endpoints = ["dynamodb", "s3", "xray"]
+        policy_name   = "failed-records-heal"
+        statements = [
+          # As the transform: read and write items, no Scan, no DeleteItem.
+          {
+            sid = "ReadAndWriteMessageRecords"
+            actions = [
+              "dynamodb:BatchGetItem",
+              "dynamodb:BatchWriteItem",
+              "dynamodb:GetItem",
+              "dynamodb:PutItem",
+            ]
+            resources = [aws_dynamodb_table.this[0].arn]
+          },
+          # Read an error object, then delete it, or replace it by its unread rest (an
+          # object too large for one invocation), each only as it was when notified
+          # (If-Match, which S3 authorizes with s3:GetObject too).
+          {
+            sid       = "HealFailedRecords"
+            actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+            resources = ["${aws_s3_bucket.archive[0].arn}/${local.heal_source_prefix}*"]
+          },
+          # Healed records' archive lines beside the transform's, and what can never be
+          # stored under errors/parked/: write only, never read or delete.
+          {
+            sid     = "ArchiveHealedRecordsAndParkPoison"
+            actions = ["s3:PutObject"]
+            resources = [
+              "${aws_s3_bucket.archive[0].arn}/${local.heal_archive_prefix}*",
+              "${aws_s3_bucket.archive[0].arn}/${local.heal_parked_prefix}*",
+            ]
+          },
+          # S3 answers a GetObject of a missing key with 404 only to a caller that may
+          # list the bucket, and 403 otherwise: without this, an object already healed
+          # (S3 notifies at least once) would look like a permission failure.
+          {
+            sid       = "TellHealedObjectsFromDeniedOnes"
+            actions   = ["s3:ListBucket"]
+            resources = [aws_s3_bucket.archive[0].arn]
+          },
+          # What Lambda's SQS poller does with the function's role.
+          {
+            sid = "ReceiveFailedRecordNotifications"
+            actions = [
+              "sqs:DeleteMessage",
+              "sqs:GetQueueAttributes",
+              "sqs:ReceiveMessage",
+            ]
+            resources = [aws_sqs_queue.heal[0].arn]
+          },
+        ]
+      }
+    } : {},
   )
 }
 
@@ -197,11 +270,11 @@ resource "aws_cloudwatch_log_group" "function" {
 ################################################################################
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_116:Every function is invoked synchronously, where a DLQ does not apply: transform by Firehose, which retries and routes failed records to the errors/ prefix itself; query by API Gateway, which returns errors to the caller; stream by an event-source mapping, whose failures go to its on-failure destination (the stream_failures queue).
-  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, SES (the query's suppression lookup), CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
+  #checkov:skip=CKV_AWS_116:Every function is invoked synchronously, where a DLQ does not apply: transform by Firehose, which retries and routes failed records to the errors/ prefix itself; query by API Gateway, which returns errors to the caller; stream by an event-source mapping, whose failures go to its on-failure destination (the stream_failures queue); heal by an SQS mapping, whose queue's redrive policy sends what fails to its dead-letter queue.
+  #checkov:skip=CKV_AWS_117:A VPC is opt-in through lambda_vpc_config; the functions only call DynamoDB, DynamoDB Streams, EventBridge, SES (the query's suppression lookup), S3 (the heal function's error objects), CloudWatch and X-Ray public endpoints, so by default a VPC would add NAT cost and no protection.
   #checkov:skip=CKV_AWS_272:Code is the reviewed, reproducibly built dist/<function>.zip shipped with the module; signing is left to callers who repackage it.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through <function>_reserved_concurrency, and each caller bounds its function's concurrency already: Firehose invokes its processor about once per shard-equivalent, the API stage's throttling (api_throttling_*) sits in front of query, and the table stream's shards bound stream (one invocation per shard at a time).
-  #checkov:skip=CKV_AWS_173:The environment holds no secrets (table name, retention, bus name, event source, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is opt-in through <function>_reserved_concurrency, and each caller bounds its function's concurrency already: Firehose invokes its processor about once per shard-equivalent, the API stage's throttling (api_throttling_*) sits in front of query, the table stream's shards bound stream (one invocation per shard at a time), and the heal queue's mapping runs heal at most 5 at a time (scaling_config).
+  #checkov:skip=CKV_AWS_173:The environment holds no secrets (table and bucket names, retention, bus name, event source, attempts, log settings); with kms_key_arn set, it is encrypted with the customer-managed key.
   for_each = local.functions
 
   function_name                  = each.value.name

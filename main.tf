@@ -15,6 +15,7 @@ locals {
   transform_function_name = "${var.name}-transform"
   query_function_name     = "${var.name}-query"
   stream_function_name    = "${var.name}-stream"
+  heal_function_name      = "${var.name}-heal"
   delivery_stream_name    = "${var.name}-events"
   # Account and Region make the name globally unique; name is at most 32 characters.
   archive_bucket_name = "${var.name}-${local.account_id}-${local.region}"

@@ -96,7 +96,7 @@ output "vpc_endpoint_services" {
 }
 
 output "log_group_names" {
-  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
+  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, stream with status events, and heal with heal_enabled); null when create is false."
   value = local.create ? merge(
     { for function, group in aws_cloudwatch_log_group.function : function => group.name },
     {
@@ -180,6 +180,50 @@ output "webhooks" {
 }
 
 ################################################################################
+# Healing
+################################################################################
+
+output "heal_function_name" {
+  description = "Name of the function that heals the records the transform failed on a transient store fault; null when heal_enabled is false."
+  value       = try(aws_lambda_function.this["heal"].function_name, null)
+}
+
+output "heal_function_arn" {
+  description = "ARN of the function that heals the records the transform failed on a transient store fault; null when heal_enabled is false."
+  value       = try(aws_lambda_function.this["heal"].arn, null)
+}
+
+output "heal_role_name" {
+  description = "Name of the heal function's execution role; null when heal_enabled is false."
+  value       = try(aws_iam_role.function["heal"].name, null)
+}
+
+output "heal_role_arn" {
+  description = "ARN of the heal function's execution role; null when heal_enabled is false."
+  value       = try(aws_iam_role.function["heal"].arn, null)
+}
+
+output "heal_queue_url" {
+  description = "URL of the heal queue, which the archive bucket notifies of every object under errors/processing-failed/; null when heal_enabled is false."
+  value       = try(aws_sqs_queue.heal[0].url, null)
+}
+
+output "heal_queue_arn" {
+  description = "ARN of the heal queue, which the archive bucket notifies of every object under errors/processing-failed/ (with kms_key_arn, S3 must be allowed to use the key for it); null when heal_enabled is false."
+  value       = try(aws_sqs_queue.heal[0].arn, null)
+}
+
+output "heal_dead_letter_queue_url" {
+  description = "URL of the queue that keeps the notifications of the objects given up after heal_max_attempts (the objects stay in errors/processing-failed/ for msgstatus replay); null when heal_enabled is false."
+  value       = try(aws_sqs_queue.heal_dead_letters[0].url, null)
+}
+
+output "heal_dead_letter_queue_arn" {
+  description = "ARN of the queue that keeps the notifications of the objects given up after heal_max_attempts; null when heal_enabled is false."
+  value       = try(aws_sqs_queue.heal_dead_letters[0].arn, null)
+}
+
+################################################################################
 # Roles
 ################################################################################
 
@@ -251,6 +295,7 @@ output "alarm_names" {
   description = "Names of the CloudWatch alarms the module created (empty when alarms are off)."
   value = concat(
     [for alarm in aws_cloudwatch_metric_alarm.metric : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.messages_failed : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.api_5xx_rate : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.dynamodb : alarm.alarm_name],
     [for alarm in aws_cloudwatch_metric_alarm.rate : alarm.alarm_name],

@@ -113,7 +113,6 @@ resource "aws_dynamodb_table" "this" {
 resource "aws_s3_bucket" "archive" {
   #checkov:skip=CKV_AWS_18:Server access logging needs a separate log bucket the caller owns; Firehose is the only writer and logs its deliveries to CloudWatch.
   #checkov:skip=CKV_AWS_144:The archive is a convenience copy that expires after retention_days; the table is the system of record.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events of the archive.
   #checkov:skip=CKV_AWS_21:Versioning is opt-in through archive_versioning_enabled; objects are written once by Firehose and expire.
   count = local.create ? 1 : 0
 

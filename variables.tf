@@ -366,15 +366,15 @@ variable "metrics_namespace" {
 
 variable "lambda_environment_variables" {
   type        = map(string)
-  description = "Extra environment variables for every function of the module (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, EVENT_BUS_NAME, EVENT_SOURCE, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
+  description = "Extra environment variables for every function of the module (for example settings a Lambda layer of yours reads). The module's own variables cannot be overridden: names it sets (TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, EVENT_BUS_NAME, EVENT_SOURCE, ARCHIVE_BUCKET, HEAL_MAX_ATTEMPTS, POWERTOOLS_*), names Lambda reserves (AWS_*, LAMBDA_*, _HANDLER, _X_AMZN_TRACE_ID, TZ) and names that are not valid environment variable names are refused."
   default     = {}
 
   validation {
     condition = alltrue([
       for key in keys(var.lambda_environment_variables) :
-      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS", "CORRELATION_KEY", "EVENT_BUS_NAME", "EVENT_SOURCE", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
+      can(regex("^[a-zA-Z][a-zA-Z0-9_]*$", key)) && !contains(["TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS", "CORRELATION_KEY", "EVENT_BUS_NAME", "EVENT_SOURCE", "ARCHIVE_BUCKET", "HEAL_MAX_ATTEMPTS", "TZ"], key) && !anytrue([for prefix in ["AWS_", "LAMBDA_", "POWERTOOLS_"] : startswith(key, prefix)])
     ])
-    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, EVENT_BUS_NAME, EVENT_SOURCE or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
+    error_message = "lambda_environment_variables keys must be letters, digits and underscores starting with a letter, and must not be TABLE_NAME, RETENTION_DAYS, FUNCTION_TIMEOUT_SECONDS, SEARCH_SHARDS, CORRELATION_KEY, EVENT_BUS_NAME, EVENT_SOURCE, ARCHIVE_BUCKET, HEAL_MAX_ATTEMPTS or TZ, or start with AWS_, LAMBDA_ or POWERTOOLS_ (the module and Lambda set those)."
   }
 }
 
@@ -383,7 +383,7 @@ variable "lambda_vpc_config" {
     subnet_ids         = list(string)
     security_group_ids = list(string)
   })
-  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The functions then reach AWS only through the subnets, which need a VPC endpoint (or a NAT route) for each service their code calls, and the security groups HTTPS (443) out to them: com.amazonaws.<region>.dynamodb (transform and query; a gateway endpoint is free), com.amazonaws.<region>.events (the stream function, with status events or webhooks: without it no event is published), com.amazonaws.<region>.email (the query's recipient page reads SES's suppression list there; without a route the page answers \"suppression state unknown\") and com.amazonaws.<region>.xray (every function's traces; without it only traces are lost). Logs and metrics, the table's stream and the on-failure queue need none: Lambda handles them outside the VPC. The output vpc_endpoint_services lists them per function. The execution roles get the network-interface permissions Lambda needs. Null (the default) runs the functions outside any VPC."
+  description = "Run every function in your VPC: the subnets (in at least two Availability Zones for resilience) and security groups their network interfaces get. The functions then reach AWS only through the subnets, which need a VPC endpoint (or a NAT route) for each service their code calls, and the security groups HTTPS (443) out to them: com.amazonaws.<region>.dynamodb (transform, query and heal; a gateway endpoint is free), com.amazonaws.<region>.events (the stream function, with status events or webhooks: without it no event is published), com.amazonaws.<region>.email (the query's recipient page reads SES's suppression list there; without a route the page answers \"suppression state unknown\") com.amazonaws.<region>.s3 (the heal function, with heal_enabled, reads error objects and writes their archive lines; a gateway endpoint is free; without a route nothing heals and failed records wait in errors/ for msgstatus replay) and com.amazonaws.<region>.xray (every function's traces; without it only traces are lost). Logs and metrics, the table's stream, the heal queue and the on-failure queue need none: Lambda handles them outside the VPC. The output vpc_endpoint_services lists them per function. The execution roles get the network-interface permissions Lambda needs. Null (the default) runs the functions outside any VPC."
   default     = null
 
   validation {
@@ -498,6 +498,82 @@ variable "stream_reserved_concurrency" {
   validation {
     condition     = var.stream_reserved_concurrency == null || try(var.stream_reserved_concurrency >= 0 && floor(var.stream_reserved_concurrency) == var.stream_reserved_concurrency, false)
     error_message = "stream_reserved_concurrency must be null or a whole number, 0 or more."
+  }
+}
+
+variable "heal_memory_mb" {
+  type        = number
+  description = "Memory (MB, 128-10240) of the heal function. CPU grows with memory. It reads an error object through a file in /tmp, so its memory does not grow with the object."
+  default     = 256
+
+  validation {
+    condition     = var.heal_memory_mb >= 128 && var.heal_memory_mb <= 10240 && floor(var.heal_memory_mb) == var.heal_memory_mb
+    error_message = "heal_memory_mb must be a whole number between 128 and 10240."
+  }
+}
+
+variable "heal_timeout_seconds" {
+  type        = number
+  description = "Timeout (seconds, 10-900) of the heal function, which heals one error object per invocation. An object it cannot finish in time is replaced by its unread rest, healed by the next invocation. The function sizes its SDK timeouts and retries (DynamoDB, S3) to fit it. At most heal_retry_interval_seconds."
+  default     = 120
+
+  validation {
+    condition     = var.heal_timeout_seconds >= 10 && var.heal_timeout_seconds <= 900 && floor(var.heal_timeout_seconds) == var.heal_timeout_seconds
+    error_message = "heal_timeout_seconds must be a whole number between 10 and 900 (Lambda's limit)."
+  }
+}
+
+variable "heal_reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for the heal function, which also caps it; null (the default) reserves none. The heal queue's mapping never runs more than 5 at once (or this number, when lower), so that polls are never throttled: SQS counts a throttled poll as an attempt. At least 2 (the mapping's least); to stop healing, set heal_enabled = false."
+  default     = null
+
+  validation {
+    condition     = var.heal_reserved_concurrency == null || try(var.heal_reserved_concurrency >= 2 && floor(var.heal_reserved_concurrency) == var.heal_reserved_concurrency, false)
+    error_message = "heal_reserved_concurrency must be null or a whole number, 2 or more (Lambda's least maximum concurrency for an SQS mapping; set heal_enabled = false to stop healing)."
+  }
+}
+
+################################################################################
+# Healing: records failed by a transient store fault, written without a person
+################################################################################
+
+variable "heal_enabled" {
+  type        = bool
+  description = "Heal the records the transform failed because the table throttled, erred, was slow or unreachable: the archive bucket notifies a queue of each object Firehose writes to errors/processing-failed/, and a fourth function writes its records through the same store after heal_delay_seconds, retrying every heal_retry_interval_seconds up to heal_max_attempts times, then leaves it for `msgstatus replay` (and the messages-failed alarm). Records that can never be stored are parked once under errors/parked/. False leaves every failed record in errors/ for a person."
+  default     = true
+}
+
+variable "heal_delay_seconds" {
+  type        = number
+  description = "How long (0-900 s) the heal queue holds a notification back before the first attempt, for a transient fault to clear. Counted from when Firehose writes the error object (within archive_buffer_interval_seconds of the failure)."
+  default     = 60
+
+  validation {
+    condition     = var.heal_delay_seconds >= 0 && var.heal_delay_seconds <= 900 && floor(var.heal_delay_seconds) == var.heal_delay_seconds
+    error_message = "heal_delay_seconds must be a whole number between 0 and 900 (SQS's longest delivery delay)."
+  }
+}
+
+variable "heal_retry_interval_seconds" {
+  type        = number
+  description = "Time (30-43200 s) between two attempts at an object while the table still fails: the heal queue's visibility timeout. At least heal_timeout_seconds (Lambda refuses a shorter one)."
+  default     = 300
+
+  validation {
+    condition     = var.heal_retry_interval_seconds >= 30 && var.heal_retry_interval_seconds <= 43200 && floor(var.heal_retry_interval_seconds) == var.heal_retry_interval_seconds
+    error_message = "heal_retry_interval_seconds must be a whole number between 30 and 43200 (SQS's longest visibility timeout, 12 hours)."
+  }
+}
+
+variable "heal_max_attempts" {
+  type        = number
+  description = "Attempts (1-1000) at an object before it is given up and left for a person: the heal queue's maxReceiveCount, after which its notification goes to the dead-letter queue. With the defaults an object is given up heal_delay_seconds + heal_max_attempts x heal_retry_interval_seconds = 60 + 6 x 300 s = 31 minutes after Firehose wrote it."
+  default     = 6
+
+  validation {
+    condition     = var.heal_max_attempts >= 1 && var.heal_max_attempts <= 1000 && floor(var.heal_max_attempts) == var.heal_max_attempts
+    error_message = "heal_max_attempts must be a whole number from 1 to 1000 (SQS's range for maxReceiveCount)."
   }
 }
 

@@ -86,7 +86,7 @@ output "vpc_endpoint_services" {
 }
 
 output "log_group_names" {
-  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, and stream with status events); null when create is false."
+  description = "Names of the CloudWatch log groups the module created, by component (transform, query, firehose, api, stream with status events, and heal with heal_enabled); null when create is false."
   value       = module.message_status.log_group_names
 }
 
@@ -148,6 +148,46 @@ output "status_events_failure_queue_arn" {
 output "webhooks" {
   description = "Per webhook: the ARNs of its connection, API destination, rule, role and dead-letter queue, and the dead-letter queue's URL."
   value       = module.message_status.webhooks
+}
+
+output "heal_function_name" {
+  description = "Name of the function that heals the records the transform failed on a transient store fault; null when heal_enabled is false."
+  value       = module.message_status.heal_function_name
+}
+
+output "heal_function_arn" {
+  description = "ARN of the function that heals the records the transform failed on a transient store fault; null when heal_enabled is false."
+  value       = module.message_status.heal_function_arn
+}
+
+output "heal_role_name" {
+  description = "Name of the heal function's execution role; null when heal_enabled is false."
+  value       = module.message_status.heal_role_name
+}
+
+output "heal_role_arn" {
+  description = "ARN of the heal function's execution role; null when heal_enabled is false."
+  value       = module.message_status.heal_role_arn
+}
+
+output "heal_queue_url" {
+  description = "URL of the heal queue, which the archive bucket notifies of every object under errors/processing-failed/; null when heal_enabled is false."
+  value       = module.message_status.heal_queue_url
+}
+
+output "heal_queue_arn" {
+  description = "ARN of the heal queue, which the archive bucket notifies of every object under errors/processing-failed/ (with kms_key_arn, S3 must be allowed to use the key for it); null when heal_enabled is false."
+  value       = module.message_status.heal_queue_arn
+}
+
+output "heal_dead_letter_queue_url" {
+  description = "URL of the queue that keeps the notifications of the objects given up after heal_max_attempts (the objects stay in errors/processing-failed/ for msgstatus replay); null when heal_enabled is false."
+  value       = module.message_status.heal_dead_letter_queue_url
+}
+
+output "heal_dead_letter_queue_arn" {
+  description = "ARN of the queue that keeps the notifications of the objects given up after heal_max_attempts; null when heal_enabled is false."
+  value       = module.message_status.heal_dead_letter_queue_arn
 }
 
 output "transform_role_name" {

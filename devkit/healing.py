@@ -10,6 +10,7 @@ so minutes of delays and retries pass in the time the invocations take.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,8 @@ class HealPath:
     clock: Clock = field(default_factory=Clock)
     settings: QueueSettings = field(default_factory=module_queue_settings)
     report: MappingReport = field(default_factory=MappingReport)
+    # Called with the clock's time before each delivery (a test switches its faults).
+    at_each_step: Callable[[float], None] = lambda _now: None
     queue: PlayedQueue = field(init=False)
     mailbox_url: str = field(init=False)
 
@@ -59,6 +62,7 @@ class HealPath:
     def step(self) -> None:
         """What S3 sent so far joins the queue; every message due now is delivered."""
         pump(self.sqs, self.mailbox_url, self.queue)
+        self.at_each_step(self.clock.now)
         deliver_due(self.queue, self.invoke, report=self.report)
         pump(self.sqs, self.mailbox_url, self.queue)  # what the invocations wrote
 

@@ -203,5 +203,11 @@ def notify_into(s3: Any, sqs: Any, bucket: str, prefix: str, name: str = "heal-m
             ]
         },
     )
-    sqs.purge_queue(QueueUrl=url)  # S3's test message
+    _drain(sqs, url)  # S3's test message, and what an earlier configuration left
     return str(url)
+
+
+def _drain(sqs: Any, url: str) -> None:
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from heal import app as heal_app
 from hypothesis import HealthCheck, settings
 from moto import mock_aws
 from query import app as query_app
@@ -24,6 +25,7 @@ from devkit.stack import Stack, deployed, emulator_files
 from tests.support.logs import CapturedLogs
 
 TABLE_NAME = "message-status-test"
+ARCHIVE_BUCKET = "message-status-test-archive"
 
 # Speed is measured in bench/, never in tests: a test's examples take as long as the
 # machine lets them (CI runs beside other work), so no deadline and no slow-input check.
@@ -105,10 +107,29 @@ def stream(dynamodb: Any) -> InProcessFunction:
 
 
 @pytest.fixture
+def archive(dynamodb: Any) -> str:
+    """The module's archive bucket, on moto, empty."""
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=ARCHIVE_BUCKET)
+    return ARCHIVE_BUCKET
+
+
+@pytest.fixture
+def heal(archive: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessFunction]:
+    """The heal function (lambda_src/heal/app.py) on the archive bucket and the table, with a
+    15 s timeout: one attempt per DynamoDB call, so that injected faults cost no backoff."""
+    monkeypatch.setenv("ARCHIVE_BUCKET", archive)
+    monkeypatch.setenv("FUNCTION_TIMEOUT_SECONDS", "15")
+    function = InProcessFunction(heal_app)
+    function.restart()
+    yield function
+    function.restart()
+
+
+@pytest.fixture
 def logs(monkeypatch: pytest.MonkeyPatch) -> CapturedLogs:
-    """Everything the three handlers log during the test."""
+    """Everything the four handlers log during the test."""
     captured = CapturedLogs()
-    for app in (transform_app, query_app, stream_app):
+    for app in (transform_app, query_app, stream_app, heal_app):
         monkeypatch.setattr(app.logger.registered_handler, "stream", captured.stream)
     return captured
 

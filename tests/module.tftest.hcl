@@ -75,8 +75,8 @@ run "defaults_are_authenticated_and_fresh" {
   }
 
   assert {
-    condition     = keys(aws_lambda_function.this) == ["query", "transform"]
-    error_message = "By default the module runs the transform and the query; the stream function comes with status events."
+    condition     = keys(aws_lambda_function.this) == ["heal", "query", "transform"]
+    error_message = "By default the module runs the transform, the query and the heal function; the stream function comes with status events."
   }
 
   assert {
@@ -93,7 +93,7 @@ run "no_function_reserves_concurrency_by_default" {
   }
 
   assert {
-    condition     = keys(aws_lambda_function.this) == ["query", "stream", "transform"]
+    condition     = keys(aws_lambda_function.this) == ["heal", "query", "stream", "transform"]
     error_message = "Status events add the stream function to the map."
   }
 
@@ -121,6 +121,7 @@ run "disabled_creates_nothing_and_outputs_null" {
         output.api_endpoint, output.api_arn, output.table_arn, output.archive_bucket_arn,
         output.transform_function_arn, output.query_function_arn, output.transform_role_arn,
         output.query_role_arn, output.firehose_role_arn, output.ses_source_role_arn,
+        output.heal_function_arn, output.heal_queue_arn, output.heal_dead_letter_queue_arn,
         output.log_group_names,
       ] : value == null
     ])
@@ -146,8 +147,8 @@ run "roles_take_the_path_boundary_and_prefix" {
   }
 
   assert {
-    condition     = length(aws_iam_role.function) == 3
-    error_message = "One execution role per function, the stream function's included."
+    condition     = length(aws_iam_role.function) == 4
+    error_message = "One execution role per function, the stream and heal functions' included."
   }
 
   # Pinpoint inputs are deprecated: their warning is expected (see the last run).
@@ -181,13 +182,13 @@ run "extra_environment_is_merged_under_the_modules_own" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.this) == 3 && alltrue([for fn in values(aws_lambda_function.this) : fn.environment[0].variables["DEPLOYMENT"] == "blue"])
+    condition     = length(aws_lambda_function.this) == 4 && alltrue([for fn in values(aws_lambda_function.this) : fn.environment[0].variables["DEPLOYMENT"] == "blue"])
     error_message = "Every function gets the extra variables."
   }
 
   assert {
     condition = alltrue([
-      for key in ["transform", "query"] : aws_lambda_function.this[key].environment[0].variables["TABLE_NAME"] == "native"
+      for key in ["transform", "query", "heal"] : aws_lambda_function.this[key].environment[0].variables["TABLE_NAME"] == "native"
     ]) && aws_lambda_function.this["stream"].environment[0].variables["EVENT_BUS_NAME"] == "default"
     error_message = "The extra variables sit next to each function's own."
   }
@@ -205,7 +206,7 @@ run "vpc_config_attaches_every_function_and_grants_interface_permissions" {
   }
 
   assert {
-    condition = length(aws_lambda_function.this) == 3 && alltrue([
+    condition = length(aws_lambda_function.this) == 4 && alltrue([
       for fn in values(aws_lambda_function.this) :
       toset(fn.vpc_config[0].subnet_ids) == toset(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"])
       && toset(fn.vpc_config[0].security_group_ids) == toset(["sg-0123456789abcdef0"])
@@ -226,14 +227,38 @@ run "reserved_concurrency_is_set_per_function" {
     transform_reserved_concurrency = 20
     query_reserved_concurrency     = 5
     stream_reserved_concurrency    = 2
+    heal_reserved_concurrency      = 3
     status_events_enabled          = true
   }
 
   assert {
     condition = {
       for key, fn in aws_lambda_function.this : key => fn.reserved_concurrent_executions
-    } == { transform = 20, query = 5, stream = 2 }
-    error_message = "Reserved concurrency must reach each function, the stream function's included."
+    } == { transform = 20, query = 5, stream = 2, heal = 3 }
+    error_message = "Reserved concurrency must reach each function, the stream and heal functions' included."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.heal[0].scaling_config[0].maximum_concurrency == 3
+    error_message = "The heal queue's mapping must never run more heal functions than are reserved (a throttled poll counts as an attempt)."
+  }
+}
+
+run "healing_can_be_switched_off" {
+  command = plan
+
+  variables {
+    heal_enabled = false
+  }
+
+  assert {
+    condition     = keys(aws_lambda_function.this) == ["query", "transform"] && length(aws_sqs_queue.heal) == 0 && length(aws_s3_bucket_notification.archive) == 0 && length(aws_lambda_event_source_mapping.heal) == 0
+    error_message = "heal_enabled = false must create no heal function, queue, notification or mapping."
+  }
+
+  assert {
+    condition     = output.heal_function_arn == null && output.heal_queue_arn == null && output.heal_dead_letter_queue_arn == null
+    error_message = "Without healing, its outputs are null."
   }
 }
 
@@ -412,6 +437,39 @@ run "negative_reserved_concurrency_is_refused" {
     transform_reserved_concurrency = -1
   }
   expect_failures = [var.transform_reserved_concurrency]
+}
+
+run "heal_reserved_concurrency_of_one_is_refused" {
+  command = plan
+  variables {
+    heal_reserved_concurrency = 1
+  }
+  expect_failures = [var.heal_reserved_concurrency]
+}
+
+run "heal_delay_over_sqs_900_seconds_is_refused" {
+  command = plan
+  variables {
+    heal_delay_seconds = 901
+  }
+  expect_failures = [var.heal_delay_seconds]
+}
+
+run "heal_attempts_over_sqs_1000_are_refused" {
+  command = plan
+  variables {
+    heal_max_attempts = 1001
+  }
+  expect_failures = [var.heal_max_attempts]
+}
+
+run "heal_retry_interval_shorter_than_its_timeout_is_refused" {
+  command = plan
+  variables {
+    heal_timeout_seconds        = 300
+    heal_retry_interval_seconds = 120
+  }
+  expect_failures = [aws_sqs_queue.heal]
 }
 
 run "negative_stream_reserved_concurrency_is_refused" {

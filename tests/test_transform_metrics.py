@@ -6,7 +6,6 @@ as CloudWatch Logs would turn them into metrics.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -14,17 +13,10 @@ from message_status.metrics import INGEST_LAG, RECIPIENT_EVENT_DIMENSIONS, RECIP
 
 from devkit.calls import results, run_firehose
 from devkit.events import ses, sms_v2
+from tests.support.emf import emf_documents
 
 T = 1_800_000_000_000
 TEAM = ["ana@example.com", "ben@example.org", "cy@example.net"]
-
-
-def emf_documents(text: str) -> list[dict[str, Any]]:
-    documents = []
-    for line in text.splitlines():
-        if line.startswith('{"_aws"'):
-            documents.append(json.loads(line))
-    return documents
 
 
 def recipient_counts(documents: list[dict[str, Any]]) -> Counter[tuple[str, str]]:

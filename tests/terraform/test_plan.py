@@ -220,21 +220,23 @@ def test_log_groups_exist_per_component_with_retention(default_plan: Any) -> Non
     assert set(groups) == {
         "/aws/lambda/demo-transform",
         "/aws/lambda/demo-query",
+        "/aws/lambda/demo-heal",
         "/aws/kinesisfirehose/demo-events",
         "/aws/apigateway/demo",
     }
     assert {g["retention_in_days"] for g in groups.values()} == {365}
 
 
-# ---------------------------------------------------------------- One map, three function stacks
+# ---------------------------------------------------------------- One map, four function stacks
 
-FUNCTIONS = ("transform", "query", "stream")
+FUNCTIONS = ("transform", "query", "stream", "heal")
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 # The names every function's resources had before the map: a rename replaces them.
 STACK_NAMES = {
     "transform": ("message-records-read-write", ["kms:Decrypt", "kms:GenerateDataKey"]),
     "query": ("message-records-read", ["kms:Decrypt"]),
     "stream": ("status-events-publish", ["kms:Decrypt", "kms:GenerateDataKey"]),
+    "heal": ("failed-records-heal", ["kms:Decrypt", "kms:GenerateDataKey"]),
 }
 # Each function's own statements, after the basics every function has.
 OWN_STATEMENTS = {
@@ -245,6 +247,13 @@ OWN_STATEMENTS = {
         "FindTheTableStream",
         "PublishStatusChanges",
         "ReportUnpublishedBatches",
+    },
+    "heal": {
+        "ReadAndWriteMessageRecords",
+        "HealFailedRecords",
+        "ArchiveHealedRecordsAndParkPoison",
+        "TellHealedObjectsFromDeniedOnes",
+        "ReceiveFailedRecordNotifications",
     },
 }
 
@@ -263,7 +272,7 @@ def by_function(plan: Any, address: str) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def every_function_plan(root: Workspace) -> Any:
-    """All three functions, with every setting they share set to something not default."""
+    """All four functions, with every setting they share set to something not default."""
     return root.plan(
         name="demo",
         status_events_enabled=True,
@@ -357,6 +366,7 @@ def test_stream_reserved_concurrency_reaches_the_stream_function_only(root: Work
         "transform": -1,
         "query": -1,
         "stream": 3,
+        "heal": -1,
     }
 
 
@@ -641,7 +651,7 @@ def test_source_roles_may_only_put_to_this_stream(sources_plan: Any) -> None:
 
 def test_no_source_roles_without_sources(default_plan: Any) -> None:
     roles = {v["name"] for v in planned(default_plan, "aws_iam_role").values()}
-    assert roles == {"demo-transform", "demo-query", "demo-firehose"}
+    assert roles == {"demo-transform", "demo-query", "demo-heal", "demo-firehose"}
     assert not planned(default_plan, "aws_pinpoint_event_stream")
     assert not planned(default_plan, "aws_sesv2_configuration_set_event_destination")
 
@@ -787,6 +797,7 @@ def test_complete_example_encrypts_everything_with_its_key(complete_plan: Any) -
         'function["transform"]',
         'function["query"]',
         'function["stream"]',
+        'function["heal"]',
         "firehose[0]",
         "api[0]",
     ):
@@ -820,7 +831,7 @@ def test_complete_example_puts_every_role_under_a_path_and_a_boundary(complete_p
         for address, values in planned(complete_plan, "aws_iam_role").items()
         if address.startswith("module.message_status.")
     }
-    assert len(roles) == 7  # transform, query, stream, firehose, ses and sms sources, webhook
+    assert len(roles) == 8  # transform, query, stream, heal, firehose, ses and sms sources, webhook
     assert {role["path"] for role in roles.values()} == {"/message-status/"}
     changes = {c["address"]: c["change"] for c in complete_plan.resource_changes.values()}
     for address in roles:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from message_status import model
+from message_status.heal import OBJECTS_UNREADABLE, RECORDS_GIVEN_UP
 from message_status.metrics import (
     RECIPIENT_EVENT_DIMENSIONS,
     RECIPIENT_EVENTS,
@@ -113,14 +114,6 @@ METRIC_ALARMS = {
         "GreaterThanThreshold",
         10,
     ),
-    "messages-failed": (
-        NS,
-        "messages_failed",
-        {"service": SERVICE},
-        "Sum",
-        "GreaterThanThreshold",
-        0,
-    ),
     "query-errors": (
         "AWS/Lambda",
         "Errors",
@@ -163,6 +156,7 @@ METRIC_ALARMS = {
     ),
 }
 MATH_ALARMS = {
+    "messages-failed": 0,
     "api-5xx-rate": 1,
     "dynamodb-throttles": 0,
     "dynamodb-system-errors": 0,
@@ -301,6 +295,52 @@ def test_the_api_5xx_rate_is_errors_over_requests(complete_plan: Any) -> None:
     assert found["rate"]["expression"] == "IF(requests > 0, 100 * errors / requests, 0)"
     assert found["errors"]["metric"][0]["metric_name"] == "5xx"
     assert found["requests"]["metric"][0]["metric_name"] == "Count"
+
+
+def test_messages_failed_watches_what_healing_leaves_for_a_person(complete_plan: Any) -> None:
+    """Not the transform's failed messages (retries scheduled), but what is given up, unreadable,
+    dead-lettered, or waiting in a heal queue nothing receives from."""
+    alarm = alarms(complete_plan)[f"{NAME}-messages-failed"]
+    found = queries(alarm)
+    assert set(found) == {"needs_a_person", "given_up", "unreadable", "dead_letters", "oldest"}
+    assert found["needs_a_person"]["return_data"] is True
+    # 60 + 6 x 300 s to give up, one interval more for a notification nothing receives.
+    assert found["needs_a_person"]["expression"] == (
+        "FILL(given_up, 0) + FILL(unreadable, 0) + FILL(dead_letters, 0)"
+        " + IF(FILL(oldest, 0) > 2160, 1, 0)"
+    )
+    metrics = {key: q["metric"][0] for key, q in found.items() if q["metric"]}
+    heal = {"service": f"{NAME}-heal"}
+    assert (metrics["given_up"]["metric_name"], metrics["given_up"]["dimensions"]) == (
+        RECORDS_GIVEN_UP,
+        heal,
+    )
+    assert (metrics["unreadable"]["metric_name"], metrics["unreadable"]["dimensions"]) == (
+        OBJECTS_UNREADABLE,
+        heal,
+    )
+    assert metrics["dead_letters"]["dimensions"] == {"QueueName": f"{NAME}-heal-dead-letters"}
+    assert metrics["oldest"] == {
+        **metrics["oldest"],
+        "namespace": "AWS/SQS",
+        "metric_name": "ApproximateAgeOfOldestMessage",
+        "dimensions": {"QueueName": f"{NAME}-heal"},
+    }
+    assert "msgstatus replay" in alarm["alarm_description"]
+    assert "healed never raise this" in alarm["alarm_description"]
+
+
+def test_without_healing_messages_failed_watches_the_transform(root: Workspace) -> None:
+    alarm = alarms(root.plan(name="demo", heal_enabled=False))["demo-messages-failed"]
+    found = queries(alarm)
+    assert found["needs_a_person"]["expression"] == "FILL(failed, 0)"
+    metric = found["failed"]["metric"][0]
+    assert (metric["namespace"], metric["metric_name"], metric["dimensions"]) == (
+        NS,
+        "messages_failed",
+        {"service": "demo-transform"},
+    )
+    assert "healing is off" in alarm["alarm_description"]
 
 
 def test_alarms_can_be_switched_off(root: Workspace) -> None:

@@ -57,9 +57,12 @@ def test_status_events_are_off_by_default(root: Workspace) -> None:
     assert planned(plan, "aws_lambda_function").keys() == {
         'aws_lambda_function.this["transform"]',
         'aws_lambda_function.this["query"]',
+        'aws_lambda_function.this["heal"]',
     }
     assert one(plan, "aws_dynamodb_table.this[0]")["stream_enabled"] is False
-    assert planned(plan, "aws_lambda_event_source_mapping") == {}
+    assert planned(plan, "aws_lambda_event_source_mapping").keys() == {
+        "aws_lambda_event_source_mapping.heal[0]"
+    }, "the heal queue's mapping only"
 
 
 def test_the_table_streams_both_images_to_the_stream_function(events_plan: Any) -> None:

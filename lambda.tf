@@ -139,7 +139,7 @@ locals {
         environment = merge({
           TABLE_NAME        = aws_dynamodb_table.this[0].name
           RETENTION_DAYS    = tostring(var.message_retention_days)
-          ARCHIVE_BUCKET    = aws_s3_bucket.archive[0].id
+          ARCHIVE_BUCKET    = local.archive_bucket_name
           HEAL_MAX_ATTEMPTS = tostring(var.heal_max_attempts)
         }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
         # The queue's messages, the archive's objects and the table's items.
@@ -166,7 +166,7 @@ locals {
           {
             sid       = "HealFailedRecords"
             actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-            resources = ["${aws_s3_bucket.archive[0].arn}/${local.heal_source_prefix}*"]
+            resources = ["${local.archive_bucket_arn}/${local.heal_source_prefix}*"]
           },
           # Healed records' archive lines beside the transform's, and what can never be
           # stored under errors/parked/: write only, never read or delete.
@@ -174,8 +174,8 @@ locals {
             sid     = "ArchiveHealedRecordsAndParkPoison"
             actions = ["s3:PutObject"]
             resources = [
-              "${aws_s3_bucket.archive[0].arn}/${local.heal_archive_prefix}*",
-              "${aws_s3_bucket.archive[0].arn}/${local.heal_parked_prefix}*",
+              "${local.archive_bucket_arn}/${local.heal_archive_prefix}*",
+              "${local.archive_bucket_arn}/${local.heal_parked_prefix}*",
             ]
           },
           # S3 answers a GetObject of a missing key with 404 only to a caller that may
@@ -184,7 +184,7 @@ locals {
           {
             sid       = "TellHealedObjectsFromDeniedOnes"
             actions   = ["s3:ListBucket"]
-            resources = [aws_s3_bucket.archive[0].arn]
+            resources = [local.archive_bucket_arn]
           },
           # What Lambda's SQS poller does with the function's role.
           {

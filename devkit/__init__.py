@@ -9,6 +9,9 @@ One module per concern, each written once:
 * ``lambdas``    runs a shipped zip as Lambda does (a fresh interpreter, ``app.py`` at its root);
 * ``events``     source events built from the documented AWS examples, and Lambda trigger events;
 * ``calls``      invoking handlers as Firehose and API Gateway do, and checking their contracts;
+* ``firehose``, ``streams``, ``queues``, ``healing``  what Firehose, the table stream's
+  mapping, SQS and the heal queue's mapping do where the emulator does not;
+* ``faultproxy``  a DynamoDB endpoint that throttles, errs or is down, as a bad day does;
 * ``build``      the reproducible ``dist/`` zips;
 * ``tfdocs``, ``statusdocs``  the generated README sections;
 * ``demo``, ``local_api``     `make demo`;

@@ -151,6 +151,17 @@ class LambdaProcess:
         when started with DEVKIT_RECORD_CALLS set; devkit.permissions.calls)."""
         return list(self._request({"op": "calls", "reset": reset}))
 
+    def peak_memory_mb(self) -> float | None:
+        """The process's peak resident memory so far (Linux's VmHWM), or None elsewhere."""
+        try:
+            status = Path(f"/proc/{self._process.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return None
+
     def close(self) -> None:
         for stream in (self._writer, self._reader):
             with contextlib.suppress(OSError):  # the worker may already be gone

@@ -18,8 +18,8 @@ from devkit.calls import call_api, results, run_firehose
 from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, free_port, moto_server
 from devkit.events import ses
+from devkit.faultproxy import fault_endpoint
 from devkit.lambdas import built_function
-from tests.support.faultproxy import fault_endpoint
 from tests.support.openapi import validate_response
 
 MODES = ["throttle", "error", "reset", "hang", "down"]

@@ -34,11 +34,7 @@ from devkit.calls import check_firehose_contract, stored_item, without_bookkeepi
 from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
 from devkit.events import firehose_event, ses, sms_v2
-from devkit.firehose import INVOCATION_FAILED_CODE, Destination, keys, process
-from devkit.healing import HealPath
-from devkit.lambdas import InvocationTimedOut, LambdaProcess, built_function
-from devkit.streams import MODULE_FILTER, MappingSettings, StreamReader, drain, run_mapping
-from tests.support.faultproxy import (
+from devkit.faultproxy import (
     DOWN,
     ERRORS,
     THROTTLE_HALF_THE_WRITES,
@@ -47,6 +43,10 @@ from tests.support.faultproxy import (
     Window,
     fault_proxy,
 )
+from devkit.firehose import INVOCATION_FAILED_CODE, Destination, keys, process
+from devkit.healing import HealPath
+from devkit.lambdas import InvocationTimedOut, LambdaProcess, built_function
+from devkit.streams import MODULE_FILTER, MappingSettings, StreamReader, drain, run_mapping
 
 TABLE, REFERENCE, BUCKET = "healing", "healing-reference", "healing-archive"
 TRANSFORM_TIMEOUT_S, HEAL_TIMEOUT_S = 15, 20

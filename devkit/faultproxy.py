@@ -1,4 +1,5 @@
-"""A DynamoDB endpoint on loopback that fails the way a bad day does.
+"""A DynamoDB endpoint on loopback that fails the way a bad day does (the tests' and the
+benchmark's).
 
 ``fault_endpoint(mode)`` fails every request: ``throttle`` (400
 ThrottlingException), ``error`` (500 InternalServerError), ``reset`` (the
@@ -77,7 +78,8 @@ def _fault_response(status: int, code: str) -> bytes:
     body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}"}).encode()
     return (
         f"HTTP/1.1 {status} Fault\r\nContent-Type: application/x-amz-json-1.0\r\n"
-        f"x-amzn-RequestId: fault\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+        f"x-amzn-RequestId: fault\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
     )
 
 
@@ -197,7 +199,7 @@ class FaultProxy:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)  # repeatable, not secret
+        self._random = random.Random(self.seed)  # noqa: S311 - repeatable, not secret
 
     def _draw(self) -> float:
         with self._lock:

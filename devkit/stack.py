@@ -72,7 +72,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
 from moto.s3.models import FakeDeleteMarker
-from moto.sqs.models import Queue
+from moto.sqs.models import Queue, sqs_backends
 
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
@@ -368,6 +368,13 @@ class Stack:
         settings = MappingSettings.of(mapping)
         failures = sqs_sender(self.client("sqs"), settings.on_failure_arn or "")
         return run_mapping(invoke, records, settings, failures)
+
+    def queued_bodies(self, queue_arn: str) -> list[str]:
+        """The bodies of a queue's messages, delayed ones included: the emulator keeps SQS's
+        delay by the wall clock, and devkit.queues plays it on a clock of its own."""
+        _, _, _, region, account, name = queue_arn.split(":")
+        queue = sqs_backends[account][region].queues[name]
+        return [message.body for message in queue._messages]
 
     @contextmanager
     def function(

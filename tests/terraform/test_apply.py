@@ -14,15 +14,26 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 from message_status.events import ARCHIVE_LINE_COLUMNS
+from message_status.heal import (
+    RECORDS_GIVEN_UP,
+    RECORDS_HEALED,
+    RECORDS_PARKED,
+    RECORDS_RETRIED,
+    SOURCE_PREFIX,
+)
 from message_status.model import INDEXES
 
 from devkit import ROOT, analyze
-from devkit.calls import call_api, results, run_firehose
+from devkit.calls import call_api, results, run_firehose, stored_item
 from devkit.emulator import REGION
-from devkit.events import iso, pinpoint_email, ses
+from devkit.events import firehose_event, iso, pinpoint_email, ses
+from devkit.firehose import Destination, deliver, keys
+from devkit.healing import module_queue_settings
+from devkit.queues import Clock, PlayedQueue, QueueSettings, deliver_due
 from devkit.ses_suppression import suppress
 from devkit.stack import AWS_LAYER_ACCOUNT, Stack, module_defaults
 from devkit.streams import MappingSettings, StreamReader, drain, run_mapping, sqs_sender
@@ -43,7 +54,7 @@ def test_outputs_name_every_part(basic_stack: Stack) -> None:
     assert outputs["archive_bucket_arn"] == f"arn:aws:s3:::{outputs['archive_bucket_name']}"
     assert outputs["message_status_url"] == outputs["api_endpoint"] + "/messages/{message_id}"
     assert outputs["api_arn"].endswith(f":/apis/{outputs['api_id']}")
-    for function in ("transform", "query", "stream"):
+    for function in ("transform", "query", "stream", "heal"):
         assert outputs[f"{function}_function_arn"].endswith(f":function:{NAME}-{function}")
         assert outputs[f"{function}_role_arn"].endswith(f":role/{NAME}-{function}")
         assert outputs[f"{function}_role_name"] == f"{NAME}-{function}"
@@ -52,7 +63,16 @@ def test_outputs_name_every_part(basic_stack: Stack) -> None:
     assert outputs["pinpoint_source_role_name"] == f"{NAME}-pinpoint-source"
     assert "ses_source_role_arn" not in outputs  # null outputs are left out
     assert "sms_source_role_arn" not in outputs
-    assert set(outputs["log_group_names"]) == {"transform", "query", "firehose", "api", "stream"}
+    assert set(outputs["log_group_names"]) == {
+        "transform",
+        "query",
+        "firehose",
+        "api",
+        "stream",
+        "heal",
+    }
+    assert outputs["heal_queue_arn"].endswith(f":{NAME}-heal")
+    assert outputs["heal_dead_letter_queue_arn"].endswith(f":{NAME}-heal-dead-letters")
     assert outputs["event_bus_name"] == "default"
     assert outputs["event_source"] == "message-status"
     assert outputs["table_stream_arn"].startswith(f"{outputs['table_arn']}/stream/")
@@ -314,7 +334,9 @@ def _as_list(value: Any) -> list[Any]:
 UNSCOPABLE = {"dynamodb:ListStreams", "ses:GetSuppressedDestination"}
 
 
-@pytest.mark.parametrize("role", ["transform", "query", "stream", "firehose", "pinpoint-source"])
+@pytest.mark.parametrize(
+    "role", ["transform", "query", "stream", "heal", "firehose", "pinpoint-source"]
+)
 def test_deployed_role_policies_are_scoped(basic_stack: Stack, role: str) -> None:
     iam = basic_stack.client("iam")
     role_name = f"{NAME}-{role}"
@@ -459,6 +481,105 @@ def test_three_messages_make_exactly_their_status_changes(basic_stack: Stack) ->
     assert [e["detail"]["version"] for e in events] == [1, 1, 2, 1, 2]
 
 
+# --- healing ------------------------------------------------------------------------------
+
+
+def heal_queue_attributes(stack: Stack, output: str) -> dict[str, str]:
+    return dict(
+        stack.client("sqs").get_queue_attributes(
+            QueueUrl=stack.outputs[output], AttributeNames=["All"]
+        )["Attributes"]
+    )
+
+
+def test_the_bucket_notifies_the_heal_queue_of_failed_records_only(basic_stack: Stack) -> None:
+    configuration = basic_stack.client("s3").get_bucket_notification_configuration(
+        Bucket=basic_stack.outputs["archive_bucket_name"]
+    )
+    (queue,) = configuration["QueueConfigurations"]
+    assert queue["QueueArn"] == basic_stack.outputs["heal_queue_arn"]
+    assert queue["Events"] == ["s3:ObjectCreated:*"]
+    rules = queue["Filter"]["Key"]["FilterRules"]
+    assert [(rule["Name"].lower(), rule["Value"]) for rule in rules] == [("prefix", SOURCE_PREFIX)]
+    assert not configuration.get("LambdaFunctionConfigurations")
+
+
+def test_the_heal_queue_delays_retries_gives_up_and_takes_only_the_buckets_notes(
+    basic_stack: Stack,
+) -> None:
+    heal = heal_queue_attributes(basic_stack, "heal_queue_url")
+    assert (heal["DelaySeconds"], heal["VisibilityTimeout"]) == ("60", "300")
+    assert heal["MessageRetentionPeriod"] == "1209600"
+    assert heal["SqsManagedSseEnabled"] == "true"
+    assert json.loads(heal["RedrivePolicy"]) == {
+        "deadLetterTargetArn": basic_stack.outputs["heal_dead_letter_queue_arn"],
+        "maxReceiveCount": 6,
+    }
+    assert QueueSettings.of(heal) == module_queue_settings(), "what devkit.healing plays"
+    (send,) = json.loads(heal["Policy"])["Statement"]
+    assert send["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert send["Action"] == "sqs:SendMessage"
+    assert send["Condition"]["ArnEquals"] == {
+        "aws:SourceArn": basic_stack.outputs["archive_bucket_arn"]
+    }
+    assert send["Condition"]["StringEquals"] == {"aws:SourceAccount": AWS_LAYER_ACCOUNT}
+    dead_letters = heal_queue_attributes(basic_stack, "heal_dead_letter_queue_url")
+    assert dead_letters["MessageRetentionPeriod"] == "1209600"
+    assert json.loads(dead_letters["RedriveAllowPolicy"]) == {
+        "redrivePermission": "byQueue",
+        "sourceQueueArns": [basic_stack.outputs["heal_queue_arn"]],
+    }
+
+
+def test_the_heal_mapping_hands_one_object_at_a_time_to_the_heal_function(
+    basic_stack: Stack,
+) -> None:
+    (mapping,) = basic_stack.client("lambda").list_event_source_mappings(
+        EventSourceArn=basic_stack.outputs["heal_queue_arn"]
+    )["EventSourceMappings"]
+    assert mapping["FunctionArn"] == basic_stack.outputs["heal_function_arn"]
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
+
+
+def test_a_failed_record_in_the_deployed_bucket_reaches_the_deployed_heal_function(
+    basic_stack: Stack,
+) -> None:
+    """The emulator's S3 notifies the deployed heal queue (its filter lets errors/ through and
+    nothing else); the deployed heal function, handed the notification as the mapping would,
+    writes the record to the deployed table and removes the object."""
+    s3, bucket = basic_stack.client("s3"), basic_stack.outputs["archive_bucket_name"]
+    event = firehose_event([ses("Send", "apply-heal-1", 1_795_500_000_000)])
+    failed = {
+        "records": [
+            {"recordId": r["recordId"], "result": "ProcessingFailed", "data": r["data"]}
+            for r in event["records"]
+        ]
+    }
+    destination = Destination.module(bucket, basic_stack.outputs["delivery_stream_name"])
+    key = deliver(s3, destination, event, failed)["ProcessingFailed"]
+    s3.put_object(Bucket=bucket, Key="apply-test/not-healed", Body=b"{}")
+    notes = basic_stack.queued_bodies(basic_stack.outputs["heal_queue_arn"])
+    (note,) = [n for n in notes if "ObjectCreated" in n]
+    assert unquote_plus(json.loads(note)["Records"][0]["s3"]["object"]["key"]) == key
+    queue = PlayedQueue(
+        QueueSettings.of(heal_queue_attributes(basic_stack, "heal_queue_url")), Clock()
+    )
+    queue.send(note)
+    queue.clock.advance_to(60)
+    quiet = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with basic_stack.function("heal_function_name", quiet) as heal:
+        report = deliver_due(queue, heal.invoke)
+    assert (report.invocations, report.deleted) == (1, 1)
+    item = stored_item(
+        basic_stack.client("dynamodb"), basic_stack.outputs["table_name"], "apply-heal-1"
+    )
+    assert item is not None
+    assert key not in keys(s3, bucket, SOURCE_PREFIX)
+    s3.delete_object(Bucket=bucket, Key="apply-test/not-healed")
+
+
 # --- alarms and dashboard -----------------------------------------------------------------
 
 
@@ -467,7 +588,8 @@ def test_alarms_are_deployed_with_their_metrics(basic_stack: Stack) -> None:
     found = basic_stack.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
     by_name = {alarm["AlarmName"]: alarm for alarm in found}
     assert set(by_name) == set(names)
-    # 10 on one metric + 3 of the stream, api 5xx, dynamodb x2, rates x5 (email x2, sms, mms, voice)
+    # 9 on one metric + 3 of the stream, messages-failed, api 5xx, dynamodb x2,
+    # rates x5 (email x2, sms, mms, voice)
     assert len(names) == 21
     errors = by_name[f"{NAME}-transform-errors"]
     assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
@@ -488,8 +610,18 @@ def test_the_dashboard_shows_throughput_statuses_rates_errors_and_freshness(
     )["DashboardBody"]
     widgets = json.loads(body)["widgets"]
     titles = " | ".join(w["properties"]["title"] for w in widgets)
-    for word in ("Throughput", "by channel and status", "Deliverability", "Errors", "Freshness"):
+    for word in (
+        "Throughput",
+        "by channel and status",
+        "Deliverability",
+        "Errors",
+        "Freshness",
+        "Healing",
+    ):
         assert word in titles
     assert "recipient_events" in body
     assert "ingest_to_write_ms" in body
+    for metric in (RECORDS_RETRIED, RECORDS_HEALED, RECORDS_PARKED, RECORDS_GIVEN_UP):
+        assert f'"{metric}"' in body, metric
+    assert f"{NAME}-heal-dead-letters" in body
     assert basic_stack.outputs["api_id"] in body

@@ -9,8 +9,12 @@ Reports, for `make bench`:
     life), and for a message that keeps receiving opens and clicks;
   * query: per-request latency of GET /messages/{id}, of a 100-id batch-get and
     of each search, on a table of 10,000 messages;
-  * cold import time of each handler (fresh interpreter, median of 5).
-
+  * cold import time of each handler (fresh interpreter, median of 5);
+  * healing: a bad minute (half the writes throttled, or the endpoint down)
+    through the transform, Firehose's error output and the heal queue played
+    with the module's defaults: how long after the fault clears every record
+    is in the table, and the heal function's own speed on a 10,000-record
+    object (wall time, records/s, peak memory);
   * backfill: ``msgstatus backfill`` rebuilding a table from an events/ archive
     (bench/backfill.py): its speed without a budget, the write units per event,
     and so the hours per million events at a given write budget.
@@ -23,6 +27,7 @@ Not a test: numbers depend on the machine. Record them in bench/README.md.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import platform
@@ -38,6 +43,7 @@ from typing import Any
 
 from message_status.changes import status_change
 from message_status.dynamodb_json import deserialize
+from message_status.heal import SOURCE_PREFIX
 from message_status.item import to_item
 from message_status.model import INDEXES
 from message_status.pipeline import archive_data, group_by_message, interpret
@@ -50,7 +56,17 @@ from devkit.calls import call_api, results, run_firehose
 from devkit.capacity import Index, item_size, write_units
 from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
-from devkit.events import b64, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.events import b64, firehose_event, pinpoint_email, pinpoint_sms, ses, sms_v2
+from devkit.faultproxy import (
+    DOWN,
+    THROTTLE_HALF_THE_WRITES,
+    FaultProxy,
+    FaultSchedule,
+    Window,
+    fault_proxy,
+)
+from devkit.firehose import Destination, error_lines, error_object, keys, process
+from devkit.healing import HealPath
 from devkit.lambdas import LambdaProcess, built_function
 from devkit.streams import MODULE_FILTER, MappingSettings, StreamReader, run_mapping
 
@@ -446,6 +462,143 @@ def cold_import_ms(zip_path: Path, module: str = "app", runs: int = 5) -> float:
     return round(statistics.median(samples), 1)
 
 
+# --- healing ---------------------------------------------------------------------------
+
+HEAL_BATCH_TIMES = (0, 10, 20, 30, 40, 50)  # a Firehose batch every 10 s of the bad minute
+HEAL_MESSAGES_PER_BATCH = 40
+BIG_OBJECT_RECORDS = 10_000
+# slug (its table and bucket) => (what happens, when)
+HEAL_FAULTS = {
+    "throttled": (
+        "half the writes throttled for 60 s",
+        FaultSchedule([Window(0, 60, THROTTLE_HALF_THE_WRITES)]),
+    ),
+    "down": ("the endpoint down for 60 s", FaultSchedule([Window(0, 60, DOWN)])),
+    "outage": ("the endpoint down for 10 minutes", FaultSchedule([Window(0, 600, DOWN)])),
+}
+
+
+def bad_minute_batches(prefix: str) -> dict[int, list[dict]]:
+    """Each message sent in one batch and delivered in the next, through the minute."""
+    out: dict[int, list[dict]] = {}
+    for i, at in enumerate(HEAL_BATCH_TIMES):
+        batch = [
+            ses("Send", f"{prefix}-{i}-{n}", 1_700_000_000_000 + at)
+            for n in range(HEAL_MESSAGES_PER_BATCH)
+        ]
+        if i:
+            batch += [
+                ses(
+                    "Delivery",
+                    f"{prefix}-{i - 1}-{n}",
+                    1_700_000_000_000 + at,
+                    sent_ms=1_700_000_000_000 + at - 10,
+                )
+                for n in range(HEAL_MESSAGES_PER_BATCH)
+            ]
+        out[at] = batch
+    return out
+
+
+def error_records(s3: Any, bucket: str) -> int:
+    return sum(
+        len(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).splitlines())
+        for key in keys(s3, bucket, SOURCE_PREFIX)
+    )
+
+
+def measure_bad_minute(
+    emulator: Emulator, name: str, schedule: FaultSchedule, proxy: FaultProxy, proxy_url: str
+) -> dict[str, Any]:
+    """One bad minute, end to end, on the queue's clock; every record checked in the table."""
+    table = bucket = f"bench-heal-{name}"
+    emulator.client("dynamodb").create_table(**table_definition(table))
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    env = {**function_env(emulator), "TABLE_NAME": table, "AWS_ENDPOINT_URL_DYNAMODB": proxy_url}
+    heal_env = {**env, "ARCHIVE_BUCKET": bucket, "FUNCTION_TIMEOUT_SECONDS": "120"}
+    with built_function("transform", env) as transform, built_function("heal", heal_env) as heal:
+        durations: list[float] = []
+
+        def timed_heal(event: dict[str, Any]) -> dict[str, Any]:
+            start = time.perf_counter()
+            try:
+                return heal.invoke(event, timeout_s=120)
+            finally:
+                durations.append(time.perf_counter() - start)
+
+        path = HealPath(s3, emulator.client("sqs"), bucket, timed_heal)
+        path.at_each_step = lambda now: setattr(proxy, "fault", schedule.at(now))
+        destination = Destination.module(bucket, "bench-events", "arn:aws:lambda:transform")
+        failed_records = 0
+        for at, batch in sorted(bad_minute_batches("heal").items()):
+            path.run_until(at)
+            proxy.fault = schedule.at(at)
+            before = error_records(s3, bucket)
+            process(s3, destination, transform.invoke, firehose_event(batch), when=None)
+            failed_records += error_records(s3, bucket) - before
+        healed_at = path.run_until_empty()
+        proxy.fault = None
+    ids = [
+        f"heal-{i}-{n}"
+        for i in range(len(HEAL_BATCH_TIMES))
+        for n in range(HEAL_MESSAGES_PER_BATCH)
+    ]
+    dynamodb = emulator.client("dynamodb")
+    stored = sum(
+        "Item" in dynamodb.get_item(TableName=table, Key={"message_id": {"S": m}}) for m in ids
+    )
+    return {
+        "records_sent": sum(len(b) for b in bad_minute_batches("heal").values()),
+        "records_failed_by_the_transform": failed_records,
+        "heal_invocations": path.report.invocations,
+        "notifications_returned_for_a_retry": path.report.returned,
+        "given_up": len(path.queue.dead_letters),
+        "fault_clears_at_s": schedule.clears_at,
+        "last_record_healed_at_s": healed_at,
+        "healed_this_long_after_the_fault_cleared_s": healed_at - schedule.clears_at,
+        "messages_in_the_table": f"{stored}/{len(ids)}",
+        "heal_wall_time_s": round(sum(durations), 2),
+    }
+
+
+def measure_big_object(emulator: Emulator) -> dict[str, Any]:
+    """One error object of BIG_OBJECT_RECORDS failed records, healed in one invocation with the
+    module's default timeout (120 s)."""
+    table = bucket = "bench-heal-big"
+    emulator.client("dynamodb").create_table(**table_definition(table))
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    batch = [ses("Send", f"big-{n:05d}", 1_700_000_000_000 + n) for n in range(BIG_OBJECT_RECORDS)]
+    body = error_object(error_lines(firehose_event(batch)["records"], "arn:aws:lambda:t", 0))
+    env = {**function_env(emulator), "TABLE_NAME": table, "ARCHIVE_BUCKET": bucket}
+    with built_function("heal", {**env, "FUNCTION_TIMEOUT_SECONDS": "120"}) as heal:
+        path = HealPath(s3, emulator.client("sqs"), bucket, lambda e: heal.invoke(e, timeout_s=120))
+        s3.put_object(Bucket=bucket, Key=f"{SOURCE_PREFIX}2026/12/04/10/big.gz", Body=body)
+        start = time.perf_counter()
+        path.run_until_empty()
+        elapsed = time.perf_counter() - start
+        peak = heal.peak_memory_mb()
+    return {
+        "records": BIG_OBJECT_RECORDS,
+        "object_bytes_gzip": len(body),
+        "invocations": path.report.invocations,
+        "seconds": round(elapsed, 2),
+        "records_per_second": round(BIG_OBJECT_RECORDS / elapsed),
+        "peak_memory_mb": peak,
+        "left_in_errors": len(keys(s3, bucket, SOURCE_PREFIX)),
+    }
+
+
+def measure_healing(emulator: Emulator) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    with fault_proxy(emulator.endpoint_url) as (proxy_url, proxy):
+        for slug, (name, schedule) in HEAL_FAULTS.items():
+            report[name] = measure_bad_minute(emulator, slug, schedule, proxy, proxy_url)
+    report["one object of 10,000 failed records"] = measure_big_object(emulator)
+    return report
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     python = platform.python_version()
@@ -526,8 +679,10 @@ def main(argv: list[str] | None = None) -> None:
             report["query"] = measure_query(query, [f"b2k-{n:05d}" for n in range(500)])
             report["search_10000_messages"] = measure_search(query, now_ms)
         report["backfill"] = backfill.report(emulator, PRICED_INDEXES)
+        report["healing"] = measure_healing(emulator)
     report["cold_import_ms"] = {
-        name: cold_import_ms(DIST / f"{name}.zip") for name in ("transform", "query", "stream")
+        name: cold_import_ms(DIST / f"{name}.zip")
+        for name in ("transform", "query", "stream", "heal")
     }
     # Our own code alone, without boto3/Powertools (which the runtime and the layer provide).
     report["cold_import_ms"]["core_only"] = cold_import_ms(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -13,7 +14,7 @@ from devkit import DIST, LAMBDA_SRC, build
 from devkit.calls import call_api, results, run_firehose
 from devkit.lambdas import built_function
 
-ZIPS = ["transform.zip", "query.zip", "stream.zip"]
+ZIPS = ["transform.zip", "query.zip", "stream.zip", "heal.zip"]
 GENERATED = [*ZIPS, "archive_columns.json"]
 
 
@@ -79,10 +80,24 @@ def test_stream_zip_runs_alone_as_lambda_runs_it() -> None:
         assert stream.requests() == {}
 
 
+def test_heal_zip_runs_alone_as_lambda_runs_it() -> None:
+    """S3's test message (sent when the bucket's notification is configured) is acknowledged,
+    and nothing is read or written for it."""
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"}
+    message = {
+        "messageId": "m-1",
+        "body": json.dumps(test_event),
+        "attributes": {"ApproximateReceiveCount": "1"},
+    }
+    with built_function("heal", ZIP_ENV) as heal:
+        assert heal.invoke({"Records": [message]}) == {"batchItemFailures": []}
+        assert heal.requests() == {}
+
+
 SDK_PACKAGES = "{'boto3', 'botocore', 'aws_lambda_powertools'}"
 CORE_PROBE = (
     "import sys; import message_status.pipeline, message_status.item, message_status.requests, "
-    "message_status.changes; "
+    "message_status.changes, message_status.heal, message_status.error_output; "
     f"print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {SDK_PACKAGES})))"
 )
 

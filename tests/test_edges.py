@@ -25,7 +25,7 @@ from tests.support.modules import imports
 
 PACKAGE = LAMBDA_SRC / "message_status"
 # One module per AWS service the functions call.
-SERVICE_EDGES = {"store": "DynamoDB", "publisher": "EventBridge", "ses": "SES"}
+SERVICE_EDGES = {"store": "DynamoDB", "publisher": "EventBridge", "ses": "SES", "objects": "S3"}
 
 
 @pytest.mark.parametrize("edge", sorted(SERVICE_EDGES))

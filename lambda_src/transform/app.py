@@ -5,7 +5,8 @@ write (store.MessageStore), encode (pipeline.firehose_results). Every input
 record comes back exactly once, whatever it holds: Ok (archived as one
 normalized JSON line), Dropped (valid but not a delivery event) or
 ProcessingFailed (kept with its original data, so Firehose writes it to the S3
-error prefix). One bad record never fails its neighbours, and the response
+error prefix, where the heal function writes it once the table answers again:
+heal/app.py). One bad record never fails its neighbours, and the response
 stays under Lambda's 6 MB limit by construction.
 
 No personal data leaves through traces or logs: the Tracer records neither

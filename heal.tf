@@ -29,9 +29,6 @@ locals {
   heal_parked_prefix  = "errors/parked/"
   heal_archive_prefix = "events/"
 
-  # Built from its name (main.tf), so that the plan shows the policies' exact ARNs.
-  archive_bucket_arn = "arn:${local.partition}:s3:::${local.archive_bucket_name}"
-
   heal_queue_name             = "${var.name}-heal"
   heal_dead_letter_queue_name = "${var.name}-heal-dead-letters"
   # A notification's first attempt comes after the delay, each retry one interval after

@@ -23,9 +23,11 @@ JSON value that is not an object, a record past the limit) makes the whole
 object ``UnreadableObject``: with no way to tell where its records start and
 end, none of it is touched.
 
-The CLI's ``msgstatus.firehose_errors`` reads these objects whole, and
-another branch brings a reader of every object Firehose writes
-(``archive``); this one is the heal function's, streaming and verbatim.
+``archive`` reads every kind of object Firehose writes back into events, a
+whole object at a time (up to 256 MiB in memory) and without the records'
+text; the heal function needs an object of any size in bounded memory, and
+each record's text as Firehose wrote it, to park it unchanged: hence this
+reader, which ``archive`` could stream through in turn.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ EDGES = {
     "store",
     "publisher",
     "ses",
+    "objects",
     "budget",
     "call_errors",
     "dynamodb_json",
@@ -61,7 +62,7 @@ def test_a_missing_required_setting_is_named() -> None:
     assert required("TABLE_NAME", environ={"TABLE_NAME": "t"}) == "t"
 
 
-@pytest.mark.parametrize("function", ["transform", "query", "stream"])
+@pytest.mark.parametrize("function", ["transform", "query", "stream", "heal"])
 def test_every_handler_fails_its_cold_start_on_a_bad_timeout(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, function: str
 ) -> None:

@@ -127,6 +127,13 @@ def _object(w: Where, p: Mapping[str, Any]) -> list[str]:
     return [f"arn:{w.partition}:s3:::{p['Bucket']}/{p['Key']}"]
 
 
+def _object_if_matched(w: Where, p: Mapping[str, Any]) -> list[str]:
+    """A conditional write or delete (If-Match an ETag) reads the object's ETag: S3
+    authorizes it with s3:GetObject too ("How to perform conditional deletes", Amazon S3
+    User Guide)."""
+    return _object(w, p) if p.get("IfMatch") else []
+
+
 def _copy_source(w: Where, p: Mapping[str, Any]) -> list[str]:
     return [f"arn:{w.partition}:s3:::{p['CopySource']}"]
 
@@ -209,8 +216,14 @@ OPERATIONS: dict[tuple[str, str], Sequence[tuple[str, Resources, Context | None]
     ("firehose", "PutRecordBatch"): [("firehose:PutRecordBatch", _delivery_stream, None)],
     ("s3", "ListObjectsV2"): [("s3:ListBucket", _bucket, _list_prefix)],
     ("s3", "GetObject"): [("s3:GetObject", _object, None)],
-    ("s3", "PutObject"): [("s3:PutObject", _object, None)],
-    ("s3", "DeleteObject"): [("s3:DeleteObject", _object, None)],
+    ("s3", "PutObject"): [
+        ("s3:PutObject", _object, None),
+        ("s3:GetObject", _object_if_matched, None),
+    ],
+    ("s3", "DeleteObject"): [
+        ("s3:DeleteObject", _object, None),
+        ("s3:GetObject", _object_if_matched, None),
+    ],
     # CopyObject reads the source and writes the destination.
     ("s3", "CopyObject"): [
         ("s3:GetObject", _copy_source, None),

@@ -3,14 +3,15 @@
 The transform (a batch with a multi-recipient mail, so that pointer items go
 through BatchWriteItem), the query (each route and search, and the page of a
 recipient SES suppressed, so that it reads the suppression list), the stream
-function (on the table stream's records) and ``msgstatus`` (get, search and
-recipient through the API; the recipient's removal from the suppression list
-with the operator's credentials; replay through S3 and Firehose; backfill of
-one hour of the archive's raw backup, history the table has not seen, so that
-it reads the transform's settings and writes items and pointers) run as they
-do in AWS; the functions in the worker with DEVKIT_RECORD_CALLS set, the CLI
-in process with a recorder on each client it creates and on its HTTP
-transport.
+function (on the table stream's records), the heal function (an error object
+of its own, notified by the emulator's S3: a record healed, one parked) and
+``msgstatus`` (get, search and recipient through the API; the recipient's
+removal from the suppression list with the operator's credentials; replay
+through S3 and Firehose; backfill of one hour of the archive's raw backup,
+history the table has not seen, so that it reads the transform's settings and
+writes items and pointers) run as they do in AWS; the functions in the worker
+with DEVKIT_RECORD_CALLS set, the CLI in process with a recorder on each
+client it creates and on its HTTP transport.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlparse
+from urllib.parse import parse_qsl, quote, unquote_plus, urlparse
 
 from botocore.exceptions import ClientError
 from msgstatus import api as msgapi
@@ -35,6 +36,7 @@ from devkit.emulator import patched_environ
 from devkit.events import firehose_event, http_event, ses
 from devkit.firehose import Destination, deliver, expand_prefix, object_key
 from devkit.permissions.calls import RECORD_ENV, Call, CallRecorder
+from devkit.queues import Clock, PlayedQueue, QueueSettings, deliver_due
 from devkit.ses_suppression import suppress
 from devkit.stack import Stack
 from devkit.streams import StreamReader
@@ -86,6 +88,9 @@ def exercise(stack: Stack) -> Recorded:
     history = put_history(stack, description)
     account = outputs["table_arn"].split(":")[4]
     suppress(SUPPRESSED, message_id="proof-1", account_id=account, region=REGION)
+    with stack.function("heal_function_name", QUIET) as heal:
+        _heal(stack, Destination.of(description), heal)
+        recorded.functions[outputs["heal_function_name"]] = _calls(heal)
 
     with stack.function("query_function_name", QUIET) as query:
         for method, path, params, body in [
@@ -110,6 +115,31 @@ def exercise(stack: Stack) -> Recorded:
         assert answer == {"batchItemFailures": []}, answer
         recorded.functions[outputs["stream_function_name"]] = _calls(stream)
     return recorded
+
+
+def _heal(stack: Stack, destination: Destination, heal: Any) -> None:
+    """An error object of the heal function's own (the transform's stays for the replay):
+    its notification, as the emulator's S3 sent it, handed over as the mapping would."""
+    s3 = stack.client("s3")
+    event = firehose_event([ses("Send", "proof-heal", SENT_MS), "not an event either"])
+    failed = {
+        "records": [
+            {"recordId": r["recordId"], "result": "ProcessingFailed", "data": r["data"]}
+            for r in event["records"]
+        ]
+    }
+    key = deliver(s3, destination, event, failed)["ProcessingFailed"]
+    queue_arn = stack.outputs["heal_queue_arn"]
+    (note,) = [
+        body
+        for body in stack.queued_bodies(queue_arn)
+        if key
+        in [unquote_plus(r["s3"]["object"]["key"]) for r in json.loads(body).get("Records", [])]
+    ]
+    queue = PlayedQueue(QueueSettings(0, 300, 6), Clock(), arn=queue_arn)
+    queue.send(note)
+    report = deliver_due(queue, heal.invoke)
+    assert (report.invocations, report.deleted) == (1, 1), report
 
 
 def _without_shard(record: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,8 @@ LAMBDA_DDB_STREAMS = (
     "iam-policy-example-lamda-process-dynamodb-streams.html"
 )
 LAMBDA_ON_FAILURE = "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html"
+LAMBDA_SQS = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html"
+S3_NOTIFICATIONS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html"
 LAMBDA_EXECUTION_ROLE = (
     "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html"
 )
@@ -246,6 +248,9 @@ def event_source_mappings(d: Deployment) -> Iterator[ServiceCall]:
     for mapping in d.of_type("aws_lambda_event_source_mapping"):
         role = _function_role(d, mapping["function_name"])
         who = f"Lambda event-source mapping ({mapping['event_source_arn']})"
+        if ":sqs:" in mapping["event_source_arn"]:
+            yield from _queue_poller(d, who, role, mapping["event_source_arn"])
+            continue
         stream = mapping["event_source_arn"]
         for action in (
             "dynamodb:DescribeStream",
@@ -267,6 +272,14 @@ def event_source_mappings(d: Deployment) -> Iterator[ServiceCall]:
                 SQS_KMS,
                 _queue_data_key(queue),
             )
+
+
+def _queue_poller(d: Deployment, who: str, role: Principal, queue: str) -> Iterator[ServiceCall]:
+    """Lambda polls an SQS queue with the function's role, and decrypts what it receives."""
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        yield ServiceCall(who, role, action, queue, LAMBDA_SQS)
+    key = _key_of(d, "aws_sqs_queue", queue, "kms_master_key_id")
+    yield from _kms(who, role, key, ["kms:Decrypt"], LAMBDA_SQS, {})
 
 
 def function_runtime(d: Deployment) -> Iterator[ServiceCall]:
@@ -311,6 +324,28 @@ def _network_interfaces(
         yield ServiceCall(who, role, action, interface, LAMBDA_VPC, on_subnet)
     for action in ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"):
         yield ServiceCall(who, role, action, "*", LAMBDA_VPC)
+
+
+# --- S3: a bucket's event notifications to a queue -----------------------------------------
+
+
+def bucket_notifications(d: Deployment) -> Iterator[ServiceCall]:
+    """S3 sends each notification (and, when the configuration is put, a test message) to
+    the queue as s3.amazonaws.com, for the bucket and its owner; with an encrypted queue it
+    needs the key too ("Granting permissions to publish event notification messages to a
+    destination", Amazon S3 User Guide)."""
+    s3 = Principal(service="s3.amazonaws.com")
+    for notification in d.of_type("aws_s3_bucket_notification"):
+        bucket = f"arn:{d.partition}:s3:::{notification['bucket']}"
+        who = f"S3 event notifications ({bucket})"
+        context = _source(d, bucket)
+        for queue in notification.get("queue") or []:
+            arn = queue["queue_arn"]
+            yield ServiceCall(who, s3, "sqs:SendMessage", arn, S3_NOTIFICATIONS, context)
+            key = _key_of(d, "aws_sqs_queue", arn, "kms_master_key_id")
+            yield from _kms(
+                who, s3, key, ["kms:GenerateDataKey", "kms:Decrypt"], S3_NOTIFICATIONS, context
+            )
 
 
 # --- EventBridge: API destinations, dead letters, an encrypted bus -------------------------
@@ -436,6 +471,7 @@ def api_integrations(d: Deployment) -> Iterator[ServiceCall]:
 
 RULES: list[Callable[[Deployment], Iterator[ServiceCall]]] = [
     firehose,
+    bucket_notifications,
     event_source_mappings,
     function_runtime,
     event_targets,

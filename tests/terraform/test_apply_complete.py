@@ -102,6 +102,7 @@ ROLES = (
     "transform",
     "query",
     "stream",
+    "heal",
     "firehose",
     "pinpoint-source",
     "sms-source",
@@ -175,6 +176,10 @@ def test_upgrade_from_the_previous_release_destroys_nothing(upgrade: dict[str, A
     assert indexes == {index.name for index in INDEXES}
 
 
+# The functions MAIN_BEFORE_THE_MAP had; the heal function came later, in the map.
+FUNCTIONS_BEFORE_THE_MAP = ("transform", "query", "stream")
+
+
 def one_stack_per_function(state: dict[str, Any]) -> dict[str, Any]:
     """``state`` with each function's stack where MAIN_BEFORE_THE_MAP had it (``<function>[0]``)."""
     resources = []
@@ -185,7 +190,12 @@ def one_stack_per_function(state: dict[str, Any]) -> dict[str, Any]:
         ):
             resources.append(resource)
             continue
+        later = [i for i in resource["instances"] if i["index_key"] not in FUNCTIONS_BEFORE_THE_MAP]
+        if later:
+            resources.append({**resource, "instances": later})
         for instance in resource["instances"]:
+            if instance["index_key"] not in FUNCTIONS_BEFORE_THE_MAP:
+                continue
             resources.append(
                 {
                     **resource,
@@ -238,7 +248,7 @@ def test_upgrade_from_one_stack_per_function_destroys_nothing(
         f"module.message_status.{type_}.{function}[0]": (
             f'module.message_status.{type_}.{name}["{function}"]'
         )
-        for function in ("transform", "query", "stream")
+        for function in FUNCTIONS_BEFORE_THE_MAP
         for type_, name in FUNCTION_STACK.items()
     }
 
@@ -290,7 +300,7 @@ def test_every_function_runs_in_the_vpc_with_reserved_concurrency_and_extra_envi
 ) -> None:
     stack, vpc = upgrade["stack"], upgrade["vpc"]
     client = stack.client("lambda")
-    for function in ("transform", "query", "stream"):
+    for function in ("transform", "query", "stream", "heal"):
         config = client.get_function_configuration(FunctionName=f"{NAME}-{function}")
         assert sorted(config["VpcConfig"]["SubnetIds"]) == sorted(vpc["vpc_subnet_ids"])
         assert config["VpcConfig"]["SecurityGroupIds"] == vpc["vpc_security_group_ids"]
@@ -299,15 +309,20 @@ def test_every_function_runs_in_the_vpc_with_reserved_concurrency_and_extra_envi
         function: client.get_function_concurrency(FunctionName=f"{NAME}-{function}").get(
             "ReservedConcurrentExecutions"
         )
-        for function in ("transform", "query", "stream")
+        for function in ("transform", "query", "stream", "heal")
     }
-    assert reserved == {"transform": 10, "query": None, "stream": 4}  # None: unreserved
+    assert reserved == {
+        "transform": 10,
+        "query": None,
+        "stream": 4,
+        "heal": None,
+    }  # None: unreserved
 
 
 def test_each_function_role_has_its_logs_traces_key_and_network_interfaces(stack: Stack) -> None:
     iam = stack.client("iam")
     kms_actions = {}
-    for function in ("transform", "query", "stream"):
+    for function in ("transform", "query", "stream", "heal"):
         role = f"{NAME}-{function}"
         (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
         document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
@@ -328,6 +343,7 @@ def test_each_function_role_has_its_logs_traces_key_and_network_interfaces(stack
         "transform": ["kms:Decrypt", "kms:GenerateDataKey"],
         "query": ["kms:Decrypt"],  # it only reads
         "stream": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "heal": ["kms:Decrypt", "kms:GenerateDataKey"],  # the queue, the archive, the table
     }
 
 
@@ -642,6 +658,9 @@ def test_every_call_of_the_code_the_cli_and_the_services_is_allowed(
     assert ("dynamodb", "BatchWriteItem") in made[f"{NAME}-transform"]  # pointer items
     assert ("events", "PutEvents") in made[f"{NAME}-stream"]
     assert ("sesv2", "GetSuppressedDestination") in made[f"{NAME}-query"]  # a recipient's page
+    assert {("s3", "GetObject"), ("s3", "PutObject"), ("s3", "DeleteObject")} <= made[
+        f"{NAME}-heal"
+    ]
     operator = {(c.service, c.operation) for c in recorded.operator}
     assert {("s3", "ListObjectsV2"), ("firehose", "PutRecordBatch")} <= operator  # replay
     assert {("sts", "GetCallerIdentity"), ("sesv2", "DeleteSuppressedDestination")} <= operator, (
@@ -663,6 +682,7 @@ def test_every_call_of_the_code_the_cli_and_the_services_is_allowed(
     assert {v.action for v in verdicts} >= {
         "dynamodb:Query",
         "events:InvokeApiDestination",  # EventBridge, declared
+        "sqs:SendMessage",  # S3's notifications to the heal queue, declared
         "kms:GenerateDataKey",
         "lambda:GetFunctionConfiguration",
         "ses:DeleteSuppressedDestination",

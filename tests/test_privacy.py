@@ -1,7 +1,7 @@
 """No recipient address, phone number or sender address leaves the functions through X-Ray
 traces or their output (logs, metrics), whatever they are asked.
 
-Both shipped zips run as Lambda runs them, with tracing active: the X-Ray SDK
+The shipped zips run as Lambda runs them, with tracing active: the X-Ray SDK
 sends its segments over UDP to AWS_XRAY_DAEMON_ADDRESS, here a socket on
 loopback that keeps everything it receives.
 """
@@ -20,7 +20,10 @@ from devkit.calls import call_api, results
 from devkit.dynamo import table_definition
 from devkit.emulator import Emulator, moto_server
 from devkit.events import firehose_event, ses, sms_v2
+from devkit.firehose import Destination, deliver
+from devkit.healing import HealPath
 from devkit.lambdas import built_function
+from devkit.queues import MappingReport
 from devkit.ses_suppression import suppress, suppression_list_like_ses
 from devkit.streams import StreamReader
 from tests.conftest import TABLE_NAME
@@ -43,6 +46,7 @@ SECRETS = [
     ORDER,
 ]
 T = 1_800_000_000_000
+BUCKET = "pii-archive"
 
 
 class XRayDaemon:
@@ -83,7 +87,7 @@ def trace_header() -> str:
 
 @pytest.fixture(scope="module")
 def traced(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The three functions, traced, after a realistic workload; what the daemon and stdout got."""
+    """The four functions, traced, after a realistic workload; what the daemon and stdout got."""
     daemon = XRayDaemon()
     output = tmp_path_factory.mktemp("privacy") / "functions.log"
     with moto_server() as emulator, suppression_list_like_ses():
@@ -170,7 +174,32 @@ def exercise(emulator: Emulator, env: dict, output: Path) -> dict:
         "answers": answers,
         "stream_records": records,
         "stream_response": stream_response,
+        "heal_report": heal_everything(emulator, env, output),
     }
+
+
+def heal_everything(emulator: Emulator, env: dict, output: Path) -> MappingReport:
+    """The same records, as if the table had refused them all: the heal function reads them
+    from the error output, stores three and parks the invalid one."""
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    with built_function("heal", {**env, "ARCHIVE_BUCKET": BUCKET}, output=output) as heal:
+        path = HealPath(
+            s3,
+            emulator.client("sqs"),
+            BUCKET,
+            lambda event: heal.invoke(event, trace_header=trace_header()),
+        )
+        event = firehose_event(personal_events())
+        failed = {
+            "records": [
+                {"recordId": r["recordId"], "result": "ProcessingFailed", "data": r["data"]}
+                for r in event["records"]
+            ]
+        }
+        deliver(s3, Destination.module(BUCKET, "pii-events"), event, failed)
+        path.run_until_empty()
+    return path.report
 
 
 def test_the_workload_really_ran_traced(traced: dict) -> None:
@@ -191,6 +220,8 @@ def test_the_workload_really_ran_traced(traced: dict) -> None:
     assert RECIPIENT in json.dumps(traced["answers"][0][1]), "the API does answer with it"
     assert len(traced["stream_records"]) >= 3, "the stream function saw the writes"
     assert traced["stream_response"] == {"batchItemFailures": []}
+    heal = traced["heal_report"]
+    assert (heal.invocations, heal.deleted, heal.returned) == (1, 1, 0), "the object was healed"
     names = {segment.get("name") for segment in traced["daemon"].segments}
     assert "## lambda_handler" in names
     assert any(segment.get("namespace") == "aws" for segment in traced["daemon"].segments)
@@ -209,5 +240,6 @@ def test_traces_hold_counts_not_personal_data(traced: dict) -> None:
 def test_nothing_the_functions_print_holds_personal_data(traced: dict) -> None:
     printed = traced["output"].read_text()
     assert "record failed to parse" in printed, "the invalid record was logged"
+    assert "record can never be stored" in printed, "and the heal function logged it too"
     for secret in SECRETS:
         assert secret not in printed, f"{secret} reached the logs"

@@ -37,6 +37,8 @@ Two things are prepared in the emulator first, without touching the module:
   a 500, which the provider retries until its timeout), so an apply that
   changes the stage (its access-log format, in an upgrade) never ended; the
   emulator's stages learn to be updated while a stack is deployed.
+* moto 5.2 keeps a queue's RedriveAllowPolicy but never answers it, so the
+  provider waits for ever for it to appear; the emulator learns to answer it.
 
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
@@ -72,7 +74,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models.table import StreamShard
 from moto.pinpoint.models import App
 from moto.s3.models import FakeDeleteMarker
-from moto.sqs.models import Queue, sqs_backends
+from moto.sqs.models import Queue, SQSBackend, sqs_backends
 
 from devkit import ROOT, terraform, tfdocs
 from devkit.emulator import Emulator
@@ -284,6 +286,28 @@ def queue_messages_kept() -> Iterator[None]:
         Queue.add_message = original  # type: ignore[method-assign]
 
 
+@contextmanager
+def redrive_allow_policies_kept() -> Iterator[None]:
+    """moto 5.2 stores a queue's RedriveAllowPolicy but never returns it, and refuses to be
+    asked for it by name: the provider then waits for ever for the attribute it set. While
+    a stack is deployed, a queue answers it as SQS does."""
+    original = SQSBackend.get_queue_attributes
+
+    def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> Any:
+        others = [name for name in attribute_names if name != "RedriveAllowPolicy"]
+        answer = dict(original(self, queue_name, others)) if others else {}
+        allow = getattr(self.get_queue(queue_name), "redrive_allow_policy", None)
+        if allow and ("All" in attribute_names or "RedriveAllowPolicy" in attribute_names):
+            answer["RedriveAllowPolicy"] = allow
+        return answer
+
+    SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SQSBackend.get_queue_attributes = original  # type: ignore[method-assign]
+
+
 @dataclass
 class Stack:
     """An example applied to the emulator."""
@@ -426,6 +450,7 @@ def deployed(
         pinpoint_creation_date_as_string(),
         stream_records_kept(),
         queue_messages_kept(),
+        redrive_allow_policies_kept(),
         athena_named_queries_like_athena(),
         delete_markers_deletable(),
         suppression_list_like_ses(),

@@ -37,8 +37,10 @@ Two things are prepared in the emulator first, without touching the module:
   a 500, which the provider retries until its timeout), so an apply that
   changes the stage (its access-log format, in an upgrade) never ended; the
   emulator's stages learn to be updated while a stack is deployed.
-* moto 5.2 keeps a queue's RedriveAllowPolicy but never answers it, so the
-  provider waits for ever for it to appear; the emulator learns to answer it.
+* moto 5.2 keeps a queue's RedriveAllowPolicy but never answers it (the
+  provider waits for ever for it to appear), and spaces out its RedrivePolicy
+  (the provider plans an update after every apply); the emulator learns to
+  answer both as SQS does.
 
 What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
@@ -287,15 +289,19 @@ def queue_messages_kept() -> Iterator[None]:
 
 
 @contextmanager
-def redrive_allow_policies_kept() -> Iterator[None]:
-    """moto 5.2 stores a queue's RedriveAllowPolicy but never returns it, and refuses to be
-    asked for it by name: the provider then waits for ever for the attribute it set. While
-    a stack is deployed, a queue answers it as SQS does."""
+def redrive_policies_as_sqs_answers() -> Iterator[None]:
+    """moto 5.2 keeps a queue's RedriveAllowPolicy but never returns it, and refuses to be
+    asked for it by name (the provider then waits for ever for it), and returns a
+    RedrivePolicy with spaces SQS does not write (the provider then plans an update after
+    every apply). While a stack is deployed, a queue answers both as SQS does."""
     original = SQSBackend.get_queue_attributes
 
     def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> Any:
         others = [name for name in attribute_names if name != "RedriveAllowPolicy"]
         answer = dict(original(self, queue_name, others)) if others else {}
+        if answer.get("RedrivePolicy"):
+            compact = json.dumps(json.loads(answer["RedrivePolicy"]), separators=(",", ":"))
+            answer["RedrivePolicy"] = compact
         allow = getattr(self.get_queue(queue_name), "redrive_allow_policy", None)
         if allow and ("All" in attribute_names or "RedriveAllowPolicy" in attribute_names):
             answer["RedriveAllowPolicy"] = allow
@@ -450,7 +456,7 @@ def deployed(
         pinpoint_creation_date_as_string(),
         stream_records_kept(),
         queue_messages_kept(),
-        redrive_allow_policies_kept(),
+        redrive_policies_as_sqs_answers(),
         athena_named_queries_like_athena(),
         delete_markers_deletable(),
         suppression_list_like_ses(),

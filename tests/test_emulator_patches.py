@@ -18,7 +18,7 @@ from devkit.stack import (
     athena_named_queries_like_athena,
     delete_markers_deletable,
     queue_messages_kept,
-    redrive_allow_policies_kept,
+    redrive_policies_as_sqs_answers,
 )
 
 
@@ -164,18 +164,24 @@ def test_a_mapped_queue_keeps_its_messages_for_devkit_to_play(aws: None) -> None
     assert message["Attributes"]["ApproximateReceiveCount"] == "1", "never received before"
 
 
-def test_a_queue_answers_its_redrive_allow_policy_as_sqs_does(aws: None) -> None:
-    """The provider reads back what it set, by name and with All, before it goes on."""
+def test_a_queue_answers_its_redrive_policies_as_sqs_does(aws: None) -> None:
+    """The provider reads back what it set, by name and with All, before it goes on, and
+    compares the redrive policy with what it wrote (compact JSON, as SQS answers it)."""
     allow = json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": ["arn:x"]})
-    with mock_aws(), redrive_allow_policies_kept():
+    with mock_aws(), redrive_policies_as_sqs_answers():
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": allow})
         by_name = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedriveAllowPolicy"])
         every = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
-        other = sqs.create_queue(QueueName="plain")["QueueUrl"]
-        plain = sqs.get_queue_attributes(QueueUrl=other, AttributeNames=["All"])
+        redrive = json.dumps(
+            {"deadLetterTargetArn": every["Attributes"]["QueueArn"], "maxReceiveCount": 6},
+            separators=(",", ":"),
+        )
+        other = sqs.create_queue(QueueName="source", Attributes={"RedrivePolicy": redrive})
+        source = sqs.get_queue_attributes(QueueUrl=other["QueueUrl"], AttributeNames=["All"])
     assert by_name["Attributes"] == {"RedriveAllowPolicy": allow}
     assert every["Attributes"]["RedriveAllowPolicy"] == allow
     assert every["Attributes"]["QueueArn"].endswith(":dead-letters")
-    assert "RedriveAllowPolicy" not in plain["Attributes"]
+    assert "RedriveAllowPolicy" not in source["Attributes"]
+    assert source["Attributes"]["RedrivePolicy"] == redrive, "as written, no spaces added"

@@ -377,11 +377,13 @@ def test_table_and_logs_use_the_customer_managed_key(stack: Stack) -> None:
         for group in groups
         if group["logGroupName"] in stack.outputs["log_group_names"].values()
     ]
-    assert len(ours) == 5  # transform, query, stream, firehose, api
+    assert len(ours) == 6  # transform, query, stream, heal, firehose, api
     assert {group.get("kmsKeyId") for group in ours} == {key_arn}
     for queue in (
         stack.outputs["status_events_failure_queue_url"],
         stack.outputs["webhooks"]["failures"]["dead_letter_queue_url"],
+        stack.outputs["heal_queue_url"],
+        stack.outputs["heal_dead_letter_queue_url"],
     ):
         attributes = stack.client("sqs").get_queue_attributes(
             QueueUrl=queue, AttributeNames=["All"]

@@ -14,6 +14,12 @@ locals {
   alarm_actions  = concat(var.alarms.actions, local.alarm_topic ? [aws_sns_topic.alarms[0].arn] : [])
 
   transform_service = "${var.name}-transform"
+  # What becomes of the records the transform could not write, as the alarms say it.
+  failed_records_fate = (
+    local.heal_enabled
+    ? ", and the heal function writes them once the table answers again (messages-failed fires for what it gives up)"
+    : "; replay them with `msgstatus replay` once it passes"
+  )
 
   # The direct delivery stream's alarms keep the names they had before Kinesis sources.
   firehose_alarm_prefixes = { for key in keys(local.delivery_streams) : key => key == "events" ? "firehose" : "firehose-${key}" }
@@ -105,7 +111,7 @@ locals {
         extended    = null
         comparison  = "GreaterThanThreshold"
         threshold   = local.thresholds.records_invalid
-        description = "More than ${local.thresholds.records_invalid} records in 5 minutes could not be parsed: a source sends something new, or something else writes to the stream. They are in errors/ with their data: read one, then replay once fixed."
+        description = "More than ${local.thresholds.records_invalid} records in 5 minutes could not be parsed: a source sends something new, or something else writes to the stream. They are in errors/ with their data (errors/parked/ once the heal function has looked at them): read one, then replay once fixed."
       }
       "query-errors" = {
         namespace   = "AWS/Lambda"
@@ -336,7 +342,7 @@ locals {
   # each metric is query id => its name and the dimensions besides TableName.
   dynamodb_alarms = local.alarms_enabled ? {
     "dynamodb-throttles" = {
-      description = "DynamoDB throttled reads or writes of the table or an index (a status or a recipient so hot that one partition saturates). Writes are retried, then their records go to errors/. For the outcome index raise search_shards; then replay errors/."
+      description = "DynamoDB throttled reads or writes of the table or an index (a status or a recipient so hot that one partition saturates). Writes are retried, then their records go to errors/${local.failed_records_fate}. For the outcome index raise search_shards."
       sum_id      = "throttled"
       label       = "throttle events"
       metrics = merge(
@@ -353,7 +359,7 @@ locals {
       )
     }
     "dynamodb-system-errors" = {
-      description = "DynamoDB answered 500s to the module's calls. They are retried; lasting ones send records to errors/ and answer API callers 503. Check the AWS Health Dashboard; replay errors/ when it passes."
+      description = "DynamoDB answered 500s to the module's calls. They are retried; lasting ones send records to errors/ and answer API callers 503. Check the AWS Health Dashboard${local.failed_records_fate}."
       sum_id      = "errors"
       label       = "system errors"
       metrics = {

@@ -1,8 +1,9 @@
 """Call budgets and deadlines: every AWS edge's calls fit the function's timeout by construction.
 
 Shared by every edge that calls AWS (DynamoDB in ``store``, EventBridge in
-``publisher``, SES in ``ses``, S3 in ``objects``), and by any the functions gain: an edge
-takes a ``CallBudget`` for its client and a ``Deadline`` per invocation, and depends on no other edge.
+``publisher``, SES in ``ses``, S3 in ``objects``), and by any the functions gain: an
+edge takes a ``CallBudget`` for its client and a ``Deadline`` per invocation, and
+depends on no other edge.
 
 ``sdk_config`` picks the timeouts and attempts so that one call's worst case
 (every attempt timing out, plus botocore's backoff between them) fits a budget,

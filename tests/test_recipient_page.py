@@ -19,10 +19,10 @@ from botocore.stub import Stubber
 from devkit.calls import call_api, in_process, run_firehose
 from devkit.emulator import free_port
 from devkit.events import ses
+from devkit.faultproxy import fault_endpoint
 from devkit.lambda_context import LambdaContextStub
 from devkit.ses_suppression import suppress
 from tests.support import faults
-from tests.support.faultproxy import fault_endpoint
 from tests.support.openapi import validate_response
 
 PAGE = "/recipients/{address}"

@@ -45,9 +45,10 @@ def test_zip_entries_are_normalized_and_hold_only_our_code(name: str) -> None:
         assert info.date_time == (1980, 1, 1, 0, 0, 0)
         assert info.compress_type == zipfile.ZIP_STORED
         assert info.external_attr >> 16 == 0o100644
-    # Our code, stored uncompressed, is ~180 KB; boto3 or Powertools bundled by mistake
-    # would be megabytes (they come from the runtime and the managed layer).
-    assert (DIST / name).stat().st_size < 250_000
+    # Our code, stored uncompressed, is ~250-265 KB (the whole core, healing's modules
+    # included, in every zip); boto3 or Powertools bundled by mistake would be megabytes
+    # (they come from the runtime and the managed layer).
+    assert (DIST / name).stat().st_size < 300_000
 
 
 ZIP_ENV = {"TABLE_NAME": "t", "AWS_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true"}

@@ -21,9 +21,12 @@ locals {
   key_log_group_names = concat(
     ["/aws/lambda/${local.transform_function_name}", "/aws/lambda/${local.query_function_name}"],
     local.status_events ? ["/aws/lambda/${local.stream_function_name}"] : [],
+    local.heal_enabled ? ["/aws/lambda/${local.heal_function_name}"] : [],
     ["/aws/kinesisfirehose/${local.delivery_stream_name}", "/aws/apigateway/${var.name}"],
   )
   key_event_bus = local.status_events && var.create_event_bus
+  # The queue S3 sends the archive's notifications to (heal.tf), by name.
+  key_heal_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.heal_queue_name}"
 }
 
 data "aws_iam_policy_document" "kms_key_services" {
@@ -136,6 +139,37 @@ data "aws_iam_policy_document" "kms_key_services" {
           for name in values(local.webhook_dead_letter_names) :
           "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${name}"
         ]
+      }
+    }
+  }
+
+  # The archive bucket notifies the heal queue, which the key encrypts: S3, as
+  # a service that sends to an encrypted queue, needs GenerateDataKey and
+  # Decrypt in the key policy (S3 user guide, "Granting permissions to publish
+  # event notification messages to a destination", its AWS KMS key policy; SQS
+  # developer guide, "Configure KMS permissions for AWS services"). S3 checks
+  # it when the notification configuration is put, with a test message. SQS
+  # binds each data key to the queue (the aws:sqs:arn encryption context):
+  # only the heal queue. aws:SourceArn and aws:SourceAccount are not used, as
+  # for EventBridge above: nothing documents them on the KMS requests SQS makes
+  # for a sending service; the heal queue's own policy holds both.
+  dynamic "statement" {
+    for_each = local.heal_enabled ? [1] : []
+
+    content {
+      sid       = "S3NotifiesTheHealQueue"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["s3.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "kms:EncryptionContext:aws:sqs:arn"
+        values   = [local.key_heal_queue_arn]
       }
     }
   }

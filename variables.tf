@@ -26,7 +26,7 @@ variable "tags" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "ARN of a customer-managed KMS key that encrypts the table, the archive bucket, the delivery stream, the log groups, the functions' environment, Athena's results and, with status events, a created bus and the module's queues. Null uses AWS-owned or AWS-managed keys. The key policy must let the account's IAM policies use the key and include the kms_key_policy_statements_json output (CloudWatch Logs and EventBridge), as examples/complete does."
+  description = "ARN of a customer-managed KMS key that encrypts the table, the archive bucket, the delivery stream, the log groups, the functions' environment, Athena's results, with status events a created bus and the module's queues, and with healing the heal queues. Null uses AWS-owned or AWS-managed keys. The key policy must let the account's IAM policies use the key and include the kms_key_policy_statements_json output (CloudWatch Logs, EventBridge and S3), as examples/complete does."
   default     = null
 
   validation {

@@ -291,6 +291,6 @@ output "analytics_query_policy_json" {
 }
 
 output "kms_key_policy_statements_json" {
-  description = "The key-policy statements the services that encrypt for the module need on the kms_key_arn key, as a policy document to merge into the key's policy (source_policy_documents): CloudWatch Logs for the module's log groups, and EventBridge for a created bus and the webhooks' dead-letter queues, each bound to those resources by an encryption context. Only the features that are on; known at plan time and independent of kms_key_arn, so the key and the module can be created in one apply. Null when create is false."
+  description = "The key-policy statements the services that encrypt for the module need on the kms_key_arn key, as a policy document to merge into the key's policy (source_policy_documents): CloudWatch Logs for the module's log groups, EventBridge for a created bus and the webhooks' dead-letter queues, and S3 for the heal queue's notifications, each bound to those resources by an encryption context. Only the features that are on; known at plan time and independent of kms_key_arn, so the key and the module can be created in one apply. Null when create is false."
   value       = module.message_status.kms_key_policy_statements_json
 }

@@ -206,9 +206,9 @@ locals {
 # subnets, as VPC endpoint service names (output vpc_endpoint_services): its
 # boto3 clients, and X-Ray, which its active tracing sends segments to. What
 # Lambda does for a function happens outside the VPC: delivering its logs (and
-# the metrics written in them), reading the table's stream for the event-source
-# mapping, sending a failed batch's description to the on-failure queue, and
-# decrypting its environment.
+# the metrics written in them), reading the table's stream and polling the heal
+# queue for the event-source mappings, sending a failed batch's description to
+# the on-failure queue, and decrypting its environment.
 locals {
   vpc_endpoint_services = {
     for key, function in local.functions : key => [

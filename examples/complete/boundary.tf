@@ -68,6 +68,25 @@ data "aws_iam_policy_document" "boundary" {
     ]
   }
 
+  # The heal function removes an error object once its records are stored, or
+  # replaces it by its unread rest: only under errors/processing-failed/.
+  statement {
+    sid       = "ThisPipelinesHealedErrorObjects"
+    actions   = ["s3:DeleteObject"]
+    resources = ["arn:${local.partition}:s3:::${var.name}-${local.account_id}-${local.region}/errors/processing-failed/*"]
+  }
+
+  # Lambda polls the heal queue with the heal function's role.
+  statement {
+    sid = "ThisPipelinesHealQueue"
+    actions = [
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.in_this_account}:${var.name}-heal"]
+  }
+
   # Firehose reads the example's Kinesis data stream as one more consumer.
   statement {
     sid = "ThisExamplesKinesisSource"

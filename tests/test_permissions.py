@@ -452,6 +452,18 @@ def _stop() -> None:
             ),
             [("sqs:SendMessage", "arn:aws:sqs:us-east-1:999999999999:q")],
         ),
+        # A conditional write or delete (If-Match, the heal function's) reads the ETag too.
+        (
+            Call("s3", "DeleteObject", {"Bucket": "b", "Key": "errors/k", "IfMatch": '"e"'}),
+            [
+                ("s3:DeleteObject", "arn:aws:s3:::b/errors/k"),
+                ("s3:GetObject", "arn:aws:s3:::b/errors/k"),
+            ],
+        ),
+        (
+            Call("s3", "PutObject", {"Bucket": "b", "Key": "errors/k"}),
+            [("s3:PutObject", "arn:aws:s3:::b/errors/k")],
+        ),
         (
             Call("events", "PutEvents", {"EventBusNames": ["default"]}),
             [("events:PutEvents", f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default")],
@@ -546,6 +558,9 @@ def test_the_scan_finds_every_client_call_of_the_functions_and_the_cli() -> None
         ("dynamodb", "PutItem"),
         ("dynamodb", "Query"),
         ("events", "PutEvents"),
+        ("s3", "DeleteObject"),  # the heal function: an error object healed
+        ("s3", "GetObject"),  # ... read
+        ("s3", "PutObject"),  # ... its archive lines, parked records, unread rest
         ("sesv2", "GetSuppressedDestination"),  # the query's recipient page
     }
     # The CLI's table writes (backfill) are the core's store's calls, found above.

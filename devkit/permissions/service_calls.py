@@ -275,11 +275,12 @@ def event_source_mappings(d: Deployment) -> Iterator[ServiceCall]:
 
 
 def _queue_poller(d: Deployment, who: str, role: Principal, queue: str) -> Iterator[ServiceCall]:
-    """Lambda polls an SQS queue with the function's role, and decrypts what it receives."""
+    """Lambda polls an SQS queue with the function's role, and decrypts what it receives
+    (SQS's request for the message's data key, bound to the queue: SQS_KMS)."""
     for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
         yield ServiceCall(who, role, action, queue, LAMBDA_SQS)
     key = _key_of(d, "aws_sqs_queue", queue, "kms_master_key_id")
-    yield from _kms(who, role, key, ["kms:Decrypt"], LAMBDA_SQS, {})
+    yield from _kms(who, role, key, ["kms:Decrypt"], LAMBDA_SQS, _queue_data_key(queue))
 
 
 def function_runtime(d: Deployment) -> Iterator[ServiceCall]:
@@ -331,20 +332,24 @@ def _network_interfaces(
 
 def bucket_notifications(d: Deployment) -> Iterator[ServiceCall]:
     """S3 sends each notification (and, when the configuration is put, a test message) to
-    the queue as s3.amazonaws.com, for the bucket and its owner; with an encrypted queue it
-    needs the key too ("Granting permissions to publish event notification messages to a
-    destination", Amazon S3 User Guide)."""
+    the queue as s3.amazonaws.com, for the bucket and its owner (S3_NOTIFICATIONS); with an
+    encrypted queue it needs the key too, which SQS asks for with the message's data key
+    bound to the queue (SQS_KMS: aws:sqs:arn), and nothing else assumed."""
     s3 = Principal(service="s3.amazonaws.com")
     for notification in d.of_type("aws_s3_bucket_notification"):
         bucket = f"arn:{d.partition}:s3:::{notification['bucket']}"
         who = f"S3 event notifications ({bucket})"
-        context = _source(d, bucket)
         for queue in notification.get("queue") or []:
             arn = queue["queue_arn"]
-            yield ServiceCall(who, s3, "sqs:SendMessage", arn, S3_NOTIFICATIONS, context)
+            yield ServiceCall(who, s3, "sqs:SendMessage", arn, S3_NOTIFICATIONS, _source(d, bucket))
             key = _key_of(d, "aws_sqs_queue", arn, "kms_master_key_id")
             yield from _kms(
-                who, s3, key, ["kms:GenerateDataKey", "kms:Decrypt"], S3_NOTIFICATIONS, context
+                who,
+                s3,
+                key,
+                ["kms:GenerateDataKey", "kms:Decrypt"],
+                S3_NOTIFICATIONS,
+                _queue_data_key(arn),
             )
 
 

@@ -63,7 +63,7 @@ def test_the_complete_examples_boundary_allows_everything_its_roles_are_allowed(
 ) -> None:
     cap = statements_of(complete["aws_iam_policy.boundary"]["policy"])
     policies = role_policies(complete)
-    assert len(policies) == 7  # transform, query, stream, firehose, ses, sms, webhook
+    assert len(policies) == 8  # transform, query, stream, heal, firehose, ses, sms, webhook
     refused = sorted(
         (address.removeprefix(MODULE), action, resource)
         for address, statements in policies.items()
@@ -110,7 +110,7 @@ def in_a_vpc(root: Workspace) -> Known:
     return root.known(name="demo", status_events_enabled=True, lambda_vpc_config=VPC)
 
 
-@pytest.mark.parametrize("function", ["transform", "query", "stream"])
+@pytest.mark.parametrize("function", ["transform", "query", "stream", "heal"])
 def test_a_function_role_can_clean_up_interfaces_in_subnets_it_has_left(
     in_a_vpc: Known, function: str
 ) -> None:
@@ -124,7 +124,7 @@ def test_a_function_role_can_clean_up_interfaces_in_subnets_it_has_left(
     assert allows(policy, "ec2:DescribeNetworkInterfaces", "*")
 
 
-@pytest.mark.parametrize("function", ["transform", "query", "stream"])
+@pytest.mark.parametrize("function", ["transform", "query", "stream", "heal"])
 def test_a_function_role_creates_interfaces_only_in_its_subnets_and_groups(
     in_a_vpc: Known, function: str
 ) -> None:
@@ -142,6 +142,7 @@ def test_a_function_role_creates_interfaces_only_in_its_subnets_and_groups(
 
 LOGS = "logs.us-east-1.amazonaws.com"
 EVENTS = "events.amazonaws.com"
+S3 = "s3.amazonaws.com"
 BUS_CONTEXT = "kms:EncryptionContext:aws:events:event-bus:arn"
 QUEUE_CONTEXT = "kms:EncryptionContext:aws:sqs:arn"
 LOG_CONTEXT = "kms:EncryptionContext:aws:logs:arn"
@@ -170,11 +171,12 @@ def test_the_key_policy_statements_let_cloudwatch_logs_encrypt_the_modules_log_g
     plan = root.plan(name="demo")
     statements = key_statements(plan)
     assert {service for s in statements for service in as_list(s["Principal"]["Service"])} == {
-        LOGS
-    }, "without status events or webhooks, CloudWatch Logs only"
+        LOGS,
+        S3,
+    }, "without status events or webhooks, CloudWatch Logs, and S3 for the heal queue"
     logs = for_service(statements, LOGS)
     groups = [group["name"] for group in planned(plan, "aws_cloudwatch_log_group").values()]
-    assert len(groups) == 4  # transform, query, firehose, api
+    assert len(groups) == 5  # transform, query, heal, firehose, api
     for group in groups:
         context = {LOG_CONTEXT: f"{ACCOUNT_PREFIX.format('logs')}:log-group:{group}"}
         for action in ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"):
@@ -209,6 +211,26 @@ def test_the_key_policy_statements_let_eventbridge_use_a_created_bus_and_the_dea
     assert not allows(events, "kms:Decrypt", "*"), "always under an encryption context"
 
 
+def test_the_key_policy_statements_let_s3_notify_the_heal_queue_only(root: Workspace) -> None:
+    """S3 sends the archive's notifications to the heal queue, encrypted with the key: its
+    data keys are bound to that queue (aws:sqs:arn), and to no other of the module's."""
+    plan = root.plan(name="demo", status_events_enabled=True)
+    s3 = for_service(key_statements(plan), S3)
+    (heal_queue,) = [
+        q["name"] for q in planned(plan, "aws_sqs_queue").values() if q["name"] == "demo-heal"
+    ]
+    queue = {QUEUE_CONTEXT: f"{ACCOUNT_PREFIX.format('sqs')}:{heal_queue}"}
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert allows(s3, action, "*", queue), action
+    for other in ("demo-heal-dead-letters", "demo-status-events-failed"):
+        context = {QUEUE_CONTEXT: f"{ACCOUNT_PREFIX.format('sqs')}:{other}"}
+        assert not allows(s3, "kms:GenerateDataKey", "*", context), other
+    assert not allows(s3, "kms:Decrypt", "*"), "always under the queue's encryption context"
+    assert not allows(s3, "kms:Encrypt", "*", queue)
+    without = key_statements(root.plan(name="demo", heal_enabled=False))
+    assert not for_service(without, S3), "no heal queue, nothing for S3"
+
+
 def test_the_key_policy_statements_name_only_the_features_that_are_on(root: Workspace) -> None:
     """Status events on the default bus, no webhook: nothing for EventBridge to encrypt."""
     plan = root.plan(name="demo", status_events_enabled=True)
@@ -237,3 +259,4 @@ def test_the_complete_examples_key_policy_holds_the_modules_statements(
     for statement in wanted:
         assert statement in held, statement["Sid"]
     assert for_service(wanted, EVENTS), "the example's bus and webhook need EventBridge"
+    assert for_service(wanted, S3), "the example heals, and S3 notifies its heal queue"

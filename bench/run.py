@@ -23,6 +23,7 @@ Not a test: numbers depend on the machine. Record them in bench/README.md.
 
     make bench     # PYTHONPATH=lambda_src python -m bench.run
     python -m bench.run backfill     # the backfill part alone
+    python -m bench.run healing      # the healing part alone
 """
 
 from __future__ import annotations
@@ -624,6 +625,11 @@ def main(argv: list[str] | None = None) -> None:
     if parts == ["backfill"]:
         with moto_server() as emulator:
             report = {"machine": machine(), "backfill": backfill.report(emulator, PRICED_INDEXES)}
+        print(json.dumps(report, indent=2))
+        return
+    if parts == ["healing"]:
+        with moto_server() as emulator:
+            report = {"machine": machine(), "healing": measure_healing(emulator)}
         print(json.dumps(report, indent=2))
         return
     report: dict[str, Any] = {"machine": machine()}

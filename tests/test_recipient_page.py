@@ -275,7 +275,9 @@ def test_an_unreachable_ses_makes_the_state_unknown(jane, ses_at) -> None:
     )
 
 
-@pytest.mark.parametrize("timeout_s", [3, 10])
+# 4 s, not less: the shortest timeout that leaves the in-process table reads room on a
+# loaded 2-core machine (at 3 s, a run under load 9 ran out before asking SES).
+@pytest.mark.parametrize("timeout_s", [4, 10])
 def test_a_hanging_ses_costs_its_small_budget_and_the_page_answers_well_in_time(
     jane, ses_at, monkeypatch, timeout_s: int
 ) -> None:

@@ -202,6 +202,51 @@ def sms_v2(
     return event
 
 
+# The detail-type EventBridge gives each SES event type (EventBridge events reference,
+# "Amazon Simple Email Service events"; SES Developer Guide, "Monitoring SES events
+# using Amazon EventBridge"), and End User Messaging's per channel ("Monitoring with
+# EventBridge"). The module's rules (senders.tf, modules/sender-account) name the same.
+SES_DETAIL_TYPES = {
+    "Send": "Email Sent",
+    "Delivery": "Email Delivered",
+    "Bounce": "Email Bounced",
+    "Complaint": "Email Complaint Received",
+    "Reject": "Email Rejected",
+    "Open": "Email Opened",
+    "Click": "Email Clicked",
+    "Rendering Failure": "Email Rendering Failed",
+    "DeliveryDelay": "Email Delivery Delayed",
+    "Subscription": "Email Subscribed",
+}
+EUM_DETAIL_TYPES = {
+    "TEXT": "Text Message Delivery Status Updated",
+    "MEDIA": "Media Message Delivery Status Updated",
+    "VOICE": "Voice Message Delivery Status Updated",
+}
+
+
+def eventbridge(detail: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+    """An SES or End User Messaging event (``ses(...)``, ``sms_v2(...)``) as EventBridge
+    delivers it from ``account``'s default bus in ``region``: the documented envelope
+    (tests/fixtures/events/eventbridge_sms_text_successful.json) around it."""
+    envelope = fixture("eventbridge_sms_text_successful")
+    event_type = str(detail.get("eventType", ""))
+    if "mail" in detail:
+        envelope["source"] = "aws.ses"
+        envelope["detail-type"] = SES_DETAIL_TYPES[event_type]
+    else:
+        envelope["detail-type"] = EUM_DETAIL_TYPES[event_type.split("_", 1)[0]]
+    envelope["account"] = account
+    envelope["region"] = region
+    envelope["detail"] = copy.deepcopy(dict(detail))
+    mail = envelope["detail"].get("mail")
+    if isinstance(mail, dict):  # SES names the sending account and identity in the mail too
+        mail["sendingAccountId"] = account
+        identity = str(mail.get("sourceArn", "")).split(":", 5)[-1]
+        mail["sourceArn"] = f"arn:aws:ses:{region}:{account}:{identity}"
+    return envelope
+
+
 def b64(payload: dict[str, Any] | bytes | str) -> str:
     if isinstance(payload, dict):
         payload = json.dumps(payload)

@@ -43,8 +43,12 @@ TEMPLATES = every_generated_event("msg-1") + [
         "ses_bounce_suppressed_global",
         "ses_bounce_on_tenant_suppression_list",
         "ses_complaint_on_account_suppression_list",
+        "eventbridge_ses_delivery",  # forwarded by a sender account: its account and Region
+        "eventbridge_sms_text_successful",
     )
 ]
+# The Region the transform records on an event that names none (its own), or none.
+REGIONS = [None, "us-east-1", "eu-west-1"]
 # Keys that hold each source's correlation id in the templates (SES tag, SMS v2
 # context, Pinpoint attribute), and one no event holds.
 CORRELATION_KEYS = [None, "myCustomTag1", "account", "campaign_id", "feedback", "absent"]
@@ -88,7 +92,9 @@ def parsed_events(draw: st.DrawFn) -> NormalizedEvent:
             value = value[:60]
         replace_at(document, path, value)
     try:
-        parsed = parse_event(document, draw(st.sampled_from(CORRELATION_KEYS)))
+        parsed = parse_event(
+            document, draw(st.sampled_from(CORRELATION_KEYS)), draw(st.sampled_from(REGIONS))
+        )
     except InvalidEvent:
         parsed = None
     assume(isinstance(parsed, NormalizedEvent))

@@ -309,7 +309,9 @@ def answers(query: Any, message_ids: list[str]) -> dict[str, Any]:
 
 @pytest.fixture
 def deployed_transform(transform: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The transform with the function's settings (FUNCTION's environment in ``world``)."""
+    """The transform with the function's settings (FUNCTION's environment in ``world``), in
+    its Region (Lambda sets AWS_REGION; the backfill reads it from the function's ARN)."""
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("CORRELATION_KEY", KEY)
     monkeypatch.setenv("SEARCH_SHARDS", "4")
     transform.restart()

@@ -551,3 +551,67 @@ def test_the_event_type_table_covers_every_sms_mms_and_voice_type_of_awss_enum()
     untracked = enum - tracked - {"ALL"}
     assert all(model.end_user_messaging_rule(t) is None or t.endswith("_ALL") for t in untracked)
     assert set(model.RECOMMENDED_EVENT_TYPES.values()) <= enum
+
+
+# --- events forwarded through EventBridge (a hub serving many accounts) ----------
+
+
+def test_ses_event_in_its_eventbridge_envelope_parses_as_its_detail_with_account_and_region() -> (
+    None
+):
+    envelope = fixture("eventbridge_ses_delivery")
+    event = parsed(envelope)
+    alone = parsed(envelope["detail"])
+    assert (event.message_id, event.kind, event.time_ms) == (
+        alone.message_id,
+        alone.kind,
+        alone.time_ms,
+    )
+    assert event.attributes == {**alone.attributes, "aws_region": "us-east-1"}
+    assert event.attributes["aws_account_id"] == "123456789012"
+
+
+def test_sms_event_in_its_eventbridge_envelope_takes_the_account_from_the_envelope() -> None:
+    event = parsed(fixture("eventbridge_sms_text_successful"))
+    assert (event.source, event.kind, event.message_id) == (
+        Source.SMS_V2,
+        "success",
+        "ed23196c-75ce-4727-93ee-7bf72b64998f",
+    )
+    assert event.attributes["aws_account_id"] == "111122223333"
+    assert event.attributes["aws_region"] == "us-east-1"
+    # EventBridge's SMS events name no destination number: the message has no recipient.
+    assert event.destinations == ()
+
+
+def test_the_region_of_an_event_sent_from_another_region_is_its_envelopes() -> None:
+    envelope = {**fixture("eventbridge_ses_delivery"), "region": "eu-west-1"}
+    assert parse_event(envelope, region="us-east-1").attributes["aws_region"] == "eu-west-1"
+
+
+def test_an_event_that_arrives_directly_was_sent_in_the_hubs_region() -> None:
+    event = parse_event(fixture("ses_delivery"), region="ap-southeast-2")
+    assert isinstance(event, NormalizedEvent)
+    assert event.attributes["aws_region"] == "ap-southeast-2"
+    assert "aws_region" not in parsed(fixture("ses_delivery")).attributes
+
+
+def test_an_eventbridge_event_of_another_source_or_type_is_not_a_delivery_event() -> None:
+    other = {**fixture("eventbridge_ses_delivery"), "source": "aws.ec2"}
+    assert parse_event(other) == NotADeliveryEvent("aws.ec2: Email Delivered")
+    advisor = {
+        **fixture("eventbridge_ses_delivery"),
+        "detail-type": "Advisor Recommendation Status Open",
+        "detail": {"eventType": "Advisor"},
+    }
+    assert isinstance(parse_event(advisor), NotADeliveryEvent)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("account", "1234"), ("region", "us east 1"), ("detail", "not an object"), ("source", 7)],
+)
+def test_a_malformed_envelope_makes_the_event_invalid(field: str, value: object) -> None:
+    envelope = {**fixture("eventbridge_sms_text_successful"), field: value}
+    with pytest.raises(InvalidEvent):
+        parse_event(envelope)

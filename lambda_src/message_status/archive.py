@@ -274,20 +274,20 @@ def is_error_record(document: Mapping[str, Any]) -> bool:
 
 
 def _from_error_record(
-    document: Mapping[str, Any], max_bytes: int, correlation_key: str | None
+    document: Mapping[str, Any], max_bytes: int, correlation_key: str | None, region: str | None
 ) -> Parsed:
     data = document.get("rawData")
     if not isinstance(data, str):
         raise InvalidEvent("error record has no rawData string")
-    return parse_record_data(decode_base64(data), max_bytes, correlation_key)
+    return parse_record_data(decode_base64(data), max_bytes, correlation_key, region)
 
 
-def _parsed(value: Any, max_bytes: int, correlation_key: str | None) -> Parsed:
+def _parsed(value: Any, max_bytes: int, correlation_key: str | None, region: str | None) -> Parsed:
     if isinstance(value, Mapping) and is_error_record(value):
-        return _from_error_record(value, max_bytes, correlation_key)
+        return _from_error_record(value, max_bytes, correlation_key, region)
     if isinstance(value, Mapping) and is_archive_line(value):
         return from_archive_line(value)
-    return parse_event(value, correlation_key)
+    return parse_event(value, correlation_key, region)
 
 
 def _check_size(text: str, value: _Value, max_bytes: int) -> None:
@@ -300,12 +300,17 @@ def _check_size(text: str, value: _Value, max_bytes: int) -> None:
         raise InvalidEvent(f"record is {size} bytes, over the {max_bytes}-byte limit")
 
 
-def _read(
-    text: str, value: _Value, where: Position, max_bytes: int, correlation_key: str | None
+def _read(  # noqa: PLR0917 - one call site
+    text: str,
+    value: _Value,
+    where: Position,
+    max_bytes: int,
+    correlation_key: str | None,
+    region: str | None,
 ) -> Read:
     try:
         _check_size(text, value, max_bytes)
-        parsed = _parsed(value.value, max_bytes, correlation_key)
+        parsed = _parsed(value.value, max_bytes, correlation_key, region)
     except InvalidEvent as err:
         return Unreadable(where, str(err))
     if isinstance(parsed, NotADeliveryEvent):
@@ -321,8 +326,10 @@ def read_text(
     *,
     correlation_key: str | None = None,
     max_record_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    region: str | None = None,
 ) -> Iterator[Read]:
-    """Each record of decompressed, decoded content, in order."""
+    """Each record of decompressed, decoded content, in order. ``region`` is the
+    deployment's, recorded on a source event that names none, as the transform does."""
     offsets = _ByteOffsets(text)
     record = 0
     stretch_end: int | None = None  # set while in a broken stretch: how far it goes at least
@@ -339,6 +346,7 @@ def read_text(
             Position(record + 1, offsets(found.start)),
             max_record_bytes,
             correlation_key,
+            region,
         )
         if isinstance(read, Unreadable) and stretch_end is not None:
             # An object found inside a broken stretch that is no event: a piece of
@@ -356,6 +364,7 @@ def read_object(
     correlation_key: str | None = None,
     max_record_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
+    region: str | None = None,
 ) -> Iterator[Read]:
     """Each record of one S3 object as Firehose wrote it, in order; then, if the object
     could not be read to its end, an Unreadable for the object (record None)."""
@@ -366,6 +375,7 @@ def read_object(
         content.decode("utf-8", "surrogateescape"),
         correlation_key=correlation_key,
         max_record_bytes=max_record_bytes,
+        region=region,
     )
     if problem is not None:
         yield Unreadable(Position(None, len(content)), problem)

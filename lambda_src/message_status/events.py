@@ -24,6 +24,7 @@ ARCHIVE_LINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("detail", "string"),
     ("description", "string"),
     ("aws_account_id", "string"),
+    ("aws_region", "string"),  # the Region the message was sent in
     ("client", "string"),
     ("campaign_id", "string"),
     ("journey_id", "string"),

@@ -64,6 +64,7 @@ POINTER_SEPARATOR: Final = "\x1f"  # never in a message id (ids with control cha
 # Descriptive attributes under short names: a name is paid for on every write.
 ATTRIBUTE_KEYS: Final = {
     "aws_account_id": "acct",
+    "aws_region": "rgn",
     "client": "cli",
     "campaign_id": "cmp",
     "journey_id": "jny",

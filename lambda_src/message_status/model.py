@@ -524,7 +524,10 @@ SMS_ATTRIBUTES: Final = (
     "message_type",
     "price_in_millicents_usd",
 )
-COMMON_ATTRIBUTES: Final = ("aws_account_id", "client", "campaign_id", "journey_id")
+# aws_account_id and aws_region: the account and Region that sent the message (a hub
+# instance serves many: the envelope of an event forwarded through EventBridge names
+# them; an event that arrives directly was sent in the hub's own Region).
+COMMON_ATTRIBUTES: Final = ("aws_account_id", "aws_region", "client", "campaign_id", "journey_id")
 ALL_ATTRIBUTES: Final = COMMON_ATTRIBUTES + EMAIL_ATTRIBUTES + SMS_ATTRIBUTES
 # The recipients are kept apart from the other attributes (normalized, with
 # per-recipient outcomes), and record_status is derived from the history.

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import model
@@ -490,6 +490,8 @@ def ses_named_recipients(event: Mapping[str, Any], event_type: str) -> tuple[lis
 
 def parse_ses(event: Mapping[str, Any], correlation_key: str | None = None) -> Parsed:
     event_type = ses_event_type(event)
+    if event_type not in SES_EVENT_TYPES:  # reached through an EventBridge envelope
+        return NotADeliveryEvent(event_type)
     kind, detail = ses_kind(event, event_type)
     if kind is None:
         return NotADeliveryEvent(event_type)
@@ -585,14 +587,80 @@ def parse_sms_v2(event: Mapping[str, Any], correlation_key: str | None = None) -
     )
 
 
-# --- dispatch ------------------------------------------------------------------
-
-
 SourceParser = Callable[[Mapping[str, Any], str | None], Parsed]
+
+
+# --- Amazon EventBridge: events a sender account forwards to a hub --------------------
+#
+# A sender account's SES configuration set publishes its events to the account's
+# default bus ("Monitoring SES events using Amazon EventBridge", SES Developer
+# Guide: https://docs.aws.amazon.com/ses/latest/dg/monitoring-eventbridge.html),
+# and End User Messaging SMS sends its status events there on its own ("Monitoring
+# with EventBridge", https://docs.aws.amazon.com/sms-voice/latest/userguide/monitor-event-bridge.html).
+# A rule forwards them to the hub's bus, whose rule puts each whole event on the
+# delivery stream: the envelope names the account and Region the message was sent
+# from ("account", "region"), and its "detail" is the event as the service
+# publishes it to Firehose, which the parsers above read.
+
+EVENTBRIDGE_PARSERS: Mapping[str, SourceParser] = {
+    "aws.ses": parse_ses,
+    "aws.sms-voice": parse_sms_v2,
+}
+ACCOUNT_ID = re.compile(r"\d{12}")
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def is_eventbridge_event(event: Mapping[str, Any]) -> bool:
+    """An EventBridge event: its envelope's source, detail-type and detail."""
+    return "detail-type" in event and "detail" in event and "source" in event
+
+
+def opt_account(obj: Mapping[str, Any], path: str) -> str | None:
+    value = opt_str(obj, path)
+    if value is not None and not ACCOUNT_ID.fullmatch(value):
+        raise InvalidEvent(f"{path}: not an AWS account id (12 digits)")
+    return value
+
+
+def opt_region(obj: Mapping[str, Any], path: str) -> str | None:
+    value = opt_str(obj, path)
+    if value is not None and not REGION_NAME.fullmatch(value):
+        raise InvalidEvent(f"{path}: not an AWS Region name")
+    return value
+
+
+def with_origin(parsed: Parsed, account: str | None, region: str | None) -> Parsed:
+    """The event with the account and Region it was sent from: the account the event
+    itself names (SES mail.sendingAccountId, Pinpoint awsAccountId) else ``account``."""
+    if isinstance(parsed, NotADeliveryEvent):
+        return parsed
+    attributes = dict(parsed.attributes)
+    attributes["aws_account_id"] = attributes.get("aws_account_id") or account
+    attributes["aws_region"] = region
+    return replace(parsed, attributes=compact(attributes))
+
+
+def parse_eventbridge(event: Mapping[str, Any], correlation_key: str | None = None) -> Parsed:
+    """An SES or End User Messaging event in its EventBridge envelope."""
+    source = req_str(event, "source")
+    parser = EVENTBRIDGE_PARSERS.get(source)
+    if parser is None:
+        return NotADeliveryEvent(f"{source}: {req_str(event, 'detail-type')}")
+    detail = event["detail"]
+    if not isinstance(detail, Mapping):
+        raise InvalidEvent("detail: expected an object")
+    return with_origin(
+        parser(detail, correlation_key), opt_account(event, "account"), opt_region(event, "region")
+    )
+
+
+# --- dispatch ------------------------------------------------------------------
 
 
 def source_parser(event: Mapping[str, Any]) -> SourceParser:
     """Pick the parser by the shape of the event."""
+    if is_eventbridge_event(event):
+        return parse_eventbridge
     if "event_type" in event:
         return parse_pinpoint
     event_type = event.get("eventType", event.get("notificationType"))
@@ -600,18 +668,31 @@ def source_parser(event: Mapping[str, Any]) -> SourceParser:
         return parse_ses
     if isinstance(event_type, str) and "messageId" in event:
         return parse_sms_v2
-    raise InvalidEvent("not a Pinpoint, SES or End User Messaging SMS event")
+    raise InvalidEvent("not a Pinpoint, SES, End User Messaging SMS or EventBridge event")
 
 
-def parse_event(event: object, correlation_key: str | None = None) -> Parsed:
-    """Normalize one decoded source event; ``correlation_key`` names the caller's own id."""
+def parse_event(
+    event: object, correlation_key: str | None = None, region: str | None = None
+) -> Parsed:
+    """Normalize one decoded source event; ``correlation_key`` names the caller's own id.
+
+    ``region`` is where an event that names no Region was sent: the Region of the
+    delivery stream it came through (the transform's own). An event forwarded through
+    EventBridge names its own (its envelope's ``region``).
+    """
     if not isinstance(event, Mapping):
         raise InvalidEvent("event is not a JSON object")
-    return source_parser(event)(event, correlation_key)
+    parser = source_parser(event)
+    if parser is parse_eventbridge:
+        return parser(event, correlation_key)
+    return with_origin(parser(event, correlation_key), None, region)
 
 
 def parse_record_data(
-    data: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES, correlation_key: str | None = None
+    data: bytes,
+    max_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    correlation_key: str | None = None,
+    region: str | None = None,
 ) -> Parsed:
     """Normalize the decoded payload of one Firehose record."""
     if len(data) > max_bytes:
@@ -624,4 +705,4 @@ def parse_record_data(
         # JSONDecodeError and UnicodeDecodeError are ValueErrors, and so is an
         # integer literal longer than Python's int-conversion digit limit.
         raise InvalidEvent(f"record is not JSON an event can be: {err}") from err
-    return parse_event(document, correlation_key)
+    return parse_event(document, correlation_key, region)

@@ -54,15 +54,17 @@ def interpret(
     data: str,
     max_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     correlation_key: str | None = None,
+    region: str | None = None,
 ) -> Interpretation:
     """Decode and normalize one Firehose record.
 
     Bad input (bad base64, not JSON, not an event, a field of the wrong type or
     out of range) becomes an INVALID interpretation. Only InvalidEvent is
-    caught: any other exception is a bug in the parser, and surfaces.
+    caught: any other exception is a bug in the parser, and surfaces. ``region`` is
+    the Region of the delivery stream, recorded on events that name none.
     """
     try:
-        parsed = parse_record_data(decode_base64(data), max_bytes, correlation_key)
+        parsed = parse_record_data(decode_base64(data), max_bytes, correlation_key, region)
     except InvalidEvent as err:
         return Interpretation(record_id, data, Disposition.INVALID, reason=str(err))
     if isinstance(parsed, NotADeliveryEvent):
@@ -70,7 +72,9 @@ def interpret(
     return Interpretation(record_id, data, Disposition.EVENT, event=parsed)
 
 
-def interpret_record(raw: object, correlation_key: str | None = None) -> Interpretation:
+def interpret_record(
+    raw: object, correlation_key: str | None = None, region: str | None = None
+) -> Interpretation:
     """One record as Firehose sends it, whatever it holds: never raises.
 
     A record without a string ``data`` (or that is not an object) is invalid;
@@ -85,7 +89,7 @@ def interpret_record(raw: object, correlation_key: str | None = None) -> Interpr
         return Interpretation(
             record_id, "", Disposition.INVALID, reason="record has no base64 data string"
         )
-    return interpret(record_id, data, correlation_key=correlation_key)
+    return interpret(record_id, data, correlation_key=correlation_key, region=region)
 
 
 def group_by_message(

@@ -10,6 +10,12 @@ Four searches, each on one index (model.INDEXES), newest first:
 * ``status``: the messages whose current status is a status (or in a group)
   and that reached it within a window of at most seven days.
 
+``account`` and ``region`` narrow any of the four to the messages one sender
+account, or one Region, sent (a hub instance serves many). They filter the
+messages a page fetches, as ``channel`` does, rather than adding an index per
+account or Region: a page may then hold fewer than ``limit`` messages and still
+have a cursor, and no search ever scans the table.
+
 A page is one fan-out of Queries (one per "stream": a partition of the index,
 one per shard for tenant searches, and for status searches one per channel,
 status and shard), merged by time,
@@ -34,7 +40,7 @@ from . import model
 from .answers import MAX_BODY_BYTES, escaped_size
 from .item import message_id_of, tenant_partition, to_document
 from .model import Channel, Group, Index, Status
-from .parse import TENANT_NAME
+from .parse import ACCOUNT_ID, REGION_NAME, TENANT_NAME
 from .recipients import NotARecipient, normalize_recipient
 from .requests import BadRequest
 from .text import NOT_UNICODE, is_valid_unicode
@@ -44,7 +50,7 @@ HOUR_MS: Final = 3_600_000
 DAY_MS: Final = 24 * HOUR_MS
 CURSOR_VERSION: Final = 1
 SEARCH_PARAMETERS: Final = ("recipient", "correlation_id", "tenant", "status")
-OTHER_PARAMETERS: Final = ("since", "until", "limit", "cursor", "channel")
+OTHER_PARAMETERS: Final = ("since", "until", "limit", "cursor", "channel", "account", "region")
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,19 @@ class Stream:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where the messages a search wants were sent from: an account, a Region, or any."""
+
+    account: str | None = None
+    region: str | None = None
+
+    def matches(self, document: Mapping[str, Any]) -> bool:
+        return (self.account is None or document.get("aws_account_id") == self.account) and (
+            self.region is None or document.get("aws_region") == self.region
+        )
+
+
+@dataclass(frozen=True)
 class Search:
     """A validated search: its streams, its window and what a page's messages must match."""
 
@@ -73,16 +92,23 @@ class Search:
     statuses: frozenset[Status] = frozenset()
     group: Group | None = None
     channel: Channel | None = None
+    origin: Origin = field(default_factory=Origin)
     positions: tuple[Any, ...] = field(default=())  # where each stream stopped (from a cursor)
 
     @property
     def fingerprint(self) -> str:
         """What makes two pages parts of the same search."""
         parts = [self.kind, self.value, self.channel or "", str(self.since_ms), str(self.until_ms)]
+        if self.origin.account or self.origin.region:  # cursors made before these filters hold
+            parts += [self.origin.account or "", self.origin.region or ""]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def matches(self, document: Mapping[str, Any]) -> bool:
-        """Whether a fetched message still belongs on the page (indexes lag their items)."""
+        """Whether a fetched message belongs on the page: it matches the filters, and
+        still the index entry (indexes lag their items)."""
+        return self.origin.matches(document) and self._still_indexed(document)
+
+    def _still_indexed(self, document: Mapping[str, Any]) -> bool:
         if self.kind == "tenant":
             return document.get("tenant") == self.value
         if self.kind != "status":
@@ -136,6 +162,15 @@ def _channel(params: Mapping[str, str]) -> Channel | None:
         raise BadRequest(f"channel must be one of {', '.join(Channel)}") from err
 
 
+def _origin(params: Mapping[str, str]) -> Origin:
+    account, region = _one(params, "account"), _one(params, "region")
+    if account is not None and not ACCOUNT_ID.fullmatch(account):
+        raise BadRequest("account must be an AWS account id: 12 digits")
+    if region is not None and not REGION_NAME.fullmatch(region):
+        raise BadRequest("region must be an AWS Region name, like eu-west-1")
+    return Origin(account, region)
+
+
 def search_kind(params: Mapping[str, str]) -> str | None:
     """Which search the parameters ask for; None for a lookup by message_id."""
     asked = [name for name in SEARCH_PARAMETERS if name in params]
@@ -170,6 +205,7 @@ def parse_search(params: Mapping[str, str], now_ms: int, shards: int) -> Search:
         if "channel" in params:
             raise BadRequest("channel applies to status searches only")
         search = _key_search(kind, value, since, until, limit, shards)
+    search = Search(**{**search.__dict__, "origin": _origin(params)})
     cursor = params.get("cursor")
     if cursor is not None:
         return resume(search, cursor)

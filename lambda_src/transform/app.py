@@ -71,6 +71,9 @@ class Settings:
     item: ItemSettings
     # The SES tag, SMS v2 Context key or Pinpoint attribute holding the caller's own id.
     correlation_key: str | None
+    # The function's own Region (Lambda sets AWS_REGION): where an event that names
+    # none was sent from, since it came through this Region's delivery stream.
+    region: str | None
 
 
 @cache
@@ -84,6 +87,7 @@ def settings() -> Settings:
             search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS),
         ),
         correlation_key=setting("CORRELATION_KEY", text, None),
+        region=setting("AWS_REGION", text, None),
     )
 
 
@@ -193,8 +197,10 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
     records = event.get("records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise TypeError("not a Firehose data-transformation event: no records list")
-    key = settings().correlation_key
-    interpretations = [interpret_record(record, key) for record in records]
+    config = settings()
+    interpretations = [
+        interpret_record(record, config.correlation_key, config.region) for record in records
+    ]
     groups = group_by_message(interpretations)
     outcomes: dict[str, WriteOutcome] = {}
     if groups:

@@ -185,6 +185,8 @@ class BackfillOptions:
     table: str | None  # None: a dry run
     correlation_key: str | None = None
     item: ItemSettings = ItemSettings()  # noqa: RUF009 - frozen
+    # The transform's Region: recorded on a source event that names none, as it does.
+    region: str | None = None
     dry_run: bool = False
     publish_events: bool = False
 
@@ -264,9 +266,11 @@ class ObjectEvents:
     unreadable: list[Unreadable] = field(default_factory=list)
 
 
-def object_events(blob: bytes, correlation_key: str | None) -> ObjectEvents:
+def object_events(
+    blob: bytes, correlation_key: str | None, region: str | None = None
+) -> ObjectEvents:
     found = ObjectEvents()
-    for read in read_object(blob, correlation_key=correlation_key):
+    for read in read_object(blob, correlation_key=correlation_key, region=region):
         if isinstance(read, Event):
             found.events += 1
             found.groups.setdefault(read.event.message_id, []).append(read.event)
@@ -391,7 +395,7 @@ def load_object(
         report_unparsed(summary, Unparsed(ref.key, None, 0, "deleted after it was listed"))
         return None
     blob, etag = read
-    found = object_events(blob, options.correlation_key)
+    found = object_events(blob, options.correlation_key, options.region)
     summary.events += found.events
     summary.not_delivery_events += found.skipped
     summary.messages += len(found.groups)

@@ -166,15 +166,20 @@ def resolve_targets(args: argparse.Namespace, runtime: Runtime) -> Targets:
 class WriteSettings:
     item: ItemSettings
     correlation_key: str | None
+    region: str | None = None  # the transform's Region (where a source event names none)
 
 
-def function_variables(lambda_client: Any, function: str) -> Mapping[str, str]:
-    """The transform's environment variables, as deployed."""
+def function_configuration(lambda_client: Any, function: str) -> Mapping[str, Any]:
+    """The transform's configuration, as deployed."""
     try:
-        config = lambda_client.get_function_configuration(FunctionName=function)
+        return dict(lambda_client.get_function_configuration(FunctionName=function))
     except (ClientError, BotoCoreError) as err:
         doing = f"reading the settings of function {function} (the items follow them)"
         raise aws_failure(err, doing) from err
+
+
+def function_variables(config: Mapping[str, Any], function: str) -> Mapping[str, str]:
+    """The transform's environment variables, from its configuration."""
     environment = config.get("Environment") or {}
     if environment.get("Error"):
         code = environment["Error"].get("ErrorCode", "Unknown")
@@ -182,7 +187,9 @@ def function_variables(lambda_client: Any, function: str) -> Mapping[str, str]:
     return dict(environment.get("Variables") or {})
 
 
-def write_settings(variables: Mapping[str, str], correlation_key: str | None) -> WriteSettings:
+def write_settings(
+    variables: Mapping[str, str], correlation_key: str | None, region: str | None = None
+) -> WriteSettings:
     """What the transform reads from these variables (transform/app.py's settings())."""
     try:
         item = ItemSettings(
@@ -196,7 +203,7 @@ def write_settings(variables: Mapping[str, str], correlation_key: str | None) ->
         raise CliError(f"the transform's settings: {err}") from err
     if correlation_key is not None:
         key = correlation_key or None
-    return WriteSettings(item, key)
+    return WriteSettings(item, key, region)
 
 
 def deployment_settings(
@@ -208,9 +215,20 @@ def deployment_settings(
                 "the items must follow the deployment's settings: pass --terraform-dir or "
                 "--function (the transform function)"
             )
-        return write_settings({}, args.correlation_key)
-    variables = function_variables(runtime.aws_client("lambda", targets.region), targets.function)
-    return write_settings(variables, args.correlation_key)
+        return write_settings({}, args.correlation_key, targets.region)
+    config = function_configuration(runtime.aws_client("lambda", targets.region), targets.function)
+    return write_settings(
+        function_variables(config, targets.function),
+        args.correlation_key,
+        function_region(config) or targets.region,
+    )
+
+
+def function_region(config: Mapping[str, Any]) -> str | None:
+    """The function's own Region, from its ARN: where the transform records that an event
+    naming none was sent (it reads AWS_REGION, which Lambda sets to it)."""
+    parts = str(config.get("FunctionArn", "")).split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else None
 
 
 ################################################################################
@@ -316,6 +334,7 @@ def cmd_backfill(args: argparse.Namespace, runtime: Runtime, out: Output) -> int
         source=targets.source,
         table=targets.table,
         correlation_key=settings.correlation_key,
+        region=settings.region,
         item=settings.item,
         dry_run=args.dry_run,
         publish_events=args.publish_events,

@@ -47,7 +47,7 @@ from msgstatus.watch import backoff_delay
 
 from devkit.calls import call_api, run_firehose
 from devkit.emulator import Emulator, free_port, moto_server
-from devkit.events import ses, sms_v2
+from devkit.events import eventbridge, ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
 from tests.support.cli import Result, Terminal, assert_one_error_line, run
@@ -937,6 +937,42 @@ def test_the_timeline_names_the_tenant_the_suppression_list_and_automated_events
 def test_search_by_tenant_asks_the_api_for_the_tenant() -> None:
     args = build_parser().parse_args(["search", "--tenant", "acme"])
     assert search_params(args) == {"tenant": "acme"}
+
+
+def test_search_narrows_to_a_sender_account_and_region_not_the_signing_region() -> None:
+    args = build_parser().parse_args(
+        [
+            "search",
+            "--recipient",
+            ANA,
+            "--account",
+            "111111111111",
+            "--sender-region",
+            "eu-west-1",
+            "--region",
+            "us-east-1",
+        ]
+    )
+    assert search_params(args) == {
+        "recipient": ANA,
+        "account": "111111111111",
+        "region": "eu-west-1",
+    }
+    assert args.region == "us-east-1"  # the Region requests are signed for
+
+
+def test_a_search_by_account_finds_only_that_accounts_messages(api: Api) -> None:
+    feed(
+        api.transform,
+        eventbridge(
+            ses("Send", "m-shop", NOW + 9000, destination=[ANA]), "111111111111", "eu-west-1"
+        ),
+    )
+    result = run("search", *api.args("--recipient", ANA, "--account", "111111111111", "--json"))
+    assert result.code == 0, result.err
+    assert [m["message_id"] for m in json.loads(result.out)["messages"]] == ["m-shop"]
+    shown = run("get", *api.args("m-shop"))
+    assert "  sent from    111111111111 in eu-west-1" in shown.out.splitlines()
 
 
 def test_backoff_grows_to_the_cap_with_jitter() -> None:

@@ -37,7 +37,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 
 from devkit.calls import run_firehose
 from devkit.emulator import free_port
-from devkit.events import ses, sms_v2
+from devkit.events import eventbridge, ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
 
@@ -46,6 +46,7 @@ NOW = (int(time.time()) - 3600) * 1000  # an hour ago: inside every default wind
 ANA = "ana@example.com"
 BEN = "ben@example.org"
 ORDER = "ORD-1042"
+SHOP = "111111111111"  # a sender account that forwards its events to this instance
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 HOSTILE_RECIPIENT = "<svg/onload=window.__pwned=3>@evil.example"
 EXPECT_TIMEOUT_MS = 10_000
@@ -622,6 +623,27 @@ def test_the_window_form_offers_what_the_api_searches_by(client: Client) -> None
             answer = client.request("GET", f"/window?{query}")
             takes = not channel or status in (*model.Group, *model.WINDOW_STATUSES[channel])
             assert answer.status == (200 if takes else 400), (status, channel)
+
+
+def test_the_window_narrows_to_a_sender_account_and_region(client: Client, messages: Any) -> None:
+    feed(
+        messages,
+        eventbridge(ses("Send", "m-shop", NOW + 9000, destination=[ANA]), SHOP, "eu-west-1"),
+        eventbridge(ses("Bounce", "m-shop", NOW + 9500, destination=[ANA]), SHOP, "eu-west-1"),
+    )
+    failed = client.request("GET", "/window?status=failed").body
+    assert "m-shop" in failed
+    assert "m-bounced" in failed
+    narrowed = client.request("GET", f"/window?status=failed&account={SHOP}&region=eu-west-1")
+    assert narrowed.status == 200
+    assert "m-shop" in narrowed.body
+    assert "m-bounced" not in narrowed.body
+    assert f'name="account" value="{SHOP}"' in narrowed.body  # the form keeps the filter
+    shown = client.request("GET", "/messages/m-shop").body
+    assert f"{SHOP} in eu-west-1" in shown
+    bad = client.request("GET", "/window?status=failed&account=shop")
+    assert bad.status == 400
+    assert "not an AWS account id" in bad.body
 
 
 def test_an_api_error_shows_the_apis_own_message(client: Client) -> None:

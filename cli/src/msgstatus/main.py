@@ -208,6 +208,15 @@ def add_search(commands: Any, common: Parser) -> None:
     search.add_argument(
         "--channel", choices=[c.value for c in Channel], help="status searches only"
     )
+    search.add_argument(
+        "--account", metavar="ID", help="only messages sent from this AWS account (12 digits)"
+    )
+    # Not --region: every command's --region is the Region requests are signed for.
+    search.add_argument(
+        "--sender-region",
+        metavar="REGION",
+        help="only messages sent in this AWS Region (eu-west-1)",
+    )
     search.add_argument("--limit", type=positive_int, metavar="N", help="messages per page")
     search.add_argument("--cursor", metavar="C", help="continue from an earlier page")
     search.add_argument("--all", action="store_true", help="follow every next page")
@@ -423,6 +432,8 @@ def search_params(args: argparse.Namespace) -> dict[str, str]:
         "since": args.since,
         "until": args.until,
         "channel": args.channel,
+        "account": args.account,
+        "region": args.sender_region,
         "limit": None if args.limit is None else str(args.limit),
     }
     return {name: value for name, value in params.items() if value is not None}

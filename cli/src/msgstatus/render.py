@@ -49,6 +49,9 @@ def timeline_lines(document: Mapping[str, Any]) -> list[str]:
         lines.append(f"  correlation  {document['correlation_id']}")
     if document.get("tenant"):
         lines.append(f"  tenant       {document['tenant']}")
+    origin = origin_text(document)
+    if origin:
+        lines.append(f"  sent from    {origin}")
     history = [entry for entry in document.get("history") or [] if isinstance(entry, dict)]
     lines.append(f"  history ({len(history)} event{'' if len(history) == 1 else 's'})")
     width = max((len(text(entry.get("kind"))) for entry in history), default=0)
@@ -70,6 +73,14 @@ def timeline_lines(document: Mapping[str, Any]) -> list[str]:
                 f"({finality(state)}{on_list})"
             )
     return lines
+
+
+def origin_text(document: Mapping[str, Any]) -> str:
+    """The account and Region a message was sent from ("111111111111 in eu-west-1")."""
+    account, region = document.get("aws_account_id"), document.get("aws_region")
+    if account and region:
+        return f"{text(account)} in {text(region)}"
+    return text(account or region) if account or region else ""
 
 
 def search_row(document: Mapping[str, Any]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@
 |---|---|
 | ``GET /`` | the search box and the window form |
 | ``GET /find?q=...[&by=...][&cursor=...]`` | what a search box entry finds; a recipient page |
-| ``GET /window?status=...&range=...[&since&until&channel&cursor]`` | messages by outcome |
+| ``GET /window?status=...&range=...[&since&until&channel&account&region&cursor]`` | by outcome |
 | ``GET /messages/{id}`` | one message: status, recipients, timeline |
 | ``GET /live/{id}`` | the changing part of that page, which its script fetches until final |
 | ``POST /export`` | the listed messages (``id`` fields) as CSV |
@@ -85,6 +85,8 @@ class Form:
     since: str = ""
     until: str = ""
     channel: str = ""
+    account: str = ""
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ class Console:
             since=query.get("since", ""),
             until=query.get("until", ""),
             channel=query.get("channel", ""),
+            account=query.get("account", ""),
+            region=query.get("region", ""),
         )
         try:
             window = lookup.window_request(query, self.now())
@@ -290,6 +294,8 @@ def window_form(window: lookup.Window) -> Form:
         since=lookup.form_time(window.since) if custom else "",
         until=lookup.form_time(window.until) if custom else "",
         channel=window.channel or "",
+        account=window.account or "",
+        region=window.region or "",
     )
 
 

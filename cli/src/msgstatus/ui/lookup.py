@@ -121,6 +121,13 @@ class Window:
     range: str = DEFAULT_RANGE  # as chosen: 1h, 24h, 7d or custom
     channel: str | None = None
     cursor: str | None = None
+    account: str | None = None  # only messages sent from this AWS account
+    region: str | None = None  # only messages sent in this AWS Region
+
+    def filters(self) -> dict[str, str]:
+        """The narrowing parameters, the API's and the console's alike."""
+        named = {"channel": self.channel, "account": self.account, "region": self.region}
+        return {name: value for name, value in named.items() if value}
 
     def api_params(self, limit: int) -> dict[str, str]:
         """The query parameters of GET /messages for this window."""
@@ -129,9 +136,8 @@ class Window:
             "since": api_time(self.since),
             "until": api_time(self.until),
             "limit": str(limit),
+            **self.filters(),
         }
-        if self.channel:
-            params["channel"] = self.channel
         if self.cursor:
             params["cursor"] = self.cursor
         return params
@@ -143,9 +149,8 @@ class Window:
             "range": CUSTOM,
             "since": api_time(self.since),
             "until": api_time(self.until),
+            **self.filters(),
         }
-        if self.channel:
-            params["channel"] = self.channel
         if cursor:
             params["cursor"] = cursor
         return params
@@ -189,6 +194,24 @@ def check_channel(channel: str | None) -> str | None:
     return channel
 
 
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+
+
+def check_account(account: str | None) -> str | None:
+    value = (account or "").strip()
+    if value and not ACCOUNT_ID.fullmatch(value):
+        raise InputError(f"account {account!r} is not an AWS account id (12 digits)")
+    return value or None
+
+
+def check_region(region: str | None) -> str | None:
+    value = (region or "").strip()
+    if value and not REGION_NAME.fullmatch(value):
+        raise InputError(f"region {region!r} is not an AWS Region name, like eu-west-1")
+    return value or None
+
+
 def window_bounds(
     range_: str, since: str | None, until: str | None, now: datetime
 ) -> tuple[datetime, datetime]:
@@ -216,4 +239,6 @@ def window_request(fields: Mapping[str, str], now: datetime) -> Window:
         range=chosen,
         channel=check_channel(fields.get("channel")),
         cursor=fields.get("cursor") or None,
+        account=check_account(fields.get("account")),
+        region=check_region(fields.get("region")),
     )

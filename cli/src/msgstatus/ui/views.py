@@ -18,6 +18,7 @@ from urllib.parse import quote
 from message_status.suppression import State
 
 from msgstatus.outcome import Outcome, classify
+from msgstatus.render import origin_text
 
 NONE = "—"
 MAX_LISTED_RECIPIENTS = 3
@@ -218,6 +219,9 @@ def facts(document: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         ("Sent", text(document.get("sent_at"))),
         ("Last event", text(document.get("last_event_at"))),
     ]
+    origin = origin_text(document)
+    if origin:
+        pairs.append(("Sent from", origin))
     optional = [
         ("From", "from_address"),
         ("Origination number", "origination_phone_number"),

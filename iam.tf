@@ -500,3 +500,53 @@ resource "aws_iam_role_policy" "webhook" {
   role   = aws_iam_role.webhook[each.key].id
   policy = data.aws_iam_policy_document.webhook[each.key].json
 }
+
+################################################################################
+# The sender accounts' rule (senders.tf): trusted only by EventBridge for that
+# rule, and allowed only to put records into this stream
+################################################################################
+
+data "aws_iam_policy_document" "senders_assume" {
+  count = local.senders_enabled ? 1 : 0
+
+  statement {
+    sid     = "EventBridgeAssumesRoleForTheSendersRule"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.senders_rule_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "senders" {
+  count = local.senders_enabled ? 1 : 0
+
+  name                 = "${local.role_name_prefix}-senders"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_permissions_boundary_arn
+  description          = "Role EventBridge uses to put the sender accounts' events into ${local.delivery_stream_name}."
+  assume_role_policy   = data.aws_iam_policy_document.senders_assume[0].json
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "senders" {
+  count = local.senders_enabled ? 1 : 0
+
+  name   = "put-to-delivery-stream"
+  role   = aws_iam_role.senders[0].id
+  policy = data.aws_iam_policy_document.put_to_stream[0].json
+}

@@ -173,4 +173,26 @@ data "aws_iam_policy_document" "kms_key_services" {
       }
     }
   }
+
+  # The same for the sender accounts' dead-letter queue (senders.tf).
+  dynamic "statement" {
+    for_each = local.senders_enabled ? [1] : []
+
+    content {
+      sid       = "EventBridgeDeadLettersOfTheSenders"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "kms:EncryptionContext:aws:sqs:arn"
+        values   = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.senders_dead_letter_name}"]
+      }
+    }
+  }
 }

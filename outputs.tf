@@ -120,6 +120,36 @@ output "event_bus_arn" {
   value       = local.status_events ? local.status_event_bus_arn : null
 }
 
+output "senders_event_bus_arn" {
+  description = "ARN of the EventBridge bus the sender accounts forward their events to: give it to modules/sender-account as hub_event_bus_arn. Null without sender_account_ids or sender_organization_id."
+  value       = try(aws_cloudwatch_event_bus.senders[0].arn, null)
+}
+
+output "senders_event_bus_name" {
+  description = "Name of the EventBridge bus the sender accounts forward their events to; null without senders."
+  value       = try(aws_cloudwatch_event_bus.senders[0].name, null)
+}
+
+output "senders_rule_arn" {
+  description = "ARN of the rule that puts the sender accounts' events into the delivery stream; null without senders."
+  value       = try(aws_cloudwatch_event_rule.senders[0].arn, null)
+}
+
+output "senders_role_arn" {
+  description = "ARN of the role EventBridge uses to put the sender accounts' events into the delivery stream; null without senders."
+  value       = try(aws_iam_role.senders[0].arn, null)
+}
+
+output "senders_dead_letter_queue_url" {
+  description = "URL of the SQS queue that receives the sender accounts' events EventBridge could not put into the delivery stream after every retry (alarm on its depth); null without senders."
+  value       = try(aws_sqs_queue.senders_dead_letter[0].url, null)
+}
+
+output "senders_dead_letter_queue_arn" {
+  description = "ARN of the SQS queue that receives the sender accounts' events EventBridge could not put into the delivery stream; null without senders."
+  value       = try(aws_sqs_queue.senders_dead_letter[0].arn, null)
+}
+
 output "event_source" {
   description = "The source of the Message Status Changed events, for rule patterns; null without status events."
   value       = local.status_events ? var.event_source : null
@@ -342,6 +372,6 @@ output "analytics_query_policy_json" {
 }
 
 output "kms_key_policy_statements_json" {
-  description = "The key-policy statements the services that encrypt for the module need on the kms_key_arn key, as a policy document to merge into the key's policy (source_policy_documents): CloudWatch Logs for the module's log groups, EventBridge for a created bus and the webhooks' dead-letter queues, and S3 for the heal queue's notifications, each bound to those resources by an encryption context. Only the features that are on; known at plan time and independent of kms_key_arn, so the key and the module can be created in one apply. Null when create is false."
+  description = "The key-policy statements the services that encrypt for the module need on the kms_key_arn key, as a policy document to merge into the key's policy (source_policy_documents): CloudWatch Logs for the module's log groups, EventBridge for a created bus and the webhooks' and the sender accounts' dead-letter queues, and S3 for the heal queue's notifications, each bound to those resources by an encryption context. Only the features that are on; known at plan time and independent of kms_key_arn, so the key and the module can be created in one apply. Null when create is false."
   value       = try(data.aws_iam_policy_document.kms_key_services[0].json, null)
 }

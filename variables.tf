@@ -179,6 +179,28 @@ variable "ses_event_destination_name" {
   }
 }
 
+variable "sender_account_ids" {
+  type        = set(string)
+  description = "AWS accounts whose SES and End User Messaging SMS events this instance receives, forwarded by modules/sender-account from any Region through an EventBridge bus the module creates (<name>-senders). Its resource policy admits only these accounts, and only the events the module reads. Each message then answers with the account and Region it was sent from. The instance's own account may be named too, to forward from its other Regions. Leave empty with sender_organization_id, or for no senders."
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.sender_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "Each sender_account_ids entry must be an AWS account id: 12 digits."
+  }
+}
+
+variable "sender_organization_id" {
+  type        = string
+  description = "An AWS Organizations id (o-...): every account of the organization may forward its SES and End User Messaging SMS events, as with sender_account_ids (aws:PrincipalOrgID on the bus policy). Null for none. Give this or sender_account_ids, not both."
+  default     = null
+
+  validation {
+    condition     = var.sender_organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.sender_organization_id))
+    error_message = "sender_organization_id must be null or an AWS Organizations id: o- followed by 10 to 32 lowercase letters or digits."
+  }
+}
+
 ################################################################################
 # Data: table, archive and retention
 ################################################################################

@@ -59,12 +59,19 @@ class Emulator:
         del environment["AWS_SESSION_TOKEN"]
         return environment
 
-    def client(self, service: str, credentials: Mapping[str, str] | None = None) -> Any:
+    def client(
+        self,
+        service: str,
+        credentials: Mapping[str, str] | None = None,
+        region_name: str = REGION,
+    ) -> Any:
         """A boto3 client for ``service`` on the emulator (fake credentials unless given)."""
         keys = dict(
             credentials or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         )
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION, **keys)
+        return boto3.client(
+            service, endpoint_url=self.endpoint_url, region_name=region_name, **keys
+        )
 
 
 @contextmanager

@@ -246,6 +246,9 @@ def deployed_function(
         raise AssertionError(f"unexpected handler {configuration.get('Handler')!r}")
     env = dict(configuration.get("Environment", {}).get("Variables", {}))
     env.update(extra_env or {})
+    arn = str(configuration.get("FunctionArn", "")).split(":")
+    if len(arn) > 3 and arn[3]:  # Lambda sets AWS_REGION to the function's own Region
+        env["AWS_REGION"] = arn[3]
     with zipped_function(code, env, function_name=function_name, output=output) as process:
         yield process
 

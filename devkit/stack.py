@@ -46,8 +46,9 @@ What moto cannot create at all (SES v2 event destinations, for one) a caller
 replaces with ``files``: extra ``*.tf`` files (override files included)
 written into the copy of the example, each saying why in a comment.
 
-One override goes into the copy of the module itself (MODULE_EMULATOR_FILES):
-moto 5.2 evaluates no condition keys, so it refuses every object request to a
+Two overrides go into the copy of the module itself (MODULE_EMULATOR_FILES).
+The sender-account submodule adds no SES v2 event destination (moto has none).
+And moto 5.2 evaluates no condition keys, so it refuses every object request to a
 bucket whose policy has a condition, TLS-only included. On the emulator the
 archive bucket is deployed without its TLS-only policy, so that the demo, the
 apply tests and ``msgstatus replay`` can read and write its objects as
@@ -515,17 +516,50 @@ resource "aws_s3_bucket_policy" "archive" {
   count = 0
 }
 """,
+    "modules/sender-account/emulator_ses_destination_override.tf": """\
+# devkit: moto 5.2 has no SES v2 event destinations, so on the emulator a sender
+# account adds none to its configuration sets; its forwarding rules, their role
+# and the hub's bus are created as in AWS. The plan tests check the destinations.
+resource "aws_sesv2_configuration_set_event_destination" "this" {
+  for_each = toset([])
+}
+""",
 }
 
 
 def write_module_emulator_files(module_root: Path) -> None:
     for name, text in MODULE_EMULATOR_FILES.items():
-        (module_root / name).write_text(text)
+        path = module_root / name
+        if path.parent.is_dir():  # a revision without submodules has no modules/
+            path.write_text(text)
 
 
+_SENDERS_WITHOUT_SES = {
+    "emulator_override.tf": """\
+# devkit: moto has no SES v2 event destinations (and reads SES v2 configuration
+# sets back in a shape the provider rejects), so on the emulator the sender
+# accounts name their configuration sets without creating them.
+resource "aws_sesv2_configuration_set" "shop" {
+  count = 0
+}
+
+resource "aws_sesv2_configuration_set" "billing" {
+  count = 0
+}
+
+module "shop" {
+  ses_configuration_set_names = ["${var.name}-shop"]
+}
+
+module "billing" {
+  ses_configuration_set_names = ["${var.name}-billing"]
+}
+""",
+}
 EMULATOR_FILES: dict[str, dict[str, str]] = {
     "basic": _SES_TO_PINPOINT,
     "complete": {**_SES_TO_PINPOINT, **_DESTROYABLE},
+    "multi-account": {**_SENDERS_WITHOUT_SES, **_DESTROYABLE},
 }
 
 

@@ -131,7 +131,8 @@ def version() -> tuple[int, ...] | None:
 
 
 def copy_module(target: Path, source: Path = ROOT) -> Path:
-    """Copy the root module, its zips, analytics/, tests/*.tftest.hcl and examples into ``target``.
+    """Copy the root module, its zips, modules/, analytics/, tests/*.tftest.hcl and examples
+    into ``target``.
 
     The layout is the repository's, so that the examples' ``source = "../../"``
     resolves; nothing is ever written to the working tree.
@@ -143,6 +144,10 @@ def copy_module(target: Path, source: Path = ROOT) -> Path:
     shutil.copytree(
         source / "examples", target / "examples", ignore=COPY_IGNORE, dirs_exist_ok=True
     )
+    if (source / "modules").is_dir():  # submodules (older revisions have none)
+        shutil.copytree(
+            source / "modules", target / "modules", ignore=COPY_IGNORE, dirs_exist_ok=True
+        )
     if (source / "analytics").is_dir():  # the named queries' SQL (older revisions have none)
         shutil.copytree(
             source / "analytics", target / "analytics", ignore=COPY_IGNORE, dirs_exist_ok=True

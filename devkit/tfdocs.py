@@ -162,6 +162,9 @@ def render_example_outputs(module: Path = ROOT) -> str:
 def generated_files(module: Path = ROOT) -> dict[Path, str]:
     """Every file this generator owns, with the content it should have."""
     files = {README: updated(README.read_text(), render(module))}
+    # Each submodule (modules/*) has a README of its own, generated the same way.
+    for readme in sorted((module / "modules").glob("*/README.md")):
+        files[readme] = updated(readme.read_text(), render(readme.parent))
     for directory in sorted((module / "examples").glob("*/versions.tf")):
         files[directory.parent / "outputs.tf"] = render_example_outputs(module)
     return files

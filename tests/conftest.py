@@ -189,6 +189,21 @@ def basic_stack(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) ->
     SHARED_DEPLOYMENTS.close()  # already destroyed, unless the session was cut short
 
 
+@pytest.fixture(scope="session")
+def multi_account_stack(
+    emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """examples/multi-account (a hub and two sender accounts in other Regions) applied to
+    the emulator once, for its apply and flow tests. The emulator is one account: the
+    example's account ids stand for the senders in the hub's bus policy, and the spokes
+    name their configuration sets without SES resources (devkit.stack.EMULATOR_FILES)."""
+    scratch = tmp_path_factory.mktemp("multi-account-stack")
+    yield SHARED_DEPLOYMENTS.enter_context(
+        deployed("multi-account", emulator, scratch, files=emulator_files("multi-account"))
+    )
+    SHARED_DEPLOYMENTS.close()
+
+
 # Closed (the stack destroyed) right after the last test on the emulator, before any
 # in-process mock_aws can wipe the emulator under it (pytest_runtest_teardown).
 SHARED_DEPLOYMENTS = ExitStack()

@@ -267,7 +267,9 @@ def test_an_operator_it_does_not_implement_raises_instead_of_guessing() -> None:
     with pytest.raises(Unsupported):
         condition_holds("NumericLessThan", "k", "1", {"k": "0"})
     with pytest.raises(Unsupported):
-        condition_holds("ForAnyValue:StringEquals", "k", "1", {"k": "1"})
+        condition_holds("ForAnyValue:StringNotEquals", "k", "1", {"k": "1"})
+    with pytest.raises(Unsupported):
+        condition_holds("ForSomeValues:StringEquals", "k", "1", {"k": "1"})
 
 
 def test_bool_secure_transport_deny_refuses_plain_http_only() -> None:

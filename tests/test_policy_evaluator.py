@@ -65,6 +65,26 @@ def test_a_condition_on_a_key_the_request_lacks_fails_unless_if_exists() -> None
     assert allows([lenient], "s3:ListBucket", BUCKET)
 
 
+def test_for_all_values_holds_when_every_request_value_is_listed_and_when_there_are_none() -> None:
+    """IAM User Guide, "Set operators for multivalued context keys": ForAllValues is true
+    when every value in the request matches one in the policy, and when the key is
+    missing or empty; ForAnyValue when at least one does, false when it is missing."""
+    bus = "arn:aws:events:us-east-1:123456789012:event-bus/central"
+    only = {"ForAllValues:StringEquals": {"events:source": ["aws.ses", "aws.sms-voice"]}}
+    policy = [allow("events:PutEvents", bus, only)]
+    assert allows(policy, "events:PutEvents", bus, {"events:source": ["aws.ses"]})
+    assert allows(policy, "events:PutEvents", bus, {"events:source": ["aws.ses", "aws.sms-voice"]})
+    assert not allows(policy, "events:PutEvents", bus, {"events:source": ["aws.ses", "aws.ec2"]})
+    assert allows(policy, "events:PutEvents", bus), "missing: ForAllValues still holds"
+    present = {**only, "Null": {"events:source": "false"}}
+    assert not allows([allow("events:PutEvents", bus, present)], "events:PutEvents", bus)
+    any_of = {"ForAnyValue:StringEquals": {"events:source": ["aws.ses"]}}
+    policy = [allow("events:PutEvents", bus, any_of)]
+    assert allows(policy, "events:PutEvents", bus, {"events:source": ["aws.ec2", "aws.ses"]})
+    assert not allows(policy, "events:PutEvents", bus, {"events:source": ["aws.ec2"]})
+    assert not allows(policy, "events:PutEvents", bus)
+
+
 def test_arn_conditions_match_part_by_part() -> None:
     policy = [
         allow(

@@ -274,7 +274,7 @@ def real_configuration(stack: Stack) -> Iterator[None]:
     example_files = {k: v for k, v in stack.files.items() if k not in KEPT_EMULATOR_FILES}
     stack.write_files(dict.fromkeys(example_files, ""))
     for name in MODULE_EMULATOR_FILES:
-        (stack.module_root / name).unlink()
+        (stack.module_root / name).unlink(missing_ok=True)
     try:
         yield
     finally:

@@ -16,7 +16,8 @@ checks it against the guide's own examples:
   the account (its root), which delegates to IAM (kms key-policies.html);
 * a role's trust policy decides who may assume it;
 * the condition operators the module and its examples use (String*, Arn*,
-  Bool, Null, the IfExists forms), with their rule for a missing key
+  Bool, Null, the IfExists forms, ForAllValues and ForAnyValue of the
+  positive ones), with their rule for a missing key
   (reference_policies_elements_condition_operators.html), and NotAction and
   NotResource. Anything else raises, rather than guess.
 
@@ -137,15 +138,36 @@ def condition_holds(operator: str, key: str, wanted: Any, context: Context) -> b
     given = _context_values(context, key)
     if operator == "Null":
         return (given is None) == (values[0].lower() == "true")
+    qualifier, _, operator = operator.rpartition(":")
+    if qualifier:
+        return _set_condition_holds(qualifier, operator, values, given)
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
-    if base not in OPERATORS or ":" in base:
+    if base not in OPERATORS:
         raise Unsupported(f"condition operator {operator}")
     compare, negated = OPERATORS[base]
     if given is None:
         return if_exists or negated
     matched = any(compare(w, g) for w in values for g in given)
     return not matched if negated else matched
+
+
+def _set_condition_holds(
+    qualifier: str, operator: str, values: Sequence[str], given: Sequence[str] | None
+) -> bool:
+    """A multivalued key (IAM User Guide, "Set operators for multivalued context keys"):
+    ForAllValues holds when every value of the request matches one of the policy's, and
+    also when the key is missing or empty (hence a Null condition beside it);
+    ForAnyValue holds when at least one does, never when the key is missing."""
+    if operator not in OPERATORS or OPERATORS[operator][1]:
+        raise Unsupported(f"condition operator {qualifier}:{operator}")
+    compare = OPERATORS[operator][0]
+    members = [any(compare(w, g) for w in values) for g in given or ()]
+    if qualifier == "ForAllValues":
+        return all(members)
+    if qualifier == "ForAnyValue":
+        return any(members)
+    raise Unsupported(f"condition qualifier {qualifier}")
 
 
 def conditions_hold(condition: Mapping[str, Mapping[str, Any]], context: Context) -> bool:

@@ -8,9 +8,12 @@ were sent in the transform's own Region (AWS_REGION, which Lambda sets).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from devkit.calls import call_api, results, run_firehose
+from devkit.capacity import item_size
 from devkit.events import eventbridge, ses, sms_v2
 from tests.support.searching import all_pages, ids, search
 
@@ -72,6 +75,8 @@ def test_account_and_region_are_stored_once_on_the_item(hub, dynamodb) -> None:
     )["Item"]
     assert item["a"]["M"]["acct"] == {"S": BILLING[0]}
     assert item["a"]["M"]["rgn"] == {"S": BILLING[1]}
+    assert json.dumps(item).count(BILLING[1]) == 1
+    assert item_size(item) < 1024, "a forwarded message still costs one write unit per event"
 
 
 @pytest.mark.parametrize(

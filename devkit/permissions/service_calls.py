@@ -9,6 +9,8 @@ policies that AWS evaluates for it.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +43,11 @@ EVENTS_API_DESTINATIONS = (
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-api-destinations.html"
 )
 EVENTS_DLQ = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html"
+# A rule's role for a Firehose target, and for a bus in another account or Region.
+EVENTS_TARGETS = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html"
+EVENTS_CROSS_ACCOUNT = (
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html"
+)
 EVENTS_BUS_KMS = (
     "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html"
 )
@@ -356,17 +363,32 @@ def bucket_notifications(d: Deployment) -> Iterator[ServiceCall]:
 # --- EventBridge: API destinations, dead letters, an encrypted bus -------------------------
 
 
-def _rule_arn(d: Deployment, rule: str, bus: str) -> str:
-    for r in d.of_type("aws_cloudwatch_event_rule"):
-        if r["name"] == rule and (r.get("event_bus_name") or "default") == (bus or "default"):
-            return str(r["arn"])
-    raise LookupError(f"no rule {rule} on {bus}")
+def _module_of(address: str) -> str:
+    """The module path of a resource address ("module.shop." or "" for the root)."""
+    return "".join(re.findall(r"module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.", address))
+
+
+def _rule_of(d: Deployment, target: dict[str, Any]) -> dict[str, Any]:
+    """A target's rule: the one of its name on its bus, in its module (module instances in
+    other Regions, the sender accounts', have rules of the same name)."""
+    values, module = target["values"], _module_of(target["address"])
+    for r in d.resources:
+        if (
+            r["type"] == "aws_cloudwatch_event_rule"
+            and _module_of(r["address"]) == module
+            and r["values"]["name"] == values["rule"]
+            and (r["values"].get("event_bus_name") or "default")
+            == (values.get("event_bus_name") or "default")
+        ):
+            return dict(r["values"])
+    raise LookupError(f"no rule {values['rule']} on {values.get('event_bus_name')} in {module}")
 
 
 def event_targets(d: Deployment) -> Iterator[ServiceCall]:
     events = Principal(service="events.amazonaws.com")
-    for target in d.of_type("aws_cloudwatch_event_target"):
-        rule = _rule_arn(d, target["rule"], target.get("event_bus_name") or "default")
+    for resource in (r for r in d.resources if r["type"] == "aws_cloudwatch_event_target"):
+        target, rule_values = resource["values"], _rule_of(d, resource)
+        rule = str(rule_values["arn"])
         who = f"EventBridge ({rule})"
         if target.get("role_arn"):
             yield ServiceCall(
@@ -377,14 +399,7 @@ def event_targets(d: Deployment) -> Iterator[ServiceCall]:
                 EVENTS_API_DESTINATIONS,
                 _source(d, rule),
             )
-            if ":api-destination/" in target["arn"]:
-                yield ServiceCall(
-                    who,
-                    Principal(arn=target["role_arn"]),
-                    "events:InvokeApiDestination",
-                    target["arn"],
-                    EVENTS_API_DESTINATIONS,
-                )
+            yield from _role_target_calls(who, target, rule_values)
         dead_letter = _one(target.get("dead_letter_config")).get("arn")
         if dead_letter:
             yield ServiceCall(
@@ -399,6 +414,32 @@ def event_targets(d: Deployment) -> Iterator[ServiceCall]:
                 SQS_KMS,
                 _queue_data_key(dead_letter),
             )
+
+
+def _role_target_calls(
+    who: str, target: dict[str, Any], rule: dict[str, Any]
+) -> Iterator[ServiceCall]:
+    """What EventBridge does with a target's role: invoke an API destination, put records
+    into a delivery stream, or put the event on another bus (a sender account's
+    forwarding, with the event's source and detail-type, which the bus policy reads)."""
+    role, arn = Principal(arn=target["role_arn"]), target["arn"]
+    if ":api-destination/" in arn:
+        yield ServiceCall(who, role, "events:InvokeApiDestination", arn, EVENTS_API_DESTINATIONS)
+    elif ":deliverystream/" in arn:
+        for action in ("firehose:PutRecord", "firehose:PutRecordBatch"):
+            yield ServiceCall(who, role, action, arn, EVENTS_TARGETS)
+    elif ":event-bus/" in arn:
+        for source, detail_type in _forwarded(rule):
+            context = {"events:source": source, "events:detail-type": detail_type}
+            yield ServiceCall(who, role, "events:PutEvents", arn, EVENTS_CROSS_ACCOUNT, context)
+
+
+def _forwarded(rule: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Each (source, detail-type) the rule's pattern matches."""
+    pattern = json.loads(rule["event_pattern"])
+    for source in pattern.get("source", []):
+        for detail_type in pattern.get("detail-type", []):
+            yield source, detail_type
 
 
 def event_buses(d: Deployment) -> Iterator[ServiceCall]:

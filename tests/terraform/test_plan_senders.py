@@ -10,6 +10,7 @@ the module reads; each role is trusted only by EventBridge for its own rules.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -365,3 +366,44 @@ def test_with_a_key_the_dead_letter_queue_uses_it_and_the_key_policy_lets_eventb
         key,
         {**context, "kms:EncryptionContext:aws:sqs:arn": queue_arn + "x"},
     )
+
+
+# ------------------------------------------------------------------ the submodule alone
+
+
+@pytest.fixture(scope="module")
+def sender_module(module_copy: Path, tf_env: dict[str, str]) -> Workspace:
+    """modules/sender-account on its own (the provider from the environment: the emulator)."""
+    return Workspace(module_copy / "modules" / "sender-account", tf_env)
+
+
+def test_the_submodule_creates_nothing_when_create_is_false(sender_module: Workspace) -> None:
+    plan = sender_module.plan(
+        hub_event_bus_arn=BUS, ses_configuration_set_names=["shop"], create=False
+    )
+    assert [
+        c["address"] for c in plan._raw.get("resource_changes", []) if c["mode"] == "managed"
+    ] == []
+
+
+def test_the_submodule_without_sources_creates_no_role(sender_module: Workspace) -> None:
+    plan = sender_module.plan(hub_event_bus_arn=BUS, sms_enabled=False)
+    assert planned(plan, "aws_iam_role") == {}
+    assert planned(plan, "aws_cloudwatch_event_rule") == {}
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"hub_event_bus_arn": "message-status-senders"}, "must be an EventBridge bus ARN"),
+        (
+            {"hub_event_bus_arn": BUS, "ses_configuration_set_names": ["no spaces"]},
+            "configuration set name",
+        ),
+        ({"hub_event_bus_arn": BUS, "name": "Shop"}, "lowercase letters"),
+    ],
+)
+def test_the_submodule_refuses_bad_inputs_at_plan(
+    sender_module: Workspace, variables: dict, message: str
+) -> None:
+    assert message in sender_module.plan_error(**variables)

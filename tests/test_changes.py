@@ -30,7 +30,7 @@ from message_status.record import fold
 from moto.events.models import EventPattern
 
 from devkit import ROOT
-from devkit.events import ses, sms_v2
+from devkit.events import eventbridge, ses, sms_v2
 from devkit.streams import MODULE_FILTER, MappingSettings, record_of
 from tests.support.changes import change, envelope, item
 from tests.support.strategies import timeline
@@ -315,6 +315,19 @@ def test_one_correlation_id_pattern() -> None:
     assert matches("one-correlation-id.json", change([], tagged, key="order_id"))
     other = [ses("Send", "n", T, tags={"order_id": "ORD-7"})]
     assert not matches("one-correlation-id.json", change([], other, key="order_id"))
+
+
+def test_one_sender_account_pattern() -> None:
+    shop = [eventbridge(ses("Send", "m", T), "111111111111", "eu-west-1")]
+    published = change([], shop)
+    assert published is not None
+    assert (published.detail()["aws_account_id"], published.detail()["aws_region"]) == (
+        "111111111111",
+        "eu-west-1",
+    )
+    assert matches("one-sender-account.json", published)
+    billing = [eventbridge(ses("Send", "n", T), "222222222222", "eu-west-1")]
+    assert not matches("one-sender-account.json", change([], billing))
 
 
 def test_one_tenant_pattern() -> None:

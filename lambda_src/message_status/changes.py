@@ -64,6 +64,8 @@ class StatusChange:
     version: int
     correlation_id: str | None
     tenant: str | None = None
+    aws_account_id: str | None = None  # the account the message was sent from
+    aws_region: str | None = None  # the Region it was sent in
 
     def detail(self) -> dict[str, Any]:
         """The event's detail (docs/events/message-status-changed.schema.json)."""
@@ -98,6 +100,10 @@ class StatusChange:
             detail["correlation_id"] = self.correlation_id
         if self.tenant:
             detail["tenant"] = self.tenant
+        if self.aws_account_id:
+            detail["aws_account_id"] = self.aws_account_id
+        if self.aws_region:
+            detail["aws_region"] = self.aws_region
         return detail
 
 
@@ -176,7 +182,13 @@ def status_change(
         version=version,
         correlation_id=after.correlation_id,
         tenant=after.tenant,
+        aws_account_id=_text_or_none(after.attributes.get("aws_account_id")),
+        aws_region=_text_or_none(after.attributes.get("aws_region")),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def put_entry(change: StatusChange, source: str, bus: str) -> dict[str, Any]:

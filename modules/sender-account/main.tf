@@ -3,8 +3,9 @@
 # hub instance's bus in another account or Region
 #
 # SES publishes a configuration set's events to the account's default bus only
-# (EventBridgeDestination: "Only the default bus is supported", SES API v2
-# reference), where End User Messaging SMS sends its status events on its own
+# (EventBridgeDestination: "Only the default bus is supported", CloudFormation's
+# AWS::SES::ConfigurationSetEventDestination reference), where End User
+# Messaging SMS sends its status events on its own
 # ("Monitoring with EventBridge", End User Messaging SMS User Guide; its
 # configuration sets' event destinations cannot target EventBridge). A rule per
 # source forwards them to the hub's bus with a role that may put events there

@@ -442,12 +442,21 @@ resource "aws_iam_role_policy" "source" {
 }
 
 ################################################################################
-# One role per webhook (webhooks.tf): trusted only by EventBridge for that
-# webhook's rule, and allowed only to invoke that webhook's API destination
+# The roles EventBridge uses for the module's rules: each trusted only by
+# EventBridge for its own rule in this account. One per webhook (webhooks.tf),
+# allowed only to invoke that webhook's API destination; one for the sender
+# accounts' rule (senders.tf), allowed only to put records into this stream.
 ################################################################################
 
-data "aws_iam_policy_document" "webhook_assume" {
-  for_each = local.webhooks
+locals {
+  eventbridge_role_rules = merge(
+    { for name, arn in local.webhook_rule_arns : "webhook-${name}" => arn },
+    local.senders_enabled ? { senders = local.senders_rule_arn } : {},
+  )
+}
+
+data "aws_iam_policy_document" "eventbridge_assume" {
+  for_each = local.eventbridge_role_rules
 
   statement {
     sid     = "EventBridgeAssumesRoleForThisRule"
@@ -467,7 +476,7 @@ data "aws_iam_policy_document" "webhook_assume" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [local.webhook_rule_arns[each.key]]
+      values   = [each.value]
     }
   }
 }
@@ -479,7 +488,7 @@ resource "aws_iam_role" "webhook" {
   path                 = var.iam_role_path
   permissions_boundary = var.iam_permissions_boundary_arn
   description          = "Role EventBridge uses to call the ${each.key} status webhook."
-  assume_role_policy   = data.aws_iam_policy_document.webhook_assume[each.key].json
+  assume_role_policy   = data.aws_iam_policy_document.eventbridge_assume["webhook-${each.key}"].json
   tags                 = var.tags
 }
 
@@ -501,37 +510,6 @@ resource "aws_iam_role_policy" "webhook" {
   policy = data.aws_iam_policy_document.webhook[each.key].json
 }
 
-################################################################################
-# The sender accounts' rule (senders.tf): trusted only by EventBridge for that
-# rule, and allowed only to put records into this stream
-################################################################################
-
-data "aws_iam_policy_document" "senders_assume" {
-  count = local.senders_enabled ? 1 : 0
-
-  statement {
-    sid     = "EventBridgeAssumesRoleForTheSendersRule"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [local.senders_rule_arn]
-    }
-  }
-}
-
 resource "aws_iam_role" "senders" {
   count = local.senders_enabled ? 1 : 0
 
@@ -539,7 +517,7 @@ resource "aws_iam_role" "senders" {
   path                 = var.iam_role_path
   permissions_boundary = var.iam_permissions_boundary_arn
   description          = "Role EventBridge uses to put the sender accounts' events into ${local.delivery_stream_name}."
-  assume_role_policy   = data.aws_iam_policy_document.senders_assume[0].json
+  assume_role_policy   = data.aws_iam_policy_document.eventbridge_assume["senders"].json
   tags                 = var.tags
 }
 

@@ -112,18 +112,19 @@ data "aws_iam_policy_document" "kms_key_services" {
     }
   }
 
-  # EventBridge sends what a webhook could not deliver to its dead-letter
-  # queue, encrypted with the key: as an AWS service that sends to SQS, it
-  # needs GenerateDataKey and Decrypt in the key policy (SQS developer guide,
+  # EventBridge sends what a webhook, or the sender accounts' rule, could not
+  # deliver to its dead-letter queue, encrypted with the key: as an AWS
+  # service that sends to SQS, it needs GenerateDataKey and Decrypt in the key
+  # policy (SQS developer guide,
   # "Configure KMS permissions for AWS services"). SQS binds each data key to
   # the queue (the aws:sqs:arn encryption context): only these queues. The SNS
   # guide warns that aws:SourceAccount and aws:SourceArn are not available in
   # key policies for EventBridge's deliveries, so neither is used.
   dynamic "statement" {
-    for_each = length(local.webhooks) > 0 ? [1] : []
+    for_each = length(local.eventbridge_dead_letter_names) > 0 ? [1] : []
 
     content {
-      sid       = "EventBridgeDeadLettersOfTheWebhooks"
+      sid       = "EventBridgeDeadLettersOfTheModulesRules"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = ["*"]
 
@@ -136,7 +137,7 @@ data "aws_iam_policy_document" "kms_key_services" {
         test     = "ArnEquals"
         variable = "kms:EncryptionContext:aws:sqs:arn"
         values = [
-          for name in values(local.webhook_dead_letter_names) :
+          for name in local.eventbridge_dead_letter_names :
           "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${name}"
         ]
       }
@@ -170,28 +171,6 @@ data "aws_iam_policy_document" "kms_key_services" {
         test     = "ArnEquals"
         variable = "kms:EncryptionContext:aws:sqs:arn"
         values   = [local.key_heal_queue_arn]
-      }
-    }
-  }
-
-  # The same for the sender accounts' dead-letter queue (senders.tf).
-  dynamic "statement" {
-    for_each = local.senders_enabled ? [1] : []
-
-    content {
-      sid       = "EventBridgeDeadLettersOfTheSenders"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = ["*"]
-
-      principals {
-        type        = "Service"
-        identifiers = ["events.amazonaws.com"]
-      }
-
-      condition {
-        test     = "ArnEquals"
-        variable = "kms:EncryptionContext:aws:sqs:arn"
-        values   = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.senders_dead_letter_name}"]
       }
     }
   }

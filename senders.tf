@@ -47,6 +47,10 @@ locals {
   senders_rule_arn  = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.senders_bus_name}/${local.senders_rule_name}"
   # Named here for the key policy (kms.tf), which cannot wait for the queue.
   senders_dead_letter_name = "${var.name}-senders-dlq"
+  eventbridge_dead_letter_names = concat(
+    values(local.webhook_dead_letter_names),
+    local.senders_enabled ? [local.senders_dead_letter_name] : [],
+  )
 }
 
 resource "aws_cloudwatch_event_bus" "senders" {

@@ -177,7 +177,7 @@ def test_a_webhook_role_trusts_its_rule_and_invokes_its_destination_only(
     webhook_plan: Any,
 ) -> None:
     (trust,) = policy_statements(
-        one(webhook_plan, 'data.aws_iam_policy_document.webhook_assume["ops"]')
+        one(webhook_plan, 'data.aws_iam_policy_document.eventbridge_assume["webhook-ops"]')
     )
     rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/orders/demo-webhook-ops"
     assert trust["condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}

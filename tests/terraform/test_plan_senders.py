@@ -356,7 +356,9 @@ def test_with_a_key_the_dead_letter_queue_uses_it_and_the_key_policy_lets_eventb
     statements = statements_of(
         one(plan, "data.aws_iam_policy_document.kms_key_services[0]")["json"]
     )
-    (statement,) = [s for s in statements if s.get("Sid") == "EventBridgeDeadLettersOfTheSenders"]
+    (statement,) = [
+        s for s in statements if s.get("Sid") == "EventBridgeDeadLettersOfTheModulesRules"
+    ]
     queue_arn = f"arn:aws:sqs:{HUB_REGION}:{HUB_ACCOUNT}:demo-senders-dlq"
     context = {"kms:EncryptionContext:aws:sqs:arn": queue_arn}
     assert allows([statement], "kms:GenerateDataKey", key, context)

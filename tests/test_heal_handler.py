@@ -33,7 +33,7 @@ from message_status.heal import (
 from message_status.pipeline import archive_line_text, interpret
 
 from devkit.calls import stored_item
-from devkit.events import b64, firehose_event, ses, sms_v2
+from devkit.events import b64, eventbridge, firehose_event, ses, sms_v2
 from devkit.firehose import Destination, deliver, keys
 from devkit.healing import HealPath
 from tests.conftest import TABLE_NAME, InProcessFunction
@@ -118,7 +118,11 @@ def test_records_the_transform_failed_are_stored_archived_and_their_object_remov
     (archived,) = keys(s3, archive, ARCHIVE_PREFIX)
     assert archived.startswith("events/2026/12/04/")
     assert "healed-" in archived
-    expected = [archive_line_text(interpret("1", b64(p)).event).rstrip("\n") for p in batch]
+    # The transform's archive lines: in its Region, the heal function's (AWS_REGION).
+    expected = [
+        archive_line_text(interpret("1", b64(p), region="us-east-1").event).rstrip("\n")
+        for p in batch
+    ]
     assert lines_under(s3, archive, ARCHIVE_PREFIX) == expected
     assert keys(s3, archive, PARKED_PREFIX) == set()
     sums = metric_sums(emf_documents(capsys.readouterr().out))
@@ -320,3 +324,27 @@ def test_sms_and_email_records_of_one_object_reach_their_messages(
     path.run_until_empty()
     assert stored_item(dynamodb, TABLE_NAME, "sms-1")["src"] == "sms-v2"
     assert stored_item(dynamodb, TABLE_NAME, "mail-1")["version"] == 1
+
+
+def test_healed_events_record_where_they_were_sent_as_the_transform_does(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender account's forwarded event keeps its envelope's account and Region; one that
+    reached the stream directly was sent in the function's own Region (AWS_REGION)."""
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    scene.heal.restart()
+    batch = [
+        eventbridge(ses("Send", "forwarded", T), "111111111111", "eu-west-1"),
+        ses("Send", "direct", T),
+    ]
+    failed_by_the_transform(scene.s3, scene.bucket, batch)
+    scene.path.run_until(60)
+    attributes = {
+        message_id: (stored_item(scene.dynamodb, TABLE_NAME, message_id) or {}).get("a")
+        for message_id in ("forwarded", "direct")
+    }
+    assert (attributes["forwarded"]["acct"], attributes["forwarded"]["rgn"]) == (
+        "111111111111",
+        "eu-west-1",
+    )
+    assert attributes["direct"]["rgn"] == "us-east-1"

@@ -105,6 +105,9 @@ class Settings:
     budgets: HealBudgets
     item: ItemSettings
     correlation_key: str | None
+    # The function's own Region (Lambda sets AWS_REGION), the delivery stream's: where an
+    # event that names none was sent, as the transform records it.
+    region: str | None
     # The heal queue's maxReceiveCount: the attempt after which a failure is final.
     max_attempts: int
 
@@ -121,6 +124,7 @@ def settings() -> Settings:
             search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS),
         ),
         correlation_key=setting("CORRELATION_KEY", text, None),
+        region=setting("AWS_REGION", text, None),
         max_attempts=setting("HEAL_MAX_ATTEMPTS", positive_int, 6),
     )
 
@@ -280,7 +284,10 @@ class Healer:
             self.park(record, outputs, "error record has no rawData string")
             return None
         interpretation = interpret(
-            str(record.ordinal), record.raw_data, correlation_key=self.config.correlation_key
+            str(record.ordinal),
+            record.raw_data,
+            correlation_key=self.config.correlation_key,
+            region=self.config.region,
         )
         if interpretation.disposition is Disposition.INVALID:
             self.park(record, outputs, interpretation.reason)

@@ -9,12 +9,14 @@ emulator is given, its endpoint and credentials.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from devkit.tfenv import terraform_env
 
 # Provider binaries are cached here between runs (.terraform-cli/ is gitignored).
 PLUGIN_CACHE = ROOT / ".terraform-cli" / "plugin-cache"
+# Held while a terraform init of this checkout installs providers (installing_providers).
+INIT_LOCK = ROOT / ".terraform-cli" / "init.lock"
 # What the tests of the module need: mock_provider in `terraform test` came in 1.7.
 MIN_TERRAFORM = (1, 7)
 COPY_IGNORE = shutil.ignore_patterns(
@@ -62,6 +66,25 @@ def environment(
     return env
 
 
+@contextmanager
+def installing_providers() -> Iterator[None]:
+    """Hold this checkout's init lock: one ``terraform init`` at a time installs providers.
+
+    Terraform's plugin cache is not safe for concurrent inits (its CLI
+    configuration documentation says so; hashicorp/terraform#31964 is two inits
+    installing the same provider into it at once), and the tests run in several
+    processes (pytest-xdist) that init their copies at the same time. An init
+    takes about a second; nothing else waits on the lock.
+    """
+    INIT_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with INIT_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run(
     workdir: Path,
     env: Mapping[str, str],
@@ -75,15 +98,16 @@ def run(
     Raises TerraformFailed when it exits non-zero and ``check`` is set.
     """
     try:
-        completed = subprocess.run(
-            ["terraform", *args],
-            cwd=workdir,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        with installing_providers() if args[:1] == ("init",) else nullcontext():
+            completed = subprocess.run(
+                ["terraform", *args],
+                cwd=workdir,
+                env=dict(env),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
     except subprocess.TimeoutExpired as stopped:
         # What it printed says what it was waiting on (a provider retrying a call).
         output = _text(stopped.stdout) + _text(stopped.stderr)

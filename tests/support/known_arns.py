@@ -130,11 +130,27 @@ def override_file(overrides: Mapping[str, Mapping[str, str]], variables: Values)
         blocks.append(
             f"override_resource {{\n  target = {address}\n  values = {{\n{body}  }}\n}}\n"
         )
-    if variables:
-        body = "\n".join(f"  {key} = {json.dumps(value)}" for key, value in variables.items())
-        blocks.append(f"variables {{\n{body}\n}}\n")
+    blocks.append(_variables_block(variables))
     blocks.append('run "known_arns" {\n  command = apply\n}\n')
     return "\n".join(blocks)
+
+
+def plan_file(variables: Values) -> str:
+    """A `terraform test` file of one plan run with these variables, nothing overridden."""
+    return "\n".join(
+        [
+            "# Written by tests/terraform/conftest.py for one test run; not the module's.\n",
+            _variables_block(variables),
+            'run "plan" {\n  command = plan\n}\n',
+        ]
+    )
+
+
+def _variables_block(variables: Values) -> str:
+    if not variables:
+        return ""
+    body = "\n".join(f"  {key} = {json.dumps(value)}" for key, value in variables.items())
+    return f"variables {{\n{body}\n}}\n"
 
 
 def _walk(module: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

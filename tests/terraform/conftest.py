@@ -35,9 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def tf_env(emulator: Emulator) -> dict[str, str]:
-    """Environment for plans: the provider source, and the emulator with fake credentials."""
-    return terraform.environment(emulator.env)
+def tf_env(moto_endpoint: Emulator) -> dict[str, str]:
+    """Environment for plans: the provider source, and this process's moto server with fake
+    credentials (a plan creates nothing there: tests/conftest.py says why that matters)."""
+    return terraform.environment(moto_endpoint.env)
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +54,8 @@ class Workspace:
         self.path = path
         self.env = env
         self.tf = tftest.TerraformTest(str(path), env=env)
-        self.tf.setup(upgrade=False)
+        with terraform.installing_providers():
+            self.tf.setup(upgrade=False)
         self._plans: dict[str, tftest.TerraformPlanOutput] = {}
         self._known: dict[str, dict[str, dict[str, Any]]] = {}
 
@@ -96,13 +98,52 @@ class Workspace:
         return self._known[key]
 
     def plan_error(self, **tf_vars: Any) -> str:
-        """The error output of a plan that must fail."""
+        """The errors of a plan that must fail."""
+        (error,) = self.plan_errors(tf_vars)
+        return error
+
+    def plan_errors(self, *variable_sets: dict[str, Any]) -> list[str]:
+        """The errors of plans that must each fail, one per set of variables.
+
+        All of them are planned by one `terraform test`, which loads the
+        configuration and the provider's schema once instead of once a plan.
+        Each set is the one run of a file of its own: an error skips the rest
+        of its file, never another file's runs.
+        """
+        folder = self.path / "refused"
+        folder.mkdir()
+        files = [f"plan{n:03d}.tftest.hcl" for n in range(len(variable_sets))]
+        for name, tf_vars in zip(files, variable_sets, strict=True):
+            (folder / name).write_text(known_arns.plan_file(tf_vars))
         try:
-            with pytest.raises(tftest.TerraformTestError) as failure:
-                self.tf.plan(output=True, tf_var_file=self._var_file(tf_vars))
+            result = terraform.run(
+                self.path, self.env, "test", "-test-directory=refused", "-json", check=False
+            )
         finally:
-            (self.path / "test.auto.tfvars.json").unlink(missing_ok=True)
-        return " ".join(str(arg) for arg in failure.value.args)
+            shutil.rmtree(folder)
+        status, errors = _test_runs(result.stdout)
+        for name, tf_vars in zip(files, variable_sets, strict=True):
+            path = f"refused/{name}"
+            assert status.get(path) == "error", (
+                f"the plan of {tf_vars} did not fail ({status.get(path)}): {result.output[-4000:]}"
+            )
+        return [" ".join(errors[f"refused/{name}"]) for name in files]
+
+
+def _test_runs(json_lines: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each test file's run status, and its errors, from `terraform test -json`."""
+    status: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for line in json_lines.splitlines():
+        message = json.loads(line)
+        if message.get("type") == "test_run" and "status" in message["test_run"]:
+            status[message["test_run"]["path"]] = message["test_run"]["status"]
+        if message.get("@level") == "error" and "@testfile" in message:
+            diagnostic = message.get("diagnostic", {})
+            errors.setdefault(message["@testfile"], []).extend(
+                (diagnostic.get("summary", ""), diagnostic.get("detail", ""))
+            )
+    return status, errors
 
 
 @pytest.fixture(scope="session")

@@ -191,8 +191,11 @@ def test_every_environment_name_the_module_sets_is_refused_as_an_extra(
         ]
         own |= {name for name in env if not name.startswith("POWERTOOLS_")}
     assert own == {"TABLE_NAME", "RETENTION_DAYS", "FUNCTION_TIMEOUT_SECONDS", "SEARCH_SHARDS"}
-    for name in sorted(own | {"CORRELATION_KEY"}):  # set only when correlation_key is
-        error = root.plan_error(name="demo", lambda_environment_variables={name: "x"})
+    names = sorted(own | {"CORRELATION_KEY"})  # set only when correlation_key is
+    errors = root.plan_errors(
+        *({"name": "demo", "lambda_environment_variables": {name: "x"}} for name in names)
+    )
+    for name, error in zip(names, errors, strict=True):
         assert "lambda_environment_variables keys must be" in " ".join(error.split()), name
 
 

@@ -117,8 +117,11 @@ def test_the_stream_role_reads_one_stream_and_puts_on_one_bus(events_plan: Any) 
 
 
 def test_event_names_are_refused_as_extra_environment(root: Workspace) -> None:
-    for name in ("EVENT_BUS_NAME", "EVENT_SOURCE"):
-        error = root.plan_error(name="demo", lambda_environment_variables={name: "x"})
+    names = ("EVENT_BUS_NAME", "EVENT_SOURCE")
+    errors = root.plan_errors(
+        *({"name": "demo", "lambda_environment_variables": {name: "x"}} for name in names)
+    )
+    for name, error in zip(names, errors, strict=True):
         assert "lambda_environment_variables keys must be" in " ".join(error.split()), name
 
 

@@ -28,13 +28,6 @@ FAKE_CREDENTIALS = {
 }
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     """True when something already listens on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -76,13 +69,14 @@ class Emulator:
 
 @contextmanager
 def moto_server(port: int | None = None, host: str = "127.0.0.1") -> Iterator[Emulator]:
-    """Run a ThreadedMotoServer for the duration of the block."""
-    port = port or free_port(host)
+    """Run a ThreadedMotoServer for the duration of the block, on ``port`` or, by default,
+    on a port the system picks as it binds (no other process can take it first)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address=host, port=port or 0, verbose=False)
     server.start()
+    _, bound = server.get_host_and_port()
     try:
-        yield Emulator(endpoint_url=f"http://{host}:{port}")
+        yield Emulator(endpoint_url=f"http://{host}:{bound}")
     finally:
         server.stop()
 

@@ -4,8 +4,8 @@ benchmark's).
 ``fault_endpoint(mode)`` fails every request: ``throttle`` (400
 ThrottlingException), ``error`` (500 InternalServerError), ``reset`` (the
 connection is reset once the request is read), ``hang`` (the request is read
-and never answered). For ``down``, use a port nothing listens on
-(devkit.emulator.free_port).
+and never answered). For ``down``, use a port that refuses every connection
+(``refusing_port``).
 
 ``FaultProxy`` forwards to a real endpoint (the emulator) and fails only what
 its current ``Fault`` picks: a share of some operations' requests (throttling
@@ -132,6 +132,19 @@ def _listening(handle: Callable[[socket.socket, threading.Event], None]) -> Iter
         stop.set()
         thread.join(timeout=2)
         server.close()
+
+
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A loopback port that refuses every connection for the duration of the block.
+
+    It is bound and never listened on, and held: nothing else (another test
+    process included: the tests run in several) can start listening on it
+    meanwhile, as it could on a port that was merely free when asked for.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @contextmanager

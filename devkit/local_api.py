@@ -109,9 +109,10 @@ def make_request_handler(invoke: Invoke) -> type[BaseHTTPRequestHandler]:
 
 
 class LocalApi:
-    """Serve ``invoke`` on http://host:port in a background thread."""
+    """Serve ``invoke`` on http://host:port in a background thread (``url``); port 0, the
+    default, is a port the system picks as it binds."""
 
-    def __init__(self, invoke: Invoke, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, invoke: Invoke, port: int = 0, host: str = "127.0.0.1") -> None:
         self.server = ThreadingHTTPServer((host, port), make_request_handler(invoke))
         self.url = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -28,7 +28,7 @@ from moto import mock_aws
 from devkit import LAMBDA_SRC, ROOT
 from devkit.calls import in_process, run_firehose
 from devkit.console import running_console
-from devkit.emulator import FAKE_CREDENTIALS, free_port, patched_environ
+from devkit.emulator import FAKE_CREDENTIALS, patched_environ
 from devkit.events import ses
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppression_list_like_ses
@@ -101,7 +101,7 @@ def local_api() -> Iterator[str]:
         table_definition, transform, query = handlers()
         boto3.client("dynamodb", region_name="us-east-1").create_table(**table_definition(TABLE))
         feed(transform)
-        with LocalApi(in_process(query.lambda_handler), free_port()) as api:
+        with LocalApi(in_process(query.lambda_handler)) as api:
             yield api.url
 
 

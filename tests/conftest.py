@@ -22,6 +22,7 @@ from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
 from devkit.ses_suppression import suppression_list_like_ses
 from devkit.stack import Stack, deployed, emulator_files
+from devkit.faultproxy import refusing_port
 from tests.support.logs import CapturedLogs
 
 TABLE_NAME = "message-status-test"
@@ -132,6 +133,13 @@ def logs(monkeypatch: pytest.MonkeyPatch) -> CapturedLogs:
     for app in (transform_app, query_app, stream_app, heal_app):
         monkeypatch.setattr(app.logger.registered_handler, "stream", captured.stream)
     return captured
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """An http://127.0.0.1:PORT URL that refuses every connection during the test."""
+    with refusing_port() as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

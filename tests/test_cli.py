@@ -46,7 +46,7 @@ from msgstatus.replay import PUT_ATTEMPTS
 from msgstatus.watch import backoff_delay
 
 from devkit.calls import call_api, run_firehose
-from devkit.emulator import Emulator, free_port, moto_server
+from devkit.emulator import Emulator, moto_server
 from devkit.events import eventbridge, ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
@@ -101,7 +101,7 @@ def api(transform: Any, query: Any) -> Iterator[Api]:
         received.append(event)
         return dict(query(event))
 
-    with LocalApi(recording, free_port()) as server:
+    with LocalApi(recording) as server:
         yield Api(server.url, received, transform, query)
 
 
@@ -507,8 +507,10 @@ def test_removal_refused_by_ses_is_one_clean_line(api: Api, ses_operator: FakeSe
     )
 
 
-def test_removal_when_the_state_is_unknown_removes_nothing(api: Api, monkeypatch) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", f"http://127.0.0.1:{free_port()}")
+def test_removal_when_the_state_is_unknown_removes_nothing(
+    api: Api, monkeypatch, refused_url: str
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", refused_url)
     api.query.restart()
     result = run("recipient", *api.args(BEN, "--remove-from-suppression-list", "--yes"))
     assert result.code == 2, result
@@ -528,15 +530,13 @@ def test_yes_alone_is_a_usage_error(api: Api) -> None:
 
 
 def test_an_api_without_the_recipient_route_says_to_upgrade() -> None:
-    with LocalApi(
-        lambda _event: {"statusCode": 404, "body": '{"message": "no"}'}, free_port()
-    ) as old:
+    with LocalApi(lambda _event: {"statusCode": 404, "body": '{"message": "no"}'}) as old:
         result = run("recipient", "--api-url", old.url, "--no-sign", BEN)
     assert_one_error_line(result, "the API has no /recipients route", "upgrade the module")
 
 
-def test_an_unreachable_api_is_one_clean_line() -> None:
-    url = f"http://127.0.0.1:{free_port()}"
+def test_an_unreachable_api_is_one_clean_line(refused_url: str) -> None:
+    url = refused_url
     result = run("get", "--api-url", url, "--no-sign", "m-1")
     assert_one_error_line(result, f"cannot reach {url}/messages/m-1")
 

@@ -36,7 +36,6 @@ from msgstatus.ui.server import RunningConsole, bind_host
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from devkit.calls import run_firehose
-from devkit.emulator import free_port
 from devkit.events import eventbridge, ses, sms_v2
 from devkit.local_api import LocalApi
 from devkit.ses_suppression import suppress
@@ -94,7 +93,7 @@ def stub_api(status: int, document: dict[str, Any]) -> Iterator[tuple[str, list[
         headers = {"Content-Type": "application/json"}
         return {"statusCode": status, "headers": headers, "body": json.dumps(document)}
 
-    with LocalApi(answer, free_port()) as api:
+    with LocalApi(answer) as api:
         yield api.url, received
 
 
@@ -174,7 +173,7 @@ def messages(transform: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 @pytest.fixture
 def api(messages: Any, query: Any) -> Iterator[str]:
-    with LocalApi(query, free_port()) as server:
+    with LocalApi(query) as server:
         yield server.url
 
 
@@ -325,7 +324,11 @@ def test_a_suppressed_recipient_shows_since_when_why_and_the_message_that_caused
 
 
 def test_a_cause_we_never_stored_and_an_unreachable_ses_are_said_plainly(
-    page: Page, console: RunningConsole, query: Any, monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    console: RunningConsole,
+    query: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    refused_url: str,
 ) -> None:
     suppress(ANA, "COMPLAINT", message_id="sent-before-the-module")
     page.goto(f"{console.url}find?q={ANA}")
@@ -334,7 +337,7 @@ def test_a_cause_we_never_stored_and_an_unreachable_ses_are_said_plainly(
         "sent-before-the-module not in the status table (sent before it, or expired)"
     )
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", refused_url)
     query.restart()  # a cold start: its SES client goes nowhere
     page.goto(f"{console.url}find?q={ANA}")
     expect(panel.locator(".status-line")).to_have_text(
@@ -350,7 +353,11 @@ def test_a_cause_we_never_stored_and_an_unreachable_ses_are_said_plainly(
 
 
 def test_the_recipient_page_reads_well_in_every_state(
-    page: Page, console: RunningConsole, query: Any, monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    console: RunningConsole,
+    query: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    refused_url: str,
 ) -> None:
     """Contrast (4.5:1) and keyboard on the new panel: suppressed, then unknown."""
     suppress(BEN, message_id="m-two")
@@ -361,7 +368,7 @@ def test_the_recipient_page_reads_well_in_every_state(
     low = [(what, round(ratio, 2)) for what, ratio in page.evaluate(CONTRAST) if ratio < 4.5]
     assert low == []
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", refused_url)
     query.restart()
     for address in (ANA, "+14255550100"):
         page.goto(f"{console.url}find?" + urlencode({"q": address}))
@@ -658,8 +665,8 @@ def test_an_api_error_shows_the_apis_own_message(client: Client) -> None:
     assert "since is not a date and time" in bad.body
 
 
-def test_an_unreachable_api_is_explained(query: Any) -> None:
-    closed = f"http://127.0.0.1:{free_port()}"
+def test_an_unreachable_api_is_explained(query: Any, refused_url: str) -> None:
+    closed = refused_url
     with started("--api-url", closed, "--no-sign") as (console, _):
         client = Client(console)
         client.sign_in()

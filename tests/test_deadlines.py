@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 import pytest
 
 from devkit.calls import call_api, results, run_firehose
 from devkit.dynamo import table_definition
-from devkit.emulator import FAKE_CREDENTIALS, free_port, moto_server
+from devkit.emulator import FAKE_CREDENTIALS, moto_server
 from devkit.events import ses
-from devkit.faultproxy import fault_endpoint
+from devkit.faultproxy import fault_endpoint, refusing_port
 from devkit.lambdas import built_function
 from tests.support.openapi import validate_response
 
@@ -28,8 +28,8 @@ MODES = ["throttle", "error", "reset", "hang", "down"]
 @contextmanager
 def endpoint(mode: str):
     if mode == "down":
-        with nullcontext(f"http://127.0.0.1:{free_port()}") as url:
-            yield url
+        with refusing_port() as port:
+            yield f"http://127.0.0.1:{port}"
     else:
         with fault_endpoint(mode) as url:
             yield url

@@ -18,17 +18,17 @@ from msgstatus.main import main as msgstatus
 from devkit import demo, tfenv
 from devkit.calls import results, run_firehose
 from devkit.console import running_console
-from devkit.emulator import free_port
 from devkit.events import ses
 from devkit.local_api import LocalApi
 from devkit.stack import Stack
+from devkit.faultproxy import refusing_port
 
 
 @pytest.mark.terraform
 @pytest.mark.apply
 def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> None:
     out = io.StringIO()
-    report = demo.exercise(basic_stack, demo.Console(out), free_port(), keep=False)
+    report = demo.exercise(basic_stack, demo.Console(out), 0, keep=False)  # any free port
     text = out.getvalue()
 
     statuses = {mid: (doc["status"], doc["is_final"]) for mid, doc in report["answers"].items()}
@@ -99,7 +99,7 @@ def test_demo_feeds_the_pipeline_and_answers_over_http(basic_stack: Stack) -> No
     # by her own outcome, and SES's answer (the emulator's suppression list does not hold her).
     with (
         basic_stack.function("query_function_name", demo.QUIET) as query,
-        LocalApi(query, free_port()) as api,
+        LocalApi(query) as api,
         running_console(api.url) as sign_in,
     ):
         opener = urllib.request.build_opener(
@@ -154,7 +154,8 @@ def test_no_network_and_no_mirror_is_one_clear_line(monkeypatch, tmp_path) -> No
 
 def test_main_prints_one_line_and_exits_nonzero_on_a_missing_tool(monkeypatch, capsys) -> None:
     monkeypatch.setattr(demo.terraform, "version", lambda: None)
-    assert demo.main(["--port", str(free_port())]) == 2
+    with refusing_port() as port:  # free, and no other test process can take it
+        assert demo.main(["--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("error: terraform is not installed")
@@ -174,7 +175,7 @@ def test_the_client_watches_and_searches_through_the_deployed_query(basic_stack:
         assert results(run_firehose(transform, batch)) == ["Ok"] * 3
     with (
         basic_stack.function("query_function_name", demo.QUIET) as query,
-        LocalApi(query, free_port()) as api,
+        LocalApi(query) as api,
     ):
         common = ["--api-url", api.url, "--no-sign"]
         assert msgstatus(["watch", "cli-ok-1", *common, "--timeout", "5"]) == 0

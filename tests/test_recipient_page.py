@@ -2,7 +2,7 @@
 
 SES answers through botocore's Stubber (suppressed, not suppressed, throttled),
 through devkit.ses_suppression on moto (an entry SES made after a bounce), or
-is not there at all (a port nothing listens on, or tests/support/faultproxy.py
+is not there at all (a port nothing listens on, or devkit/faultproxy.py
 hanging). Every answer is checked against docs/openapi.yaml.
 """
 
@@ -17,7 +17,6 @@ import pytest
 from botocore.stub import Stubber
 
 from devkit.calls import call_api, in_process, run_firehose
-from devkit.emulator import free_port
 from devkit.events import ses
 from devkit.faultproxy import fault_endpoint
 from devkit.lambda_context import LambdaContextStub
@@ -266,8 +265,8 @@ def ses_at(jane, monkeypatch):
     return point
 
 
-def test_an_unreachable_ses_makes_the_state_unknown(jane, ses_at) -> None:
-    ses_at(f"http://127.0.0.1:{free_port()}")
+def test_an_unreachable_ses_makes_the_state_unknown(jane, ses_at, refused_url) -> None:
+    ses_at(refused_url)
     suppression = page(jane)["suppression"]
     assert (suppression["state"], suppression["error_code"]) == (
         "unknown",

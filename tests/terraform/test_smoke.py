@@ -33,7 +33,7 @@ from devkit import ROOT, terraform
 from devkit.calls import results, run_firehose
 from devkit.demo import stream_reader
 from devkit.deployments import Runner, Terraform, module_facts, read_deployment
-from devkit.emulator import REGION, free_port
+from devkit.emulator import REGION
 from devkit.lambdas import LambdaProcess
 from devkit.local_api import LocalApi
 from devkit.simulator import (
@@ -141,7 +141,7 @@ def served_api(basic_stack: Stack) -> Iterator[str]:
     """The deployed query function on a local HTTP address, routes as deployed."""
     with (
         basic_stack.function("query_function_name", QUIET) as query,
-        LocalApi(query, free_port()) as api,
+        LocalApi(query) as api,
     ):
         yield api.url
 

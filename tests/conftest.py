@@ -155,32 +155,76 @@ def status_queue(dynamodb: Any) -> str:
 
 
 ################################################################################
-# The emulator and the one shared deployment of examples/basic
+# The emulator, the one shared deployment of examples/basic, and the test processes
 ################################################################################
+
+# pytest-xdist runs the tests in several processes (pyproject.toml: -n auto, --dist
+# loadgroup). Tests are put in groups by the fixtures they use; each group runs whole,
+# in one process, in collection order:
+#
+# * EMULATOR_GROUP: every test that uses ``emulator``, i.e. creates something on the
+#   moto server (the shared deployment, test_apply_complete's upgrade, ...). The server
+#   runs in the test process (devkit.stack patches moto's classes there), and moto wipes
+#   every backend, the server's included, whenever an in-process ``mock_aws`` ends: no
+#   such test may run in that process while a deployment lives, so the group runs
+#   first, and the deployment is destroyed right after its last test.
+# * PLANS_GROUP: every test that uses ``workspaces`` (plans, `terraform test`). Their
+#   plans are cached per process (tests/terraform/conftest.py) and many are shared
+#   between modules: one process makes each of them once.
+#
+# The other tests each go wherever a process is free. A new test lands in the right
+# group by the fixtures it uses; nothing is listed by hand.
+EMULATOR_GROUP = "emulator"
+PLANS_GROUP = "terraform-plans"
 
 
 def uses_the_emulator(item: pytest.Item) -> bool:
     return "emulator" in getattr(item, "fixturenames", ())
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test on the shared moto server runs before any in-process ``mock_aws`` test.
+def group_of(item: pytest.Item) -> str | None:
+    fixtures = getattr(item, "fixturenames", ())
+    if "emulator" in fixtures:
+        return EMULATOR_GROUP
+    if "workspaces" in fixtures:
+        return PLANS_GROUP
+    return None
 
-    The server runs in this process (devkit.stack patches moto's classes), and
-    moto wipes every backend, the server's included, whenever an in-process mock
-    ends: a deployment used after that would be gone. The sort is stable, so
-    each group keeps its order.
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The emulator's tests first, then the plans, then the rest, each in one group.
+
+    Every test on the shared moto server runs before any in-process ``mock_aws``
+    test of its process (see above), and so do the plans, which need nothing on
+    the server but its answers. The sort is stable, so each group keeps its order.
     """
-    items.sort(key=lambda item: not uses_the_emulator(item))
+    order = {EMULATOR_GROUP: 0, PLANS_GROUP: 1, None: 2}
+    items.sort(key=lambda item: order[group_of(item)])
+    for item in items:
+        group = group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    """One moto server for every plan and apply in the session."""
+def moto_endpoint() -> Iterator[Emulator]:
+    """A moto server of this test process, for commands that only read from AWS.
+
+    A plan reads the caller identity, the Region and the partition, and renders
+    policy documents: it creates nothing, so it needs no deployment and no group.
+    """
     if terraform.version() is None:
         pytest.skip("terraform is not installed")
     with moto_server() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def emulator(moto_endpoint: Emulator) -> Emulator:
+    """The moto server, for tests that create things on it: they all run in one process,
+    one after the other, before any in-process ``mock_aws`` test (EMULATOR_GROUP)."""
+    return moto_endpoint
 
 
 @pytest.fixture(scope="session")
@@ -213,7 +257,8 @@ def multi_account_stack(
 
 
 # Closed (the stack destroyed) right after the last test on the emulator, before any
-# in-process mock_aws can wipe the emulator under it (pytest_runtest_teardown).
+# in-process mock_aws can wipe the emulator under it (pytest_runtest_teardown). Under
+# xdist, ``nextitem`` is the next test of this process: the group's tests run together.
 SHARED_DEPLOYMENTS = ExitStack()
 
 

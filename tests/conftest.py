@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from types import ModuleType
@@ -162,12 +163,15 @@ def status_queue(dynamodb: Any) -> str:
 # loadgroup). Tests are put in groups by the fixtures they use; each group runs whole,
 # in one process, in collection order:
 #
-# * EMULATOR_GROUP: every test that uses ``emulator``, i.e. creates something on the
-#   moto server (the shared deployment, test_apply_complete's upgrade, ...). The server
-#   runs in the test process (devkit.stack patches moto's classes there), and moto wipes
-#   every backend, the server's included, whenever an in-process ``mock_aws`` ends: no
-#   such test may run in that process while a deployment lives, so the group runs
-#   first, and the deployment is destroyed right after its last test.
+# * one group per deployment on the emulator: the tests on the shared ``basic_stack``,
+#   and, for every other test module on ``emulator``, that module's tests (its
+#   deployment is a module fixture, e.g. test_apply_complete's upgraded stack). The
+#   server runs in the test process (devkit.stack patches moto's classes there), and
+#   moto wipes every backend, the server's included, whenever an in-process
+#   ``mock_aws`` ends: no such test may run in that process while a deployment lives,
+#   so these groups run first, and the deployment is destroyed right after its last
+#   test. Each process has a server of its own, so two deployments can be applied at
+#   once in two processes.
 # * PLANS_GROUP: every test that uses ``workspaces`` (plans, `terraform test`). Their
 #   plans are cached per process (tests/terraform/conftest.py) and many are shared
 #   between modules: one process makes each of them once.
@@ -184,11 +188,19 @@ def uses_the_emulator(item: pytest.Item) -> bool:
 
 def group_of(item: pytest.Item) -> str | None:
     fixtures = getattr(item, "fixturenames", ())
+    if "basic_stack" in fixtures:
+        return f"{EMULATOR_GROUP}:basic_stack"
     if "emulator" in fixtures:
-        return EMULATOR_GROUP
+        return f"{EMULATOR_GROUP}:{item.nodeid.split('::')[0]}"
     if "workspaces" in fixtures:
         return PLANS_GROUP
     return None
+
+
+def order_of(group: str | None) -> int:
+    if group is None:
+        return 2
+    return 1 if group == PLANS_GROUP else 0
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
@@ -199,12 +211,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     test of its process (see above), and so do the plans, which need nothing on
     the server but its answers. The sort is stable, so each group keeps its order.
     """
-    order = {EMULATOR_GROUP: 0, PLANS_GROUP: 1, None: 2}
-    items.sort(key=lambda item: order[group_of(item)])
+    items.sort(key=lambda item: order_of(group_of(item)))
     for item in items:
         group = group_of(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """-n auto: one process more than this machine has cores (pyproject.toml caps it at 4).
+
+    The applies spend most of their time in the AWS provider's fixed waits (55 s
+    for a bucket's lifecycle rules, 25 s for a queue, 10 s and more for a
+    stream), idle: the extra process keeps the cores busy meanwhile.
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides instead (xdist's own rule).
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may use
+        return len(os.sched_getaffinity(0)) + 1
+    return (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture(scope="session")
@@ -222,8 +248,8 @@ def moto_endpoint() -> Iterator[Emulator]:
 
 @pytest.fixture(scope="session")
 def emulator(moto_endpoint: Emulator) -> Emulator:
-    """The moto server, for tests that create things on it: they all run in one process,
-    one after the other, before any in-process ``mock_aws`` test (EMULATOR_GROUP)."""
+    """The moto server, for tests that create things on it: each deployment's tests run in
+    one process, one after the other, before any in-process ``mock_aws`` test (group_of)."""
     return moto_endpoint
 
 

@@ -218,6 +218,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+UNGROUPED = pytest.StashKey[set[str]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a test process of xdist's: note the tests whose group was lost.
+
+    pytest-xdist 3.8 keeps a group by renaming its tests (``test@group``);
+    with pytest 9.2 the renaming silently does nothing (pytest-xdist#1386)
+    and the groups' tests are spread over every process, each then applying
+    its own copy of the deployments. requirements-dev.txt pins a pytest that
+    works; if that ever breaks again, those tests fail at once and say why.
+    """
+    config = session.config
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup"):
+        config.stash[UNGROUPED] = {
+            item.nodeid for item in session.items if group_of(item) and "@" not in item.nodeid
+        }
+
+
+@pytest.hookimpl(tryfirst=True)  # before any fixture is set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.nodeid in item.config.stash.get(UNGROUPED, set()):
+        pytest.fail(
+            f"pytest-xdist lost this test's group ({group_of(item)}; pytest-xdist#1386): "
+            "use the pytest that requirements-dev.txt pins, or run with -n 0",
+            pytrace=False,
+        )
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """-n auto: one process more than this machine has cores (pyproject.toml caps it at 4).
 

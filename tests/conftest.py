@@ -21,9 +21,9 @@ from devkit import terraform
 from devkit.calls import in_process
 from devkit.dynamo import table_definition
 from devkit.emulator import FAKE_CREDENTIALS, Emulator, moto_server
+from devkit.faultproxy import refusing_port
 from devkit.ses_suppression import suppression_list_like_ses
 from devkit.stack import Stack, deployed, emulator_files
-from devkit.faultproxy import refusing_port
 from tests.support.logs import CapturedLogs
 
 TABLE_NAME = "message-status-test"

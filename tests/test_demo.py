@@ -19,9 +19,9 @@ from devkit import demo, tfenv
 from devkit.calls import results, run_firehose
 from devkit.console import running_console
 from devkit.events import ses
+from devkit.faultproxy import refusing_port
 from devkit.local_api import LocalApi
 from devkit.stack import Stack
-from devkit.faultproxy import refusing_port
 
 
 @pytest.mark.terraform

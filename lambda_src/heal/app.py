@@ -73,10 +73,9 @@ from message_status.heal import (
     write_effect,
 )
 from message_status.item import ItemSettings
-from message_status.model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
 from message_status.objects import ArchiveBucket, ObjectGone
 from message_status.pipeline import Disposition, archive_line_text, interpret
-from message_status.settings import positive_int, required, setting, text
+from message_status.settings import item_settings, positive_int, required, setting, text
 from message_status.store import MessageStore
 from message_status.tracing import annotate
 
@@ -119,10 +118,7 @@ def settings() -> Settings:
         table_name=required("TABLE_NAME"),
         bucket=setting("ARCHIVE_BUCKET", text, None),
         budgets=heal_call_budgets(setting("FUNCTION_TIMEOUT_SECONDS", positive_int, 120)),
-        item=ItemSettings(
-            retention_days=setting("RETENTION_DAYS", positive_int, DEFAULT_RETENTION_DAYS),
-            search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS),
-        ),
+        item=item_settings(),
         correlation_key=setting("CORRELATION_KEY", text, None),
         region=setting("AWS_REGION", text, None),
         max_attempts=setting("HEAL_MAX_ATTEMPTS", positive_int, 6),

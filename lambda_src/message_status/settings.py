@@ -12,6 +12,9 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from .item import ItemSettings
+from .model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
+
 T = TypeVar("T")
 
 
@@ -56,3 +59,12 @@ def positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError("must be at least 1")
     return value
+
+
+def item_settings(environ: Mapping[str, str] = os.environ) -> ItemSettings:
+    """How the transform shapes an item (RETENTION_DAYS, SEARCH_SHARDS): read the same way
+    by every writer of the table (the transform, the heal function, the CLI's backfill)."""
+    return ItemSettings(
+        retention_days=setting("RETENTION_DAYS", positive_int, DEFAULT_RETENTION_DAYS, environ),
+        search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS, environ),
+    )

@@ -39,7 +39,6 @@ from message_status.metrics import (
     recipient_event_counts,
     suppressed_recipient_counts,
 )
-from message_status.model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
 from message_status.outcomes import WriteOutcome, WriteResult
 from message_status.pipeline import (
     Disposition,
@@ -48,7 +47,7 @@ from message_status.pipeline import (
     group_by_message,
     interpret_record,
 )
-from message_status.settings import positive_int, required, setting, text
+from message_status.settings import item_settings, positive_int, required, setting, text
 from message_status.store import MessageStore
 from message_status.tracing import annotate
 
@@ -82,10 +81,7 @@ def settings() -> Settings:
     return Settings(
         table_name=required("TABLE_NAME"),
         call_budget=transform_call_budget(setting("FUNCTION_TIMEOUT_SECONDS", positive_int, 60)),
-        item=ItemSettings(
-            retention_days=setting("RETENTION_DAYS", positive_int, DEFAULT_RETENTION_DAYS),
-            search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS),
-        ),
+        item=item_settings(),
         correlation_key=setting("CORRELATION_KEY", text, None),
         region=setting("AWS_REGION", text, None),
     )

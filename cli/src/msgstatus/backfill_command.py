@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from message_status.item import ItemSettings
-from message_status.model import DEFAULT_RETENTION_DAYS, DEFAULT_SEARCH_SHARDS
-from message_status.settings import BadSetting, positive_int, setting, text
+from message_status.settings import BadSetting, item_settings, setting, text
 from message_status.store import WRITE_CONCURRENCY, MessageStore
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -192,12 +191,7 @@ def write_settings(
 ) -> WriteSettings:
     """What the transform reads from these variables (transform/app.py's settings())."""
     try:
-        item = ItemSettings(
-            retention_days=setting(
-                "RETENTION_DAYS", positive_int, DEFAULT_RETENTION_DAYS, variables
-            ),
-            search_shards=setting("SEARCH_SHARDS", positive_int, DEFAULT_SEARCH_SHARDS, variables),
-        )
+        item = item_settings(variables)
         key = setting("CORRELATION_KEY", text, None, variables)
     except BadSetting as err:
         raise CliError(f"the transform's settings: {err}") from err

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from botocore.credentials import ReadOnlyCredentials
@@ -237,10 +237,22 @@ def table_rows(page: Page) -> dict[str, str]:
 
 
 def search(page: Page, text: str) -> None:
-    """Type into the search box and press Enter, as a keyboard user would."""
+    """Type into the search box and press Enter, as a keyboard user would.
+
+    Returns once the answer has loaded: reading the page before that would read the page
+    the search was typed into (a race a loaded machine loses).
+    """
     box = page.get_by_label("Message id, recipient or correlation id")
     box.fill(text)
     box.press("Enter")
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("q") == [text])
+
+
+def follow(page: Page, link: str) -> None:
+    """Click the link named ``link`` and return once the page it leads to has loaded."""
+    before = page.url
+    page.get_by_role("link", name=link).click()
+    page.wait_for_url(lambda url: url != before)
 
 
 ################################################################################
@@ -571,14 +583,14 @@ def test_pages_follow_the_apis_cursor(api: str, browser: Browser) -> None:
             "this recipient's own outcome. There are more on the next page."
         )
         first = table_rows(page)
-        page.get_by_role("link", name="Next page").click()
+        follow(page, "Next page")
         expect(page.get_by_role("link", name="First page")).to_be_visible()
         rest = table_rows(page)
         assert list(first) + list(rest) == ["m-two", "m-bounced", "m-delivered"]
 
         page.goto(f"{console.url}window?status=failed&range=24h")
         first = table_rows(page)
-        page.get_by_role("link", name="Next page").click()
+        follow(page, "Next page")
         expect(page.get_by_role("heading", level=1)).to_have_text("Failed messages")
         assert len(first) == 2
         assert set(first) | set(table_rows(page)) == {"sms-failed", "m-two", "m-bounced"}

@@ -63,12 +63,13 @@ import shutil
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from urllib.parse import unquote
 
 from moto.apigatewayv2.responses import ApiGatewayV2Response
@@ -191,23 +192,35 @@ def athena_named_queries_like_athena() -> Iterator[None]:
             del AthenaResponse.delete_named_query  # type: ignore[attr-defined]
 
 
-@contextmanager
-def stream_records_kept() -> Iterator[None]:
-    original = StreamShard.add
+def mapped_deliveries_kept(
+    cls: type, method: str, mappings_of: Callable[[Any], Any]
+) -> AbstractContextManager[Any]:
+    """``cls.method`` adding its record with nothing mapped to deliver it to.
 
-    def add(self: Any, old: Any, new: Any) -> None:
-        mappings = self.table.lambda_event_source_mappings
-        self.table.lambda_event_source_mappings = {}  # nothing to deliver to: keep the records
+    moto 5.2 hands what a stream or queue adds to its mapped functions itself, through
+    Docker, as it is added; without Docker the record is lost or counted as received.
+    While a stack is deployed, the object ``mappings_of(self)`` (whose
+    ``lambda_event_source_mappings`` moto reads) has none for the time of the call, so
+    the record is kept, as AWS keeps it, and devkit.streams or devkit.queues plays the
+    mapping.
+    """
+    original = getattr(cls, method)
+
+    def keep(self: Any, *args: Any) -> Any:
+        owner = mappings_of(self)
+        mappings = owner.lambda_event_source_mappings
+        owner.lambda_event_source_mappings = {}
         try:
-            original(self, old, new)
+            return original(self, *args)
         finally:
-            self.table.lambda_event_source_mappings = mappings
+            owner.lambda_event_source_mappings = mappings
 
-    StreamShard.add = add  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        StreamShard.add = original  # type: ignore[method-assign]
+    return mock.patch.object(cls, method, keep)
+
+
+def stream_records_kept() -> AbstractContextManager[Any]:
+    """A table's stream keeps its records (devkit.streams plays the mapping)."""
+    return mapped_deliveries_kept(StreamShard, "add", lambda shard: shard.table)
 
 
 @contextmanager
@@ -267,26 +280,9 @@ def api_stages_updatable() -> Iterator[None]:
             del ApiGatewayV2Response.update_stage  # type: ignore[attr-defined]
 
 
-@contextmanager
-def queue_messages_kept() -> Iterator[None]:
-    """moto 5.2 hands a mapped queue's messages to the function itself, through Docker, as
-    they are sent; without Docker it returns them, counting a receive. While a stack is
-    deployed, a queue keeps its messages, as SQS does, and devkit.queues plays the mapping."""
-    original = Queue.add_message
-
-    def add_message(self: Any, message: Any) -> None:
-        mappings = self.lambda_event_source_mappings
-        self.lambda_event_source_mappings = {}  # nothing to deliver to: keep the message
-        try:
-            original(self, message)
-        finally:
-            self.lambda_event_source_mappings = mappings
-
-    Queue.add_message = add_message  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Queue.add_message = original  # type: ignore[method-assign]
+def queue_messages_kept() -> AbstractContextManager[Any]:
+    """A queue keeps its messages (devkit.queues plays the heal queue's mapping)."""
+    return mapped_deliveries_kept(Queue, "add_message", lambda queue: queue)
 
 
 @contextmanager

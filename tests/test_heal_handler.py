@@ -12,9 +12,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 import boto3
@@ -47,15 +46,14 @@ GARBAGE = b"\x00 not an event"
 GIVE_UP_S = 60 + 6 * 300
 
 
-@dataclass
-class Scene:
-    """The heal function, its bucket and table on moto, and the path that feeds it."""
+class Scene(NamedTuple):
+    """The path that feeds the heal function, the function, its bucket and table on moto."""
 
+    path: HealPath
     heal: InProcessFunction
     s3: Any
     bucket: str
     dynamodb: Any
-    path: HealPath
 
 
 @pytest.fixture
@@ -70,7 +68,7 @@ def path(heal: InProcessFunction, s3: Any, archive: str) -> HealPath:
 
 @pytest.fixture
 def scene(heal: InProcessFunction, s3: Any, archive: str, dynamodb: Any, path: HealPath) -> Scene:
-    return Scene(heal, s3, archive, dynamodb, path)
+    return Scene(path, heal, s3, archive, dynamodb)
 
 
 def failed_by_the_transform(s3: Any, bucket: str, payloads: list[Any], start: int = 0) -> str:
@@ -132,13 +130,7 @@ def test_records_the_transform_failed_are_stored_archived_and_their_object_remov
 def test_poison_is_parked_once_with_its_original_bytes_and_never_read_again(
     scene: Scene, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, heal, s3, archive, dynamodb = (
-        scene.path,
-        scene.heal,
-        scene.s3,
-        scene.bucket,
-        scene.dynamodb,
-    )
+    path, heal, s3, archive, dynamodb = scene
     key = failed_by_the_transform(s3, archive, [GARBAGE, ses("Send", "m-2", T)])
     original = gzip.decompress(s3.get_object(Bucket=archive, Key=key)["Body"].read())
     reads = count_requests(heal.s3_client(), "s3")
@@ -179,13 +171,7 @@ def test_a_record_that_is_not_a_delivery_event_is_dropped_as_the_transform_drops
 def test_while_the_store_fails_the_object_stays_and_is_given_up_after_the_last_attempt(
     scene: Scene, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path, heal, s3, archive, dynamodb = (
-        scene.path,
-        scene.heal,
-        scene.s3,
-        scene.bucket,
-        scene.dynamodb,
-    )
+    path, heal, s3, archive, dynamodb = scene
     key = failed_by_the_transform(s3, archive, [ses("Send", "m-3", T), GARBAGE])
     original = s3.get_object(Bucket=archive, Key=key)["Body"].read()
     inject(heal.message_store().client, "BatchGetItem", THROTTLING, times=10_000)
@@ -282,13 +268,7 @@ def test_an_object_too_large_for_one_invocation_is_carried_over_and_finished(
 ) -> None:
     """Time runs out after the first chunk: the rest replaces the object, S3 notifies it, and
     the next invocation finishes it. Every archive line is written exactly once."""
-    path, heal, s3, archive, dynamodb = (
-        scene.path,
-        scene.heal,
-        scene.s3,
-        scene.bucket,
-        scene.dynamodb,
-    )
+    path, heal, s3, archive, dynamodb = scene
     monkeypatch.setattr(heal.app, "CHUNK_RECORDS", 3)
     chunks_started = []
 

@@ -2,6 +2,12 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
+# The delivery events the module reads (sources.tf, senders.tf): one definition,
+# shared with modules/sender-account.
+module "event_types" {
+  source = "./modules/event-types"
+}
+
 locals {
   create = var.create
 

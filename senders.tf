@@ -16,28 +16,9 @@
 locals {
   senders_enabled = local.create && (length(var.sender_account_ids) > 0 || var.sender_organization_id != null)
 
-  # The events the module reads, by source: their detail-types (EventBridge events
-  # reference, "Amazon Simple Email Service events" and "AWS End User Messaging
-  # SMS-Voice events"). modules/sender-account forwards the same.
-  sender_detail_types = {
-    "aws.ses" = [
-      "Email Sent",
-      "Email Delivered",
-      "Email Bounced",
-      "Email Complaint Received",
-      "Email Rejected",
-      "Email Opened",
-      "Email Clicked",
-      "Email Rendering Failed",
-      "Email Delivery Delayed",
-      "Email Subscribed",
-    ]
-    "aws.sms-voice" = [
-      "Text Message Delivery Status Updated",
-      "Media Message Delivery Status Updated",
-      "Voice Message Delivery Status Updated",
-    ]
-  }
+  # The events the module reads, by source: their detail-types (modules/event-types,
+  # whence modules/sender-account forwards the same).
+  sender_detail_types = module.event_types.eventbridge_detail_types
   sender_sources      = sort(keys(local.sender_detail_types))
   sender_detail_names = sort(flatten(values(local.sender_detail_types)))
 

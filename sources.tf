@@ -13,18 +13,9 @@ locals {
   ses_enabled      = local.create && length(var.ses_configuration_set_names) > 0
   sms_enabled      = local.create && length(var.sms_configuration_set_names) > 0
 
-  ses_event_types = [
-    "SEND",
-    "REJECT",
-    "BOUNCE",
-    "COMPLAINT",
-    "DELIVERY",
-    "OPEN",
-    "CLICK",
-    "RENDERING_FAILURE",
-    "DELIVERY_DELAY",
-    "SUBSCRIPTION",
-  ]
+  # The SES events a configuration set publishes to the stream (modules/event-types,
+  # shared with modules/sender-account).
+  ses_event_types = module.event_types.ses_event_types
 }
 
 resource "aws_pinpoint_event_stream" "this" {

@@ -18,6 +18,11 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
+# The delivery events the hub reads: one definition for both sides.
+module "event_types" {
+  source = "../event-types"
+}
+
 locals {
   create = var.create
 
@@ -28,39 +33,12 @@ locals {
 
   default_bus_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/default"
 
-  ses_event_types = [
-    "SEND",
-    "REJECT",
-    "BOUNCE",
-    "COMPLAINT",
-    "DELIVERY",
-    "OPEN",
-    "CLICK",
-    "RENDERING_FAILURE",
-    "DELIVERY_DELAY",
-    "SUBSCRIPTION",
-  ]
-
-  # The detail-type of each event the hub reads (EventBridge events reference:
-  # "Amazon Simple Email Service events", "AWS End User Messaging SMS-Voice
-  # events"). The hub's bus policy admits these and no others.
-  ses_detail_types = [
-    "Email Sent",
-    "Email Delivered",
-    "Email Bounced",
-    "Email Complaint Received",
-    "Email Rejected",
-    "Email Opened",
-    "Email Clicked",
-    "Email Rendering Failed",
-    "Email Delivery Delayed",
-    "Email Subscribed",
-  ]
-  sms_detail_types = [
-    "Text Message Delivery Status Updated",
-    "Media Message Delivery Status Updated",
-    "Voice Message Delivery Status Updated",
-  ]
+  # The SES events a configuration set publishes, and the detail-type of each event the
+  # hub reads: the hub takes the same from modules/event-types, and its bus policy
+  # admits these and no others.
+  ses_event_types  = module.event_types.ses_event_types
+  ses_detail_types = module.event_types.eventbridge_detail_types["aws.ses"]
+  sms_detail_types = module.event_types.eventbridge_detail_types["aws.sms-voice"]
 
   # One rule per source; SES's only for the events of the given configuration
   # sets (SES tags each mail with its set: ses:configuration-set).

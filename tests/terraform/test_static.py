@@ -131,10 +131,10 @@ def test_every_function_takes_the_same_inputs(function: str) -> None:
 
 
 def test_ses_destinations_subscribe_to_exactly_the_event_types_the_parser_reads() -> None:
-    with (ROOT / "sources.tf").open() as handle:
+    with (ROOT / "modules" / "event-types" / "outputs.tf").open() as handle:
         parsed = hcl2.load(handle)
-    locals_ = {key: value for block in parsed["locals"] for key, value in block.items()}
-    subscribed = [name.strip('"') for name in locals_["ses_event_types"]]
+    outputs = {key.strip('"'): value for block in parsed["output"] for key, value in block.items()}
+    subscribed = [name.strip('"') for name in outputs["ses_event_types"]["value"]]
     assert {SES_PUBLISHED_EVENT_TYPE[name] for name in subscribed} == set(SES_EVENT_TYPES)
 
 

@@ -1,0 +1,1 @@
+# No inputs: this module holds constants only (outputs.tf).

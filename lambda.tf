@@ -5,6 +5,13 @@
 ################################################################################
 
 locals {
+  # What every function that writes the table reads to shape an item the same way
+  # (message_status.settings.item_settings; SEARCH_SHARDS is every function's).
+  item_writer_environment = local.create ? merge({
+    TABLE_NAME     = aws_dynamodb_table.this[0].name
+    RETENTION_DAYS = tostring(var.message_retention_days)
+  }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key }) : {}
+
   functions = merge(
     local.create ? {
       # Firehose's processor: writes message records to the table.
@@ -15,11 +22,8 @@ locals {
         memory_mb            = var.transform_memory_mb
         timeout_seconds      = var.transform_timeout_seconds
         reserved_concurrency = var.transform_reserved_concurrency
-        environment = merge({
-          TABLE_NAME     = aws_dynamodb_table.this[0].name
-          RETENTION_DAYS = tostring(var.message_retention_days)
-        }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
-        kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+        environment          = local.item_writer_environment
+        kms_actions          = ["kms:Decrypt", "kms:GenerateDataKey"]
         # The services its code calls from a VPC (local.vpc_endpoint_services below).
         vpc_endpoints = ["dynamodb", "xray"]
         policy_name   = "message-records-read-write"
@@ -136,12 +140,10 @@ locals {
         timeout_seconds      = var.heal_timeout_seconds
         reserved_concurrency = var.heal_reserved_concurrency
         # The transform's item settings (the same items), the bucket, and the last attempt.
-        environment = merge({
-          TABLE_NAME        = aws_dynamodb_table.this[0].name
-          RETENTION_DAYS    = tostring(var.message_retention_days)
+        environment = merge(local.item_writer_environment, {
           ARCHIVE_BUCKET    = local.archive_bucket_name
           HEAL_MAX_ATTEMPTS = tostring(var.heal_max_attempts)
-        }, var.correlation_key == null ? {} : { CORRELATION_KEY = var.correlation_key })
+        })
         # The queue's messages, the archive's objects and the table's items.
         kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"]
         # Lambda itself polls the heal queue, outside the VPC; the code calls the

@@ -47,7 +47,7 @@ from message_status.dynamodb_json import deserialize
 from message_status.heal import SOURCE_PREFIX
 from message_status.item import to_item
 from message_status.model import INDEXES
-from message_status.pipeline import archive_data, group_by_message, interpret
+from message_status.pipeline import archive_data, events_of, group_by_message, interpret
 from message_status.record import fold
 from message_status.timefmt import to_iso
 
@@ -295,7 +295,7 @@ def measure_core(batch: list[dict], rounds: int = 3) -> dict[str, Any]:
     for _ in range(rounds):
         start = time.perf_counter()
         interpretations = [interpret(str(n), data) for n, data in enumerate(encoded)]
-        for events in group_by_message(interpretations).values():
+        for events in group_by_message(events_of(interpretations)).values():
             to_item(fold(events))
         for interpretation in interpretations:
             archive_data(interpretation.event)

@@ -74,7 +74,7 @@ from message_status.heal import (
 )
 from message_status.item import ItemSettings
 from message_status.objects import ArchiveBucket, ObjectGone
-from message_status.pipeline import Disposition, archive_line_text, interpret
+from message_status.pipeline import Disposition, archive_line_text, group_by_message, interpret
 from message_status.settings import item_settings, positive_int, required, setting, text
 from message_status.store import MessageStore
 from message_status.tracing import annotate
@@ -253,11 +253,8 @@ class Healer:
                 events.append((record, event))
         if not events:
             return
-        groups: dict[str, list[NormalizedEvent]] = {}
-        for _, event in events:
-            groups.setdefault(event.message_id, []).append(event)
         self.tally.events += len(events)
-        outcomes = self.store.apply_all(groups)
+        outcomes = self.store.apply_all(group_by_message(event for _, event in events))
         for record, event in events:
             outcome = outcomes.get(event.message_id)
             effect = write_effect(outcome)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -92,14 +92,18 @@ def interpret_record(
     return interpret(record_id, data, correlation_key=correlation_key, region=region)
 
 
-def group_by_message(
-    interpretations: Iterable[Interpretation],
-) -> dict[str, list[NormalizedEvent]]:
+def group_by_message(events: Iterable[NormalizedEvent]) -> dict[str, list[NormalizedEvent]]:
+    """Events by message id, each message's in the order given: what the store's apply_all
+    takes, from the transform, the heal function and the backfill alike."""
     groups: dict[str, list[NormalizedEvent]] = {}
-    for interpretation in interpretations:
-        if interpretation.event is not None:
-            groups.setdefault(interpretation.event.message_id, []).append(interpretation.event)
+    for event in events:
+        groups.setdefault(event.message_id, []).append(event)
     return groups
+
+
+def events_of(interpretations: Iterable[Interpretation]) -> Iterator[NormalizedEvent]:
+    """The delivery events among ``interpretations`` (skipped and invalid records have none)."""
+    return (i.event for i in interpretations if i.event is not None)
 
 
 def archive_line_text(event: NormalizedEvent) -> str:

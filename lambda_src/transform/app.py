@@ -43,6 +43,7 @@ from message_status.outcomes import WriteOutcome, WriteResult
 from message_status.pipeline import (
     Disposition,
     Interpretation,
+    events_of,
     firehose_results,
     group_by_message,
     interpret_record,
@@ -197,7 +198,7 @@ def lambda_handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str
     interpretations = [
         interpret_record(record, config.correlation_key, config.region) for record in records
     ]
-    groups = group_by_message(interpretations)
+    groups = group_by_message(events_of(interpretations))
     outcomes: dict[str, WriteOutcome] = {}
     if groups:
         store = message_store()

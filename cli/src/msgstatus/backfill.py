@@ -32,6 +32,7 @@ from message_status.call_errors import error_code
 from message_status.events import NormalizedEvent
 from message_status.item import ItemSettings, expires_at
 from message_status.outcomes import WriteOutcome, WriteResult
+from message_status.pipeline import group_by_message
 from message_status.record import fold
 from message_status.store import MessageStore
 
@@ -270,14 +271,16 @@ def object_events(
     blob: bytes, correlation_key: str | None, region: str | None = None
 ) -> ObjectEvents:
     found = ObjectEvents()
+    events = []
     for read in read_object(blob, correlation_key=correlation_key, region=region):
         if isinstance(read, Event):
-            found.events += 1
-            found.groups.setdefault(read.event.message_id, []).append(read.event)
+            events.append(read.event)
         elif isinstance(read, Skipped):
             found.skipped += 1
         else:
             found.unreadable.append(read)
+    found.events = len(events)
+    found.groups = group_by_message(events)
     return found
 
 

@@ -33,6 +33,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from devkit.streams import taken_bodies
+
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:heal"
 
@@ -174,15 +176,10 @@ def pump(sqs: Any, mailbox_url: str, queue: PlayedQueue) -> int:
     """Move what S3 sent to ``mailbox_url`` (a plain queue of the emulator's) into ``queue``,
     as sent now; how many."""
     moved = 0
-    while True:
-        page = sqs.receive_message(QueueUrl=mailbox_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = page.get("Messages", [])
-        if not messages:
-            return moved
-        for message in messages:
-            queue.send(message["Body"])
-            sqs.delete_message(QueueUrl=mailbox_url, ReceiptHandle=message["ReceiptHandle"])
-            moved += 1
+    for body in taken_bodies(sqs, mailbox_url):
+        queue.send(body)
+        moved += 1
+    return moved
 
 
 def notify_into(s3: Any, sqs: Any, bucket: str, prefix: str, name: str = "heal-mailbox") -> str:
@@ -203,11 +200,6 @@ def notify_into(s3: Any, sqs: Any, bucket: str, prefix: str, name: str = "heal-m
             ]
         },
     )
-    _drain(sqs, url)  # S3's test message, and what an earlier configuration left
+    for _ in taken_bodies(sqs, url):  # S3's test message, and what an earlier configuration left
+        pass
     return str(url)
-
-
-def _drain(sqs: Any, url: str) -> None:
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        for message in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -283,14 +283,18 @@ def sqs_sender(sqs: Any, queue_arn: str) -> Callable[[dict[str, Any]], None]:
     return lambda message: sqs.send_message(QueueUrl=url, MessageBody=json.dumps(message))
 
 
-def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    """Every message in a queue, parsed and deleted (EventBridge targets deliver JSON)."""
-    out: list[dict[str, Any]] = []
+def taken_bodies(sqs: Any, queue_url: str) -> Iterator[str]:
+    """Every message's body in a queue until it is empty, each deleted once handed over."""
     while True:
         page = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         messages = page.get("Messages", [])
         if not messages:
-            return out
+            return
         for message in messages:
-            out.append(json.loads(message["Body"]))
+            yield message["Body"]
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message in a queue, parsed and deleted (EventBridge targets deliver JSON)."""
+    return [json.loads(body) for body in taken_bodies(sqs, queue_url)]

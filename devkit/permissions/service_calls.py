@@ -107,6 +107,23 @@ def _queue_data_key(queue: str) -> dict[str, str]:
     return {"kms:EncryptionContext:aws:sqs:arn": queue}
 
 
+def _sends_to_queue(  # noqa: PLR0917 - ServiceCall's fields, and the key's doc
+    d: Deployment,
+    who: str,
+    principal: Principal,
+    queue: str,
+    doc: str,
+    context: dict[str, str],
+    key_doc: str = SQS_KMS,
+) -> Iterator[ServiceCall]:
+    """A sender of ``queue``'s messages: SendMessage, and with a customer managed key the
+    data key SQS makes and reads for it (GenerateDataKey, Decrypt) on the sender's behalf."""
+    yield ServiceCall(who, principal, "sqs:SendMessage", queue, doc, context)
+    key = _key_of(d, "aws_sqs_queue", queue, "kms_master_key_id")
+    encrypt = ["kms:GenerateDataKey", "kms:Decrypt"]
+    yield from _kms(who, principal, key, encrypt, key_doc, _queue_data_key(queue))
+
+
 def _function_role(d: Deployment, function: str) -> Principal:
     for f in d.of_type("aws_lambda_function"):
         if function in (f["arn"], f["function_name"]) or function.startswith(f"{f['arn']}:"):
@@ -269,16 +286,7 @@ def event_source_mappings(d: Deployment) -> Iterator[ServiceCall]:
         failure = _one(_one(mapping.get("destination_config")).get("on_failure"))
         if failure.get("destination_arn"):
             queue = failure["destination_arn"]
-            yield ServiceCall(who, role, "sqs:SendMessage", queue, LAMBDA_ON_FAILURE)
-            key = _key_of(d, "aws_sqs_queue", queue, "kms_master_key_id")
-            yield from _kms(
-                who,
-                role,
-                key,
-                ["kms:GenerateDataKey", "kms:Decrypt"],
-                SQS_KMS,
-                _queue_data_key(queue),
-            )
+            yield from _sends_to_queue(d, who, role, queue, LAMBDA_ON_FAILURE, {})
 
 
 def _queue_poller(d: Deployment, who: str, role: Principal, queue: str) -> Iterator[ServiceCall]:
@@ -347,17 +355,8 @@ def bucket_notifications(d: Deployment) -> Iterator[ServiceCall]:
         bucket = f"arn:{d.partition}:s3:::{notification['bucket']}"
         who = f"S3 event notifications ({bucket})"
         for queue in notification.get("queue") or []:
-            arn = queue["queue_arn"]
-            yield ServiceCall(who, s3, "sqs:SendMessage", arn, S3_NOTIFICATIONS, _source(d, bucket))
-            key = _key_of(d, "aws_sqs_queue", arn, "kms_master_key_id")
-            yield from _kms(
-                who,
-                s3,
-                key,
-                ["kms:GenerateDataKey", "kms:Decrypt"],
-                S3_NOTIFICATIONS,
-                _queue_data_key(arn),
-            )
+            arn, source = queue["queue_arn"], _source(d, bucket)
+            yield from _sends_to_queue(d, who, s3, arn, S3_NOTIFICATIONS, source, S3_NOTIFICATIONS)
 
 
 # --- EventBridge: API destinations, dead letters, an encrypted bus -------------------------
@@ -402,18 +401,7 @@ def event_targets(d: Deployment) -> Iterator[ServiceCall]:
             yield from _role_target_calls(who, target, rule_values)
         dead_letter = _one(target.get("dead_letter_config")).get("arn")
         if dead_letter:
-            yield ServiceCall(
-                who, events, "sqs:SendMessage", dead_letter, EVENTS_DLQ, _source(d, rule)
-            )
-            key = _key_of(d, "aws_sqs_queue", dead_letter, "kms_master_key_id")
-            yield from _kms(
-                who,
-                events,
-                key,
-                ["kms:GenerateDataKey", "kms:Decrypt"],
-                SQS_KMS,
-                _queue_data_key(dead_letter),
-            )
+            yield from _sends_to_queue(d, who, events, dead_letter, EVENTS_DLQ, _source(d, rule))
 
 
 def _role_target_calls(
